@@ -1,0 +1,68 @@
+"""The typer application object shared by the command modules, and user-error handling."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="lergan",
+    help=(
+        "Simulate processing-in-memory accelerators for GAN training, starting with LerGAN "
+        "(MICRO 2018): zero-free data reshaping (ZFDR), GAN workloads, ReRAM hardware presets "
+        "and whole training iterations."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+console = Console()
+err_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def user_errors(func: F) -> F:
+    """Turn user errors into a one-line message on stderr and exit status 2 (no traceback).
+
+    User errors are :class:`lergan.errors.LerganError` and pydantic's ``ValidationError``
+    (bad configuration values); anything else is a bug and keeps its traceback.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from pydantic import ValidationError
+
+        from lergan.errors import LerganError
+
+        try:
+            return func(*args, **kwargs)
+        except (LerganError, ValidationError) as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from lergan import __version__
+
+        console.print(f"lergan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", callback=_version, is_eager=True
+    ),
+) -> None:
+    """Simulate processing-in-memory accelerators for GAN training (LerGAN, MICRO 2018)."""
