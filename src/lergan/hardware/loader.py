@@ -1,0 +1,349 @@
+"""Load presets (YAML) into :class:`~lergan.hardware.schema.Architecture`, with overrides.
+
+A preset file is a tree whose leaves are quantities::
+
+    adc:
+      bits: {value: 8, unit: bit, source: "ISAAC (ISCA 2016) Table I", derivation: "quoted"}
+      energy_j: {value: 1.5625, unit: pJ, source: "...", derivation: "16 mW / (8 x 1.28 GS/s)"}
+      area_m2: {value: 0.0012, unit: mm2, assumption: true, reason: "..."}
+
+Every leaf has ``value`` and either ``source`` (with an optional ``derivation``) or
+``assumption: true`` with a ``reason``; numeric leaves also have ``unit``. A file may start
+with ``base: OTHER`` (a preset name or a path) and then gives only what it changes. The
+top-level keys ``name``, ``title``, ``paper``, ``description``, ``deviations`` and ``base``
+are plain text.
+
+Overrides (``{"adc.bits": 6}``, ``--set adc.energy_j="2 pJ"``) replace leaves: a bare
+number is in the field's SI unit, a string may carry a unit. Unknown keys, wrong units and
+impossible values raise :class:`lergan.errors.HardwareError` naming the key.
+"""
+
+from __future__ import annotations
+
+import copy
+import types
+import typing
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from lergan.errors import HardwareError
+from lergan.hardware.schema import Architecture, Provenance
+from lergan.hardware.units import SI_UNIT, Dim, parse_quantity, to_si
+
+PRESET_DIR = Path(__file__).parent / "presets"
+META_KEYS = ("name", "title", "paper", "description", "deviations", "base")
+LEAF_KEYS = {"value", "unit", "source", "derivation", "assumption", "reason"}
+
+# ---- presets on disk --------------------------------------------------------------------
+
+
+def list_presets() -> list[str]:
+    """Names of the shipped presets (``presets/*.yaml``, files starting with ``_`` excluded)."""
+    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml") if not p.stem.startswith("_"))
+
+
+def _resolve_path(name_or_path: str | Path) -> Path:
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml"):
+        if not p.is_file():
+            raise HardwareError(f"preset file {str(p)!r} does not exist")
+        return p
+    cand = PRESET_DIR / f"{name_or_path}.yaml"
+    if not cand.is_file():
+        raise HardwareError(
+            f"preset {str(name_or_path)!r}: no such preset (known: {', '.join(list_presets())};"
+            " or give a path to a .yaml file)"
+        )
+    return cand
+
+
+@lru_cache(maxsize=64)
+def _read_yaml(path: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(Path(path).read_text())
+    except yaml.YAMLError as exc:
+        raise HardwareError(f"preset file {path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise HardwareError(f"preset file {path}: expected a mapping at the top level")
+    return data
+
+
+def _is_leaf(node: Any) -> bool:
+    return isinstance(node, Mapping) and "value" in node
+
+
+def _merge(base: dict[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``child`` into a copy of ``base``: leaves replace, mappings merge."""
+    out = copy.deepcopy(base)
+    for k, v in child.items():
+        if (
+            k in out
+            and isinstance(v, Mapping)
+            and isinstance(out[k], Mapping)
+            and not _is_leaf(v)
+            and not _is_leaf(out[k])
+        ):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def raw_tree(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The preset's tree with its ``base`` chain merged (values as written, not converted)."""
+    path = _resolve_path(name_or_path)
+    key = str(path.resolve())
+    if key in _seen:
+        raise HardwareError(f"preset {str(name_or_path)!r}: circular base chain {_seen}")
+    data = _read_yaml(key)
+    base = data.get("base")
+    if base is None:
+        return copy.deepcopy(data)
+    base_ref = base
+    if isinstance(base, str) and base.endswith((".yaml", ".yml")) and not Path(base).is_absolute():
+        base_ref = str(path.parent / base)
+    tree = _merge(raw_tree(base_ref, (*_seen, key)), {k: v for k, v in data.items()})
+    tree["base"] = base
+    return tree
+
+
+# ---- walking the schema -----------------------------------------------------------------
+
+
+def _strip_optional(ann: Any) -> Any:
+    origin = get_origin(ann)
+    if origin in (Union, types.UnionType):
+        args = [a for a in get_args(ann) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return ann
+
+
+def _dim_of(ann: Any, metadata: list[Any] | tuple[Any, ...] = ()) -> str | None:
+    for m in metadata:
+        if isinstance(m, Dim):
+            return m.name
+    if get_origin(ann) is typing.Annotated:
+        for m in get_args(ann)[1:]:
+            if isinstance(m, Dim):
+                return m.name
+    return None
+
+
+def _is_model(ann: Any) -> bool:
+    return isinstance(ann, type) and issubclass(ann, BaseModel)
+
+
+def _field_spec(model: type[BaseModel], name: str) -> tuple[Any, str | None] | None:
+    f = model.model_fields.get(name)
+    if f is None:
+        return None
+    ann = _strip_optional(f.annotation)
+    return ann, _dim_of(ann, f.metadata)
+
+
+def _schema_at(key: str) -> tuple[Any, str | None]:
+    """The annotation and dimension of dotted ``key`` (dict entries take any name)."""
+    ann: Any = Architecture
+    dim: str | None = None
+    parts = key.split(".")
+    for i, part in enumerate(parts):
+        here = ".".join(parts[: i + 1])
+        if _is_model(ann):
+            spec = _field_spec(ann, part)
+            if spec is None:
+                raise HardwareError(
+                    f"{key}: unknown key {here!r} (known at this level: "
+                    f"{', '.join(ann.model_fields)})"
+                )
+            ann, dim = spec
+        elif get_origin(ann) is dict:
+            val = get_args(ann)[1]
+            ann, dim = _strip_optional(val), _dim_of(val)
+            if get_origin(ann) is typing.Annotated:
+                ann = get_args(ann)[0]
+        else:
+            raise HardwareError(f"{key}: {'.'.join(parts[:i])!r} is a value, not a group")
+    return ann, dim
+
+
+def _convert_leaf(node: Any, key: str, dim: str | None, prov: dict[str, Provenance]) -> Any:
+    if not _is_leaf(node):
+        raise HardwareError(
+            f"{key}: expected a quantity {{value, unit, source | assumption}}, got {node!r}"
+        )
+    extra = set(node) - LEAF_KEYS - {"_override"}
+    if extra:
+        raise HardwareError(
+            f"{key}: unknown entries {sorted(extra)} (allowed: {sorted(LEAF_KEYS)})"
+        )
+    source, assumption = node.get("source"), bool(node.get("assumption", False))
+    if not source and not assumption:
+        raise HardwareError(f"{key}: has neither a source nor 'assumption: true' with a reason")
+    if assumption and not node.get("reason"):
+        raise HardwareError(f"{key}: 'assumption: true' needs a 'reason'")
+    value = node["value"]
+    written_unit = node.get("unit", "")
+    if dim is not None:
+        if "unit" not in node:
+            raise HardwareError(f"{key}: a {dim} needs a unit (e.g. {SI_UNIT[dim]!r})")
+        if isinstance(value, str):  # YAML 1.1 reads "1.0e10" (no sign) as text
+            try:
+                value = float(value)
+            except ValueError:
+                raise HardwareError(f"{key}: value {value!r} is not a number") from None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise HardwareError(f"{key}: value {value!r} is not a number")
+        si = to_si(float(value), str(written_unit), dim, key)
+        if float(si).is_integer() and isinstance(value, int):
+            si = int(si)
+        unit = SI_UNIT[dim]
+    else:
+        si, unit = value, str(written_unit)
+        if isinstance(si, list):
+            si = tuple(si)
+    prov[key] = Provenance(
+        key=key,
+        value=si,
+        unit=unit,
+        written_value=value if not isinstance(value, list) else tuple(value),
+        written_unit=str(written_unit),
+        source=source,
+        derivation=node.get("derivation"),
+        assumption=assumption,
+        reason=node.get("reason"),
+        overridden=bool(node.get("_override", False)),
+    )
+    return si
+
+
+def _convert(node: Any, ann: Any, dim: str | None, key: str, prov: dict[str, Provenance]) -> Any:
+    if _is_model(ann):
+        if not isinstance(node, Mapping) or _is_leaf(node):
+            raise HardwareError(f"{key}: expected a group of fields, got {node!r}")
+        out: dict[str, Any] = {}
+        for name, child in node.items():
+            sub = f"{key}.{name}" if key else str(name)
+            if not key and name in META_KEYS:
+                out[name] = tuple(child) if isinstance(child, list) else child
+                continue
+            spec = _field_spec(ann, str(name))
+            if spec is None:
+                raise HardwareError(
+                    f"{sub}: unknown key (known here: {', '.join(ann.model_fields)})"
+                )
+            out[name] = _convert(child, spec[0], spec[1], sub, prov)
+        return out
+    if get_origin(ann) is dict:
+        if not isinstance(node, Mapping) or _is_leaf(node):
+            raise HardwareError(f"{key}: expected a mapping of named entries, got {node!r}")
+        val = get_args(ann)[1]
+        vann, vdim = _strip_optional(val), _dim_of(val)
+        if get_origin(vann) is typing.Annotated:
+            vann = get_args(vann)[0]
+        return {n: _convert(c, vann, vdim, f"{key}.{n}", prov) for n, c in node.items()}
+    return _convert_leaf(node, key, dim, prov)
+
+
+# ---- overrides --------------------------------------------------------------------------
+
+
+def _override_value(raw: Any, ann: Any, dim: str | None, key: str) -> Any:
+    if dim is not None:
+        if isinstance(raw, bool):
+            raise HardwareError(f"{key}: expected a number, got {raw!r}")
+        if isinstance(raw, (int, float)):
+            return raw
+        return parse_quantity(str(raw), dim, key)
+    if ann is bool and isinstance(raw, str):
+        low = raw.strip().lower()
+        if low in ("true", "yes", "on", "1"):
+            return True
+        if low in ("false", "no", "off", "0"):
+            return False
+        raise HardwareError(f"{key}: expected true or false, got {raw!r}")
+    if get_origin(ann) is tuple and isinstance(raw, str):
+        try:
+            return [int(x) for x in raw.replace(" ", "").split(",") if x]
+        except ValueError:
+            raise HardwareError(f"{key}: expected a comma-separated list, got {raw!r}") from None
+    return raw
+
+
+def apply_overrides(tree: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a copy of ``tree`` with dotted-key ``overrides`` applied as user leaves."""
+    out = copy.deepcopy(tree)
+    for key, raw in overrides.items():
+        ann, dim = _schema_at(key)
+        if _is_model(ann) or get_origin(ann) is dict:
+            raise HardwareError(f"{key}: is a group, not a value; override one of its fields")
+        value = _override_value(raw, ann, dim, key)
+        parts = key.split(".")
+        node: Any = out
+        for i, part in enumerate(parts[:-1]):
+            if part not in node or not isinstance(node[part], Mapping) or _is_leaf(node[part]):
+                prefix = ".".join(parts[: i + 1])
+                raise HardwareError(f"{key}: {prefix!r} is not in this preset")
+            node = node[part]
+        leaf: dict[str, Any] = {"value": value, "source": "user override", "_override": True}
+        if dim is not None:
+            leaf["unit"] = SI_UNIT[dim]
+        node[parts[-1]] = leaf
+    return out
+
+
+def parse_set_options(items: list[str] | tuple[str, ...] | None) -> dict[str, str]:
+    """Parse CLI ``--set key=value`` items into an overrides mapping (values as text).
+
+    Values are converted per field when the preset loads (a bare number is SI, ``"2 pJ"``
+    carries its unit). ``HardwareError`` if an item has no ``=`` or an empty key.
+    """
+    out: dict[str, str] = {}
+    for item in items or ():
+        if "=" not in item:
+            raise HardwareError(f"--set {item!r}: expected KEY=VALUE (e.g. adc.bits=6)")
+        k, v = item.split("=", 1)
+        if not k.strip():
+            raise HardwareError(f"--set {item!r}: empty key")
+        out[k.strip()] = v.strip()
+    return out
+
+
+# ---- the public loader ------------------------------------------------------------------
+
+
+def _format_validation(exc: ValidationError, name: str) -> str:
+    msgs = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        got = err.get("input")
+        got_s = "" if isinstance(got, Mapping) else f" (got {got!r})"
+        msgs.append(f"{loc or '<preset>'}: {err['msg']}{got_s}")
+    return f"preset {name!r}: " + "; ".join(msgs)
+
+
+def load_preset(
+    name_or_path: str | Path = "lergan", overrides: Mapping[str, Any] | None = None
+) -> Architecture:
+    """Load a preset by name (``list_presets()``) or from a YAML path, with overrides.
+
+    Returns a frozen :class:`Architecture` in SI units whose
+    :meth:`~Architecture.provenance` answers where each number comes from.
+    """
+    tree = raw_tree(name_or_path)
+    if overrides:
+        tree = apply_overrides(tree, overrides)
+    prov: dict[str, Provenance] = {}
+    data = _convert(tree, Architecture, None, "", prov)
+    name = str(data.get("name", name_or_path))
+    try:
+        arch = Architecture.model_validate(data)
+    except ValidationError as exc:
+        raise HardwareError(_format_validation(exc, name)) from None
+    arch._provenance.update(prov)
+    return arch
