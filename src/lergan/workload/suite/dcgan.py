@@ -76,6 +76,8 @@ def discriminator(
     name: str = "D",
     gan: str = NAME,
     output: str = "sigmoid",
+    description: str = "pytorch/examples dcgan/main.py Discriminator: Conv2d k4 (s2 p1, last "
+    "s1 p0), BatchNorm2d except the first, LeakyReLU(0.2), Sigmoid; no biases",
 ) -> Network:
     """DCGAN's discriminator: image -> one value per sample (``output``: sigmoid or none)."""
     levels = b.power_of_two_levels(gan, "image_size", image_size, 4)
@@ -98,8 +100,7 @@ def discriminator(
         role="discriminator",
         inputs=(NetworkInput(name="x", shape=(channels, image_size, image_size)),),
         layers=tuple(layers),
-        description="pytorch/examples dcgan/main.py Discriminator: Conv2d k4 (s2 p1, last "
-        "s1 p0), BatchNorm2d except the first, LeakyReLU(0.2), Sigmoid; no biases",
+        description=description,
     )
 
 

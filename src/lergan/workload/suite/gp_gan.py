@@ -1,0 +1,190 @@
+"""GP-GAN's Blending GAN: Wu, Zheng, Zhang, Huang, "GP-GAN: Towards Realistic
+High-Resolution Image Blending", 2017 (arXiv 1703.07195; ACM Multimedia 2019).
+
+Transcribed from the official Chainer code, github.com/wuhuikai/GP-GAN: ``model.py``
+(``EncoderDecoder``, ``DCGAN_D``, ``DCGAN_G``), ``train_blending_gan.py`` (defaults
+``--nef 64 --ngf 64 --nc 3 --nBottleneck 4000 --ndf 64 --image_size 64``) and
+``updater.py`` (``EncoderDecoderBlendingUpdater``). The paper describes the same network:
+an encoder-decoder in the style of Context Encoders, fed a copy-and-paste composite and
+trained to output the well-blended image, with a Wasserstein critic and an L2 loss against
+the ground truth.
+
+Networks (kernel 4, no biases; Chainer's leaky ReLU slope 0.2):
+
+- ``G`` (``EncoderDecoder``): encoder = ``DCGAN_D(64, 64, 4000)``: conv 3->64 (leaky ReLU),
+  64->128->256->512 (batch norm, leaky ReLU), all stride 2, then conv 512->4000 (kernel 4,
+  4x4 -> 1x1); batch norm and leaky ReLU on the 4000-d bottleneck; decoder =
+  ``DCGAN_G(64, 3, 64)``: transposed conv 4000->512 (1x1 -> 4x4), 512->256->128->64 (batch
+  norm, ReLU), ->3, tanh.
+- ``D`` (``DCGAN_D(64, 64, nz=1)``): the critic, DCGAN's discriminator without a sigmoid.
+
+Losses (``updater.py``): D-step: Wasserstein critic loss ``D(real) - D(fake)`` with the
+critic's weights clipped to [-0.01, 0.01]; G-step: ``0.001 x adversarial + 0.999 x L2``
+between G's output and the ground-truth blend (``--l2_weight 0.999``).
+
+Choices and differences: the official loop runs ``--d_iters 5`` critic steps per G-step
+(100 in the first 25 iterations and every 500th) and draws a new batch for each step; one
+iteration here is one D-step and one G-step on the same batch. The weight clipping is an
+update-time element-wise operation, not a layer. ``image_size`` other than 64 changes the
+number of stride-2 layers as in ``DCGAN_D``/``DCGAN_G``.
+
+Parameters at the defaults: G 71,058,880 (the 4000-d bottleneck's two 512x4000x4x4 layers
+hold 65.5 M), D 2,765,568 (as the official code).
+"""
+
+from __future__ import annotations
+
+from lergan.workload.gan import GAN, GanInput, Loss, Network, NetworkCall, NetworkInput
+from lergan.workload.suite import _blocks as b
+from lergan.workload.suite.dcgan import discriminator
+
+NAME = "gp-gan"
+SOURCE = (
+    "Wu, Zheng, Zhang, Huang, arXiv 1703.07195 (2017), Blending GAN; layers and losses "
+    "from github.com/wuhuikai/GP-GAN model.py (EncoderDecoder, DCGAN_D, DCGAN_G), "
+    "train_blending_gan.py defaults and updater.py"
+)
+DESCRIPTION = "Blending GAN: encoder-decoder generator fed a composite image, WGAN critic + L2"
+
+
+def encoder_decoder(
+    *, image_size: int, channels: int, nef: int, ngf: int, bottleneck: int
+) -> Network:
+    """The Blending GAN's generator (official ``EncoderDecoder``)."""
+    levels = b.power_of_two_levels(NAME, "image_size", image_size, 4)
+    layers = [b.conv("enc_conv1", channels, nef, 4, 2, 1), b.lrelu("enc_lrelu1")]
+    width = nef
+    for i in range(2, levels + 1):
+        layers += [
+            b.conv(f"enc_conv{i}", width, width * 2, 4, 2, 1),
+            b.bn(f"enc_bn{i}", width * 2),
+            b.lrelu(f"enc_lrelu{i}"),
+        ]
+        width *= 2
+    n = levels + 1
+    layers += [
+        b.conv(f"enc_conv{n}", width, bottleneck, 4, 1, 0),
+        b.bn("bottleneck_bn", bottleneck),
+        b.lrelu("bottleneck_lrelu"),
+    ]
+    width = ngf * 2 ** (levels - 1)
+    layers += [
+        b.tconv("dec_tconv1", bottleneck, width, 4, 1, 0),
+        b.bn("dec_bn1", width),
+        b.relu("dec_relu1"),
+    ]
+    for i in range(2, levels + 1):
+        layers += [
+            b.tconv(f"dec_tconv{i}", width, width // 2, 4, 2, 1),
+            b.bn(f"dec_bn{i}", width // 2),
+            b.relu(f"dec_relu{i}"),
+        ]
+        width //= 2
+    layers += [b.tconv(f"dec_tconv{n}", width, channels, 4, 2, 1), b.act("dec_tanh", "tanh")]
+    return Network(
+        name="G",
+        role="generator",
+        inputs=(NetworkInput(name="x", shape=(channels, image_size, image_size)),),
+        layers=tuple(layers),
+        description="wuhuikai/GP-GAN model.py EncoderDecoder: DCGAN_D encoder to a "
+        f"{bottleneck}-d bottleneck (BatchNormalization + leaky ReLU), DCGAN_G decoder; "
+        "kernel 4, no biases",
+    )
+
+
+def build(
+    *,
+    image_size: int = 64,
+    channels: int = 3,
+    bottleneck: int = 4000,
+    nef: int = 64,
+    ngf: int = 64,
+    ndf: int = 64,
+) -> GAN:
+    """The Blending GAN with the official training defaults (64x64 RGB, 4000-d bottleneck)."""
+    b.positive(
+        NAME,
+        image_size=image_size,
+        channels=channels,
+        bottleneck=bottleneck,
+        nef=nef,
+        ngf=ngf,
+        ndf=ndf,
+    )
+    image = (channels, image_size, image_size)
+    critic = discriminator(
+        image_size=image_size,
+        channels=channels,
+        ndf=ndf,
+        gan=NAME,
+        output="none",
+        description="wuhuikai/GP-GAN model.py DCGAN_D(nz=1): the Wasserstein critic, "
+        "Conv2d k4 (BatchNormalization except the first, leaky ReLU 0.2), no sigmoid, "
+        "no biases",
+    )
+    return GAN(
+        name=NAME,
+        source=SOURCE,
+        description=DESCRIPTION,
+        inputs=(
+            GanInput(
+                name="composite",
+                kind="image",
+                shape=image,
+                description="copy-and-paste composite of a source and a destination",
+            ),
+            GanInput(
+                name="x",
+                kind="image",
+                shape=image,
+                description="ground-truth well-blended image (real sample)",
+            ),
+        ),
+        networks=(
+            encoder_decoder(
+                image_size=image_size, channels=channels, nef=nef, ngf=ngf, bottleneck=bottleneck
+            ),
+            critic,
+        ),
+        calls=(
+            NetworkCall(name="fake", network="G", inputs={"x": "composite"}),
+            NetworkCall(name="d_real", network="D", inputs={"x": "x"}),
+            NetworkCall(name="d_fake", network="D", inputs={"x": "fake"}),
+        ),
+        losses=(
+            Loss(
+                name="d_real",
+                step="D",
+                kind="adversarial",
+                call="d_real",
+                target="real",
+                criterion="wasserstein",
+            ),
+            Loss(
+                name="d_fake",
+                step="D",
+                kind="adversarial",
+                call="d_fake",
+                target="fake",
+                criterion="wasserstein",
+            ),
+            Loss(
+                name="g_adv",
+                step="G",
+                kind="adversarial",
+                call="d_fake",
+                target="real",
+                criterion="wasserstein",
+                weight=0.001,
+            ),
+            Loss(
+                name="g_l2",
+                step="G",
+                kind="reconstruction",
+                call="fake",
+                reference="x",
+                criterion="mse",
+                weight=0.999,
+            ),
+        ),
+    )
