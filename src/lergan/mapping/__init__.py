@@ -1,1 +1,27 @@
-"""lergan.mapping."""
+"""One operation onto crossbars, in every mapping mode, and the cost of one operation.
+
+- :func:`map_pass` / :func:`map_operation` -> :class:`LayerPassMapping` (module
+  :mod:`lergan.mapping.mapper`): tiling, slices, signed scheme, bit-serial reads, mapping
+  modes, transposed reads or copies, weight gradients on crossbars or digital units,
+  updates with master weights and optimiser state.
+- :class:`MappingParams` (module :mod:`lergan.mapping.params`): the preset's numbers and
+  named choices that a mapping reads.
+"""
+
+from __future__ import annotations
+
+from lergan.mapping.mapper import LayerPassMapping, MatrixPlacement, map_operation, map_pass
+from lergan.mapping.modes import MODES
+from lergan.mapping.params import MappingParams, from_architecture
+from lergan.mapping.passes import PASSES
+
+__all__ = [
+    "MODES",
+    "PASSES",
+    "LayerPassMapping",
+    "MappingParams",
+    "MatrixPlacement",
+    "from_architecture",
+    "map_operation",
+    "map_pass",
+]

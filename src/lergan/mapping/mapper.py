@@ -1,0 +1,220 @@
+"""Map one pass of one layer onto crossbars: :func:`map_pass`, :func:`map_operation`.
+
+Counting rules (ISAAC, Shafiee et al., ISCA 2016, sections 3 and 5; ``lergan-architecture.md``
+section 3), per stored matrix tiled as in :mod:`lergan.mapping.tiling`:
+
+- an MVM takes ``cycles = ceil(input_bits / dac_bits)`` read cycles (bit-serial inputs);
+  read through the columns (transposed read) it takes one such series per weight slice and
+  sign column (``passes = slices * sign``);
+- per read cycle of an MVM, each working row tile converts every used column of its column
+  tiles once (ADC conversions; sample-and-hold and shift-and-add once per conversion), and
+  the row tiles' results are added (``row_tiles - 1`` adds per output value); read
+  transposed, each column tile senses every row (row-side ADCs) and column tiles are added;
+- MVM steps: every stored matrix and each of its ``replication`` copies work in parallel,
+  so a pass takes ``max over matrices of ceil(MVMs of the matrix / replication)`` steps;
+  crossbar weight gradients program one sample at a time per copy
+  (``ceil(samples / replication)`` rounds, each the per-sample MVMs);
+- cells written: an update writes every stored cell of every copy times the write fraction;
+  a crossbar weight gradient programs its operand once per sample.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from lergan.errors import MappingError
+from lergan.mapping.geometry import LayerGeometry, layer_geometry
+from lergan.mapping.params import MappingParams, from_architecture
+from lergan.mapping.passes import PassSpec, pass_spec
+from lergan.mapping.tiling import (
+    Tiling,
+    ceil_div,
+    read_cycles_per_mvm,
+    sign_columns,
+    tile,
+    weight_slices,
+)
+
+
+@dataclass(frozen=True)
+class MatrixPlacement:
+    """One stored matrix, its tiling and its MVMs (per copy of the matrix)."""
+
+    role: str
+    copies: int
+    mvms: int
+    tiling: Tiling
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"role": self.role, "copies": self.copies, "mvms": self.mvms,
+                "tiling": self.tiling.to_dict()}
+
+
+@dataclass(frozen=True)
+class LayerPassMapping:
+    """How one pass of one layer lands on crossbars (all samples, all copies).
+
+    Counts: ``mvms`` (crossbar-group MVMs), ``mvm_steps`` (MVMs in sequence, every group
+    and copy in parallel), ``read_cycles`` (``mvm_steps * cycles_per_mvm``: read cycles in
+    sequence), ``crossbar_read_cycles`` (crossbar activations summed over crossbars),
+    ``dac_activations`` (input drivers times read cycles), ``adc_conversions``,
+    ``shift_add_ops``, ``partial_sum_adds`` (adder tree across tiles), ``cells_written``,
+    buffer bytes (``buffer_read_bytes`` / ``buffer_write_bytes``, the accumulation
+    buffer's read-modify-writes in ``accumulation_bytes``), ``digital_macs`` and
+    ``digital_adds``, MACs (``macs_nominal`` dense, ``macs_real`` both operands real,
+    ``macs_executed`` performed by the crossbars or digital units).
+    """
+
+    layer: str
+    kind: str
+    pass_: str
+    mode: str
+    mode_applied: str
+    form: str
+    computation: str | None
+    samples: int
+    replication: int
+    params: MappingParams = field(repr=False)
+    matrices: tuple[MatrixPlacement, ...]
+    slices: int
+    sign: int
+    cycles_per_mvm: int
+    crossbars_per_copy: int
+    crossbars: int
+    cells_per_copy: int
+    taps_stored: int
+    mvms: int
+    mvm_steps: int
+    read_cycles: int
+    crossbar_read_cycles: int
+    dac_activations: int
+    adc_conversions: int
+    shift_add_ops: int
+    partial_sum_adds: int
+    cells_written: int
+    write_rounds: int
+    rows_per_write_round: int
+    buffer_read_bytes: float
+    buffer_write_bytes: float
+    accumulation_bytes: float
+    digital_macs: int
+    digital_adds: int
+    macs_nominal: int
+    macs_real: int
+    macs_executed: int
+    weights: int
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["params"] = self.params.model_dump()
+        d["matrices"] = [m.to_dict() for m in self.matrices]
+        d["pass"] = d.pop("pass_")
+        return d
+
+
+def _check_replication(replication: int) -> None:
+    if not isinstance(replication, int) or isinstance(replication, bool) or replication < 1:
+        raise MappingError(f"replication must be a positive integer, got {replication!r}")
+
+
+def place(spec: PassSpec, geo: LayerGeometry, params: MappingParams,
+          replication: int = 1) -> LayerPassMapping:
+    """Tile a :class:`PassSpec` onto crossbars and count (see module docstring)."""
+    _check_replication(replication)
+    R, C = params.crossbar_rows, params.crossbar_cols
+    slices = weight_slices(spec.stored_bits, params.cell_bits)
+    sign = sign_columns(params.signed_scheme)
+    bit_cycles = read_cycles_per_mvm(spec.input_bits, params.dac_bits)
+    passes = slices * sign if spec.transposed_read else 1
+    cycles = bit_cycles * passes
+    placed: list[MatrixPlacement] = []
+    xbar_cycles = dac = adc = adds = mvms = executed = 0
+    for m in spec.matrices:
+        t = tile(m.k, m.n, crossbar_rows=R, crossbar_cols=C, slices=slices, sign=sign)
+        placed.append(MatrixPlacement(m.role, m.copies, m.mvms, t))
+        mvms += m.copies * m.mvms
+        executed += m.copies * m.mvms * m.k * m.n
+        if spec.transposed_read:
+            xbar_cycles += m.copies * m.mvms * t.crossbars * cycles
+            dac += m.copies * m.mvms * m.n * t.row_tiles * cycles
+            adc += m.copies * m.mvms * m.k * t.col_tiles * cycles
+            adds += m.copies * m.mvms * m.k * (t.col_tiles - 1)
+        else:
+            tile_mvms = m.active_tile_mvms if m.active_tile_mvms is not None else (
+                m.mvms * t.row_tiles)
+            row_mvms = m.active_row_mvms if m.active_row_mvms is not None else m.mvms * m.k
+            xbar_cycles += m.copies * tile_mvms * t.col_tiles * cycles
+            dac += m.copies * row_mvms * t.col_tiles * cycles
+            adc += m.copies * tile_mvms * t.physical_cols * cycles
+            adds += m.copies * max(tile_mvms - m.mvms, 0) * m.n
+    crossbars_per_copy = sum(p.copies * p.tiling.crossbars for p in placed)
+    cells_per_copy = sum(p.copies * p.tiling.cells for p in placed)
+    if spec.per_sample_program:
+        rounds = ceil_div(spec.samples, replication)
+        steps = rounds * max((m.mvms // spec.samples for m in spec.matrices), default=0)
+    else:
+        rounds = 1 if spec.programs_matrices else 0
+        steps = max((ceil_div(m.mvms, replication) for m in spec.matrices), default=0)
+    if spec.pass_ == "update":
+        cells_written = round(cells_per_copy * replication * params.write_fraction)
+    elif spec.per_sample_program:
+        cells_written = cells_per_copy * spec.samples
+    elif spec.programs_matrices:
+        cells_written = cells_per_copy
+    else:
+        cells_written = 0
+    rows_per_round = min(R, max((m.k for m in spec.matrices), default=0))
+    program_reads = 0.0
+    if spec.programs_matrices and spec.pass_ != "update":
+        program_reads = cells_written / slices / sign * spec.stored_bits / 8
+    digital_macs = spec.digital_macs
+    return LayerPassMapping(
+        layer=geo.name, kind=geo.kind, pass_=spec.pass_, mode=spec.mode,
+        mode_applied=spec.mode_applied, form=spec.form, computation=spec.computation,
+        samples=spec.samples, replication=replication, params=params,
+        matrices=tuple(placed), slices=slices, sign=sign, cycles_per_mvm=cycles,
+        crossbars_per_copy=crossbars_per_copy, crossbars=crossbars_per_copy * replication,
+        cells_per_copy=cells_per_copy, taps_stored=spec.taps_stored, mvms=mvms,
+        mvm_steps=steps, read_cycles=steps * cycles if spec.matrices and mvms else 0,
+        crossbar_read_cycles=xbar_cycles, dac_activations=dac, adc_conversions=adc,
+        shift_add_ops=adc, partial_sum_adds=adds, cells_written=cells_written,
+        write_rounds=rounds, rows_per_write_round=rows_per_round if rounds else 0,
+        buffer_read_bytes=spec.input_values * spec.input_bits / 8 + spec.extra_read_bytes
+        + program_reads,
+        buffer_write_bytes=spec.output_values * spec.output_bits / 8 + spec.extra_write_bytes,
+        accumulation_bytes=spec.accumulated_values * params.accumulator_bits / 8 * 2,
+        digital_macs=digital_macs, digital_adds=adds + spec.accumulated_values,
+        macs_nominal=spec.macs_nominal, macs_real=spec.macs_real,
+        macs_executed=executed + digital_macs if spec.form == "digital" else executed,
+        weights=spec.weights,
+    )
+
+
+def map_pass(
+    layer: Any,
+    pass_: str,
+    input_shape: tuple[int, ...] | list[int],
+    samples: int,
+    arch: Any,
+    mode: str = "zfdr-pattern",
+    replication: int = 1,
+    **params_overrides: Any,
+) -> LayerPassMapping:
+    """Map one pass of ``layer`` (a workload layer description) for ``samples`` samples.
+
+    ``arch`` is a :class:`lergan.hardware.Architecture` or a :class:`MappingParams`;
+    ``params_overrides`` replace fields of the mapping's parameters (for example
+    ``gate_zero_row_tiles=True``, ``error_propagation="transposed-read"``).
+    """
+    params = from_architecture(arch, **params_overrides)
+    geo = layer_geometry(layer, input_shape)
+    return place(pass_spec(geo, pass_, mode, samples, params), geo, params, replication)
+
+
+def map_operation(op: Any, arch: Any, mode: str = "zfdr-pattern", replication: int = 1,
+                  **params_overrides: Any) -> LayerPassMapping:
+    """Map a workload iteration :class:`Operation` (``layer_spec``, ``input_shape``,
+    ``pass_``, ``samples``)."""
+    return map_pass(op.layer_spec, op.pass_, op.input_shape, op.samples, arch, mode,
+                    replication, **params_overrides)
