@@ -91,25 +91,35 @@ class Cell(_Frozen):
 
 
 class Dac(_Frozen):
-    """Input driver of one crossbar row; ``energy_j`` per row per read cycle."""
+    """Input driver of one crossbar row.
+
+    ``energy_j`` (per row per read cycle) and ``area_m2`` are characterised at
+    ``reference_bits``; :func:`lergan.hardware.cost.dac_energy_j` scales them to ``bits``
+    in proportion to the number of non-zero levels, 2**bits - 1 (our assumption).
+    """
 
     bits: Bits
+    reference_bits: Bits
     energy_j: Energy
     area_m2: Area
 
 
 class Adc(_Frozen):
-    """Column ADC shared by ``columns_per_adc`` columns; ``energy_j`` per conversion.
+    """Column ADC shared by ``columns_per_adc`` columns.
 
-    ``energy_j`` is at ``bits``; :func:`lergan.hardware.cost.adc_energy_j` scales it to other
-    resolutions (Walden figure of merit: energy per conversion proportional to 2**bits).
+    ``energy_j`` (per conversion) and ``area_m2`` are characterised at ``reference_bits``;
+    :func:`lergan.hardware.cost.adc_energy_j` scales them to ``bits`` with
+    ``energy_scaling``: ``walden`` (energy per conversion = FOM x 2**bits, Walden, IEEE JSAC
+    1999) or ``thermal`` (= FOM x 4**bits, the noise-limited regime of Murmann's ADC survey).
     """
 
     bits: Bits
+    reference_bits: Bits
     sample_rate_hz: Frequency
     energy_j: Energy
     area_m2: Area
     columns_per_adc: Count
+    energy_scaling: Literal["walden", "thermal"] = "walden"
 
 
 class SampleHold(_Frozen):
