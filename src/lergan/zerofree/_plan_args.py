@@ -50,8 +50,13 @@ class LayerArgs:
         """Spatial size of the layer's forward output (torch's formulas)."""
         out = []
         for n, k, s, p, op, d in zip(
-            self.input_size, self.kernel_size, self.stride, self.padding,
-            self.output_padding, self.dilation, strict=True,
+            self.input_size,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.dilation,
+            strict=True,
         ):
             if self.transposed:
                 out.append((n - 1) * s - 2 * p + d * (k - 1) + op + 1)
@@ -122,23 +127,28 @@ def normalize(
     rank = len(input_size) if isinstance(input_size, (tuple, list)) else _rank_of(spatial)
     if not 1 <= rank <= 3:
         raise ZeroFreeArgumentError(
-            f"input_size {input_size!r} has rank {rank}; only 1, 2 and 3 spatial axes are "
-            "supported"
+            f"input_size {input_size!r} has rank {rank}; only 1, 2 and 3 spatial axes are supported"
         )
     minimum = {"padding": 0, "output_padding": 0}
     norm = {k: _per_axis(k, v, rank, minimum.get(k, 1)) for k, v in spatial.items()}
     for name, value in (
-        ("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)
+        ("in_channels", in_channels),
+        ("out_channels", out_channels),
+        ("groups", groups),
     ):
         if not _is_int(value) or value < 1:
             raise ZeroFreeArgumentError(f"{name} must be a positive integer, got {value!r}")
     for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
         if value % groups:
-            raise ZeroFreeArgumentError(
-                f"{name} ({value}) must be divisible by groups ({groups})"
-            )
-    args = LayerArgs(computation=computation, rank=rank, in_channels=in_channels,
-                     out_channels=out_channels, groups=groups, **norm)
+            raise ZeroFreeArgumentError(f"{name} ({value}) must be divisible by groups ({groups})")
+    args = LayerArgs(
+        computation=computation,
+        rank=rank,
+        in_channels=in_channels,
+        out_channels=out_channels,
+        groups=groups,
+        **norm,
+    )
     if args.transposed:
         for op, s, d in zip(args.output_padding, args.stride, args.dilation, strict=True):
             if op >= max(s, d):

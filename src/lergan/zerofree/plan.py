@@ -227,17 +227,22 @@ class ZeroFreePlan:
                 {
                     "outputs": a.outputs,
                     "kernel": a.kernel,
-                    "classes": [{"taps": list(c.taps), "positions": c.positions}
-                                for c in a.classes],
-                    "phases": [{"taps": list(c.taps), "positions": c.positions}
-                               for c in a.phases],
+                    "classes": [
+                        {"taps": list(c.taps), "positions": c.positions} for c in a.classes
+                    ],
+                    "phases": [{"taps": list(c.taps), "positions": c.positions} for c in a.phases],
                     "macs": a.macs.to_dict(),
                 }
                 for a in self.axes
             ],
             "patterns": [
-                {"taps": [list(t) for t in p.taps], "n_taps": p.n_taps,
-                 "positions": p.positions, "rows": p.rows, "cols": p.cols}
+                {
+                    "taps": [list(t) for t in p.taps],
+                    "n_taps": p.n_taps,
+                    "positions": p.positions,
+                    "rows": p.rows,
+                    "cols": p.cols,
+                }
                 for p in self.patterns
             ],
             "n_patterns": len(self.patterns),
@@ -270,8 +275,13 @@ class _Axis:
 def _axes(args: LayerArgs) -> list[_Axis]:
     axes = []
     for n, k, s, p, op, d in zip(
-        args.input_size, args.kernel_size, args.stride, args.padding, args.output_padding,
-        args.dilation, strict=True,
+        args.input_size,
+        args.kernel_size,
+        args.stride,
+        args.padding,
+        args.output_padding,
+        args.dilation,
+        strict=True,
     ):
         c = args.computation
         if c == "conv_transpose":
@@ -386,9 +396,16 @@ def plan(
     input channel of the group), which multiplies ``mvm_steps``.
     """
     args = normalize(
-        computation, input_size=input_size, kernel_size=kernel_size, stride=stride,
-        padding=padding, output_padding=output_padding, dilation=dilation,
-        in_channels=in_channels, out_channels=out_channels, groups=groups,
+        computation,
+        input_size=input_size,
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+        in_channels=in_channels,
+        out_channels=out_channels,
+        groups=groups,
     )
     geometry = _axes(args)
     axes = tuple(_analyse_axis(ax) for ax in geometry)
@@ -414,9 +431,7 @@ def plan(
             rows=row_ch * math.prod(len(c.taps) for c in combo),
             cols=cols,
         )
-        for combo in itertools.product(*(
-            [c for c in a.classes if c.taps] for a in axes
-        ))
+        for combo in itertools.product(*([c for c in a.classes if c.taps] for a in axes))
     )
     output_positions = math.prod(a.outputs for a in axes)
     idle = output_positions - sum(p.positions for p in patterns)
