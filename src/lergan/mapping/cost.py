@@ -1,0 +1,189 @@
+"""Cost of one mapped operation: latency, dynamic energy per component, area, lifetime.
+
+``cost(mapping, arch) -> OperationCost``. Counts come from the mapping
+(:class:`~lergan.mapping.mapper.LayerPassMapping`); the energy and latency of one action of
+each component come from :func:`lergan.hardware.cost.actions` and its helpers (not repeated
+here). Formulas:
+
+- **Read time** (ISAAC, Shafiee et al., ISCA 2016, section 3: inputs bit-serial, one read
+  cycle per input bit, the cycle set by how fast the shared ADCs convert a crossbar's
+  columns): ``read_cycles * effective_read_cycle_s(arch)`` with
+  ``effective_read_cycle_s = max(crossbar.read_cycle_s, cols / (ADCs per crossbar x
+  sample rate))`` (:func:`lergan.hardware.peak.effective_read_cycle_s`).
+- **Energy per component**: count x per-action energy: ``crossbar.read`` per crossbar read
+  cycle (the whole array's read energy, also when partly used), ``dac.drive`` per driven
+  line per cycle, ``sample_hold.sample`` and ``adc.convert`` per conversion (ISAAC: each
+  column held, then converted by its shared ADC), ``shift_add.op`` per conversion and per
+  digital add (partial sums across tiles, accumulations), buffer bytes, cell writes,
+  digital operations.
+- **Buffers**: MVM inputs are read from the bank buffer into the input registers and read
+  from there by the DACs; MVM outputs go through the output registers to the bank buffer
+  (ISAAC's eDRAM -> input register -> crossbar -> output register path, Table I).
+  Accumulation traffic (scatter outputs, per-sample weight gradients) reads and writes the
+  bank buffer; master weights and optimiser state (update) and the digital weight
+  gradient's operands are bank-buffer traffic.
+- **Writes** (PipeLayer, Song et al., HPCA 2017, in-place update; the preset's write
+  model): energy ``cells_written * write.energy_per_cell_j``; time per programming round
+  ``ceil(rows / rows_in_parallel) * write.latency_per_row_s`` with every crossbar
+  programmed in parallel (:func:`lergan.hardware.cost.write_cost`).
+- **Digital units** (DNN+NeuroSim V2.1, Peng et al., 2020: weight gradients on digital
+  MAC units beside the arrays): ``digital_macs / (units x ops_per_s)``, ``units`` the
+  bank's MAC units (``organisation.per_bank.mac``, at least 1) unless given.
+- **Latency** = programming time + the longest of read time, digital time and buffer time
+  (bytes over the bank buffer's bandwidth): reads, transfers and digital work pipeline
+  (ISAAC's pipeline), programming does not overlap with reads of the same crossbars.
+- **Area**: crossbars used times one crossbar and its share of the mat's peripherals
+  (``organisation.per_mat`` counts divided by crossbars per mat; registers included), plus
+  the digital units when the operation uses them.
+- **Lifetime**: :func:`lergan.hardware.cost.lifetime` with the operation as the unit: how
+  many such operations the cells it writes survive (``endurance / writes per cell``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from lergan.errors import MappingError
+from lergan.mapping.mapper import LayerPassMapping
+
+ENERGY_COMPONENTS = (
+    "crossbar", "dac", "sample_hold", "adc", "shift_add", "buffer", "accumulation",
+    "cell_write", "digital",
+)
+
+
+@dataclass(frozen=True)
+class OperationCost:
+    """Latency (s), dynamic energy per component (J), area (m^2), writes and lifetime."""
+
+    latency_s: float
+    latency_parts_s: dict[str, float]
+    energy_j: dict[str, float]
+    area_m2: float
+    area_parts_m2: dict[str, float]
+    cells_written: int
+    writes_per_cell: float
+    lifetime_operations: float | None
+    read_cycle_s: float
+    formulas: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def total_energy_j(self) -> float:
+        return sum(self.energy_j.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["total_energy_j"] = self.total_energy_j
+        if d["lifetime_operations"] == float("inf"):
+            d["lifetime_operations"] = None
+        return d
+
+
+def _bank_buffer(arch: Any) -> str:
+    """The bank-level buffer: ``bank_buffer`` if present, else the largest buffer."""
+    if "bank_buffer" in arch.buffers:
+        return "bank_buffer"
+    if not arch.buffers:
+        raise MappingError(f"preset {arch.name!r} has no buffers to cost buffer traffic")
+    return max(arch.buffers, key=lambda n: arch.buffers[n].capacity_bytes)
+
+
+def _per_crossbar_area_m2(arch: Any) -> dict[str, float]:
+    from lergan.hardware.peak import component_area_m2
+
+    org = arch.organisation
+    xbars = org.per_mat.get("crossbar", org.crossbars_per_mat) or 1
+    parts: dict[str, float] = {"crossbar": arch.crossbar.area_m2}
+    for name, count in org.per_mat.items():
+        if name == "crossbar":
+            continue
+        parts[name] = count / xbars * component_area_m2(arch, name)
+    return parts
+
+
+def cost(mapping: LayerPassMapping, arch: Any, digital_units: int | None = None) -> OperationCost:
+    """Cost one mapped operation on ``arch`` (a :class:`lergan.hardware.Architecture`)."""
+    from lergan.hardware.cost import actions, lifetime, write_cost
+    from lergan.hardware.peak import effective_read_cycle_s
+
+    act = actions(arch)
+    m = mapping
+    if digital_units is None:
+        digital_units = max(1, int(arch.organisation.per_bank.get("mac", 1)))
+    if digital_units < 1:
+        raise MappingError(f"digital_units must be at least 1, got {digital_units}")
+    bank = _bank_buffer(arch)
+    has_regs = "input_register" in arch.buffers and "output_register" in arch.buffers
+    crossbar_io = m.form not in ("digital", "write")
+
+    # ---- energy ----------------------------------------------------------------------
+    e: dict[str, float] = dict.fromkeys(ENERGY_COMPONENTS, 0.0)
+    e["crossbar"] = m.crossbar_read_cycles * act["crossbar.read"].energy_j
+    e["dac"] = m.dac_activations * act["dac.drive"].energy_j
+    e["sample_hold"] = m.adc_conversions * act["sample_hold.sample"].energy_j
+    e["adc"] = m.adc_conversions * act["adc.convert"].energy_j
+    e["shift_add"] = (m.shift_add_ops + m.digital_adds) * act["shift_add.op"].energy_j
+    rd, wr = act[f"buffer.{bank}.read"].energy_j, act[f"buffer.{bank}.write"].energy_j
+    e["buffer"] = m.buffer_read_bytes * rd + m.buffer_write_bytes * wr
+    if crossbar_io and has_regs:
+        in_reg = act["buffer.input_register.write"].energy_j + act[
+            "buffer.input_register.read"].energy_j
+        out_reg = act["buffer.output_register.write"].energy_j + act[
+            "buffer.output_register.read"].energy_j
+        e["buffer"] += m.buffer_read_bytes * in_reg + m.buffer_write_bytes * out_reg
+    e["accumulation"] = m.accumulation_bytes / 2 * (rd + wr)
+    rows = m.rows_per_write_round
+    wc = write_cost(arch, m.cells_written, rows)
+    e["cell_write"] = wc.energy_j
+    if m.digital_macs:
+        if "mac" not in arch.digital:
+            raise MappingError(
+                f"layer {m.layer!r} pass {m.pass_!r} needs digital MAC units but preset "
+                f"{arch.name!r} has no digital.mac"
+            )
+        e["digital"] = m.digital_macs * act["digital.mac.op"].energy_j
+
+    # ---- latency ---------------------------------------------------------------------
+    cycle = effective_read_cycle_s(arch)
+    parts = {
+        "read": m.read_cycles * cycle,
+        "write": m.write_rounds * write_cost(arch, 0, rows).latency_s if rows else 0.0,
+        "digital": (m.digital_macs / (digital_units * arch.digital["mac"].ops_per_s)
+                    if m.digital_macs else 0.0),
+        "buffer": (m.buffer_read_bytes + m.buffer_write_bytes + m.accumulation_bytes)
+        / arch.buffers[bank].bandwidth_bytes_per_s,
+    }
+    latency = parts["write"] + max(parts["read"], parts["digital"], parts["buffer"])
+
+    # ---- area ------------------------------------------------------------------------
+    area = {k: v * m.crossbars for k, v in _per_crossbar_area_m2(arch).items()} if (
+        m.crossbars) else {}
+    if m.digital_macs:
+        area["digital.mac"] = digital_units * arch.digital["mac"].area_m2
+
+    # ---- writes and lifetime ------------------------------------------------------------
+    in_use = m.cells_per_copy * m.replication
+    if m.cells_written and in_use:
+        life = lifetime(arch, m.cells_written, in_use)
+        per_cell, ops = life.writes_per_cell_per_iteration, life.iterations
+    else:
+        per_cell, ops = 0.0, None
+    return OperationCost(
+        latency_s=latency,
+        latency_parts_s=parts,
+        energy_j=e,
+        area_m2=sum(area.values()),
+        area_parts_m2=area,
+        cells_written=m.cells_written,
+        writes_per_cell=per_cell,
+        lifetime_operations=ops,
+        read_cycle_s=cycle,
+        formulas={
+            "read": "read_cycles x max(crossbar.read_cycle_s, cols / (ADCs x rate)) [ISAAC]",
+            "write": "write_rounds x ceil(rows / rows_in_parallel) x write.latency_per_row_s"
+                     " [PipeLayer; preset write model]",
+            "digital": "digital_macs / (units x ops_per_s) [NeuroSim V2.1]",
+            "latency": "write + max(read, digital, buffer)",
+        },
+    )
