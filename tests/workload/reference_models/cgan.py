@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 OFFICIAL_PARAMS = {"G": 6_820_538, "D": 6_688_202}
+EPS = 1e-8  # lib/ops.py batchnorm(e=1e-8)
 
 
 def _join(h: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -39,11 +40,11 @@ class Generator(nn.Module):
     def __init__(self, nz: int = 100, ny: int = 10) -> None:
         super().__init__()
         self.fc1 = nn.Linear(nz + ny, 1024, bias=False)
-        self.bn1 = nn.BatchNorm1d(1024, affine=False)
+        self.bn1 = nn.BatchNorm1d(1024, eps=EPS, affine=False)
         self.fc2 = nn.Linear(1024 + ny, 128 * 7 * 7, bias=False)
-        self.bn2 = nn.BatchNorm1d(128 * 7 * 7, affine=False)
+        self.bn2 = nn.BatchNorm1d(128 * 7 * 7, eps=EPS, affine=False)
         self.up3 = nn.ConvTranspose2d(128 + ny, 64, 5, 2, 2, output_padding=1, bias=False)
-        self.bn3 = nn.BatchNorm2d(64, affine=False)
+        self.bn3 = nn.BatchNorm2d(64, eps=EPS, affine=False)
         self.up4 = nn.ConvTranspose2d(64 + ny, 1, 5, 2, 2, output_padding=1, bias=False)
         self.relu = nn.ReLU()
         self.out = nn.Sigmoid()
@@ -61,9 +62,9 @@ class Discriminator(nn.Module):
         super().__init__()
         self.conv1 = nn.Conv2d(1 + ny, 64, 5, 2, 2, bias=False)
         self.conv2 = nn.Conv2d(64 + ny, 128, 5, 2, 2, bias=False)
-        self.bn2 = nn.BatchNorm2d(128, affine=False)
+        self.bn2 = nn.BatchNorm2d(128, eps=EPS, affine=False)
         self.fc3 = nn.Linear(128 * 7 * 7 + ny, 1024, bias=False)
-        self.bn3 = nn.BatchNorm1d(1024, affine=False)
+        self.bn3 = nn.BatchNorm1d(1024, eps=EPS, affine=False)
         self.fc4 = nn.Linear(1024 + ny, 1, bias=False)
         self.lrelu = nn.LeakyReLU(0.2)
         self.out = nn.Sigmoid()
