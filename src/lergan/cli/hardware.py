@@ -1,5 +1,173 @@
-"""`lergan` commands for hardware (registered on import by :mod:`lergan.cli`)."""
+"""`lergan hardware ...` and `lergan peak` (registered on import by :mod:`lergan.cli`).
+
+- ``lergan hardware --list``: the shipped presets with their titles;
+- ``lergan hardware show PRESET [--set k=v ...]``: every field with value, unit and source;
+- ``lergan hardware actions PRESET [--set k=v ...] [--json]``: every action's energy and
+  latency;
+- ``lergan peak PRESET [--set k=v ...] [--json]``: peak GOPS, area, power, efficiencies.
+
+PRESET is a preset name or a path to a YAML file (which may start with ``base: NAME``).
+"""
 
 from __future__ import annotations
 
-from lergan.cli.app import app, console, user_errors  # noqa: F401
+import json
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from lergan.cli.app import app, console, user_errors
+
+hardware_app = typer.Typer(
+    name="hardware",
+    help="Hardware presets: list them, show every field with its source, list action costs.",
+    no_args_is_help=False,
+    invoke_without_command=True,
+)
+app.add_typer(hardware_app, name="hardware")
+
+SET_HELP = "Override a field, KEY=VALUE (e.g. adc.bits=6, adc.energy_j='2 pJ'); repeatable."
+
+
+def _load(preset: str, sets: Optional[list[str]]):  # noqa: UP045 (typer needs Optional)
+    from lergan.hardware import load_preset, parse_set_options
+
+    return load_preset(preset, overrides=parse_set_options(sets))
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+@hardware_app.callback()
+@user_errors
+def hardware(
+    ctx: typer.Context,
+    list_: bool = typer.Option(False, "--list", help="List the shipped presets."),
+) -> None:
+    """Hardware presets: `--list`, `show PRESET`, `actions PRESET`."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if not list_:
+        console.print(ctx.get_help())
+        raise typer.Exit()
+    from lergan.hardware import list_presets, load_preset
+
+    table = Table(title="hardware presets")
+    table.add_column("preset")
+    table.add_column("base")
+    table.add_column("title")
+    for name in list_presets():
+        arch = load_preset(name)
+        table.add_row(name, arch.base or "", arch.title)
+    console.print(table)
+
+
+@hardware_app.command("show")
+@user_errors
+def show(
+    preset: str = typer.Argument(..., help="Preset name or path to a YAML file."),
+    set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),  # noqa: UP045
+    json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Every field of PRESET with its SI value, the value as written, and its source."""
+    arch = _load(preset, set_)
+    prov = arch.provenance_table()
+    if json_out:
+        data = {
+            "name": arch.name,
+            "title": arch.title,
+            "paper": arch.paper,
+            "base": arch.base,
+            "deviations": list(arch.deviations),
+            "fields": {k: p.model_dump(mode="json") for k, p in prov.items()},
+        }
+        console.print_json(json.dumps(data))
+        return
+    base = f", base {arch.base}" if arch.base else ""
+    console.print(f"[bold]{arch.title}[/]  ({arch.name}{base})")
+    console.print(f"paper: {arch.paper}", highlight=False)
+    for d in arch.deviations:
+        console.print(f"  deviation: {d}", highlight=False)
+    table = Table(show_lines=False)
+    for col in ("key", "value (SI)", "unit", "as written", "source / assumption"):
+        table.add_column(col, overflow="fold")
+    for key, p in prov.items():
+        written = f"{_fmt(p.written_value)} {p.written_unit}".strip()
+        if p.assumption:
+            src = f"[yellow]assumption[/]: {p.reason}"
+        else:
+            src = str(p.source)
+            if p.derivation:
+                src += f" [dim]({p.derivation})[/]"
+        if p.overridden:
+            src = f"[magenta]override[/]: {src}"
+        table.add_row(key, _fmt(p.value), p.unit, written, src)
+    console.print(table)
+
+
+@hardware_app.command("actions")
+@user_errors
+def actions_cmd(
+    preset: str = typer.Argument(..., help="Preset name or path to a YAML file."),
+    set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),  # noqa: UP045
+    json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Every action of PRESET with its energy (J) and latency (s)."""
+    from lergan.hardware.cost import actions
+
+    acts = actions(_load(preset, set_))
+    if json_out:
+        console.print_json(json.dumps({k: a.to_dict() for k, a in acts.items()}))
+        return
+    table = Table(title=f"actions of {preset}")
+    for col in ("action", "energy (J)", "latency (s)", "per", "formula"):
+        table.add_column(col, overflow="fold")
+    for a in acts.values():
+        table.add_row(a.name, f"{a.energy_j:.4g}", f"{a.latency_s:.4g}", a.per, a.formula)
+    console.print(table)
+
+
+@app.command("peak")
+@user_errors
+def peak_cmd(
+    preset: str = typer.Argument(..., help="Preset name or path to a YAML file."),
+    set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),  # noqa: UP045
+    json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    breakdown_: bool = typer.Option(
+        False, "--breakdown", help="Also list area and power per component."
+    ),
+) -> None:
+    """Peak throughput, area and power of PRESET, summed from its component tables."""
+    from lergan.hardware.peak import breakdown, peak
+
+    arch = _load(preset, set_)
+    p = peak(arch)
+    data = p.to_dict()
+    if breakdown_:
+        data["breakdown"] = [
+            {**b.to_dict(), "area_mm2": b.area_m2 * 1e6} for b in breakdown(arch)
+        ]
+    if json_out:
+        console.print_json(json.dumps(data))
+        return
+    table = Table(title=f"peak figures of {arch.name}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for k in ("gops", "area_mm2", "power_w", "gops_per_mm2", "gops_per_w", "crossbars",
+              "macs_per_mvm", "mvm_latency_s"):
+        table.add_row(k, _fmt(data[k]))
+    console.print(table)
+    if breakdown_:
+        bt = Table(title="breakdown")
+        for col in ("level", "component", "instances", "area (mm2)", "power (W)"):
+            bt.add_column(col)
+        for b in breakdown(arch):
+            bt.add_row(b.level, b.component, _fmt(b.instances), f"{b.area_m2 * 1e6:.4g}",
+                       f"{b.power_w:.4g}")
+        console.print(bt)

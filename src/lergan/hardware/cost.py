@@ -4,20 +4,21 @@ Each function cites its formula. The mapping (`lergan.mapping`) multiplies these
 of actions (read cycles, conversions, bytes, cells written); nothing here knows about
 layers. Energies are joules, latencies seconds, areas square metres.
 
-Actions (``actions(arch)``):
+Actions (``actions(arch)``), each: what one action is -> energy; latency:
 
-| action | one action is | energy | latency |
-|---|---|---|---|
-| ``crossbar.read`` | one read cycle of a whole crossbar | ``crossbar.read_energy_j`` | ``crossbar.read_cycle_s`` |
-| ``dac.drive`` | one row driven for one read cycle | :func:`dac_energy_j` | read cycle |
-| ``sample_hold.sample`` | one column held for one read cycle | ``sample_hold.energy_j`` | read cycle |
-| ``adc.convert`` | one conversion | :func:`adc_energy_j` | 1 / ``sample_rate_hz`` |
-| ``shift_add.op`` | one shift-and-add | ``shift_add.energy_j`` | 1 / ``rate_hz`` |
-| ``buffer.<name>.read`` / ``.write`` | one byte | per-byte energy | 1 / bandwidth |
-| ``cell.write`` | one cell programmed (verify included) | ``write.energy_per_cell_j`` | ``write.latency_per_row_s`` |
-| ``row.write`` | one full row programmed | cols x cell energy | ``write.latency_per_row_s`` |
-| ``digital.<name>.op`` | one operation (MAC, ...) | ``energy_j`` | 1 / ``ops_per_s`` |
-| ``link.<name>.bit`` | one bit moved over the link | ``energy_j_per_bit`` | 1 / (8 x bandwidth) |
+- ``crossbar.read``: one read cycle of a whole crossbar -> ``crossbar.read_energy_j``;
+  ``crossbar.read_cycle_s``
+- ``dac.drive``: one row driven for one read cycle -> :func:`dac_energy_j`; read cycle
+- ``sample_hold.sample``: one column held for one read cycle -> ``sample_hold.energy_j``;
+  read cycle
+- ``adc.convert``: one conversion -> :func:`adc_energy_j`; 1 / ``sample_rate_hz``
+- ``shift_add.op``: one shift-and-add -> ``shift_add.energy_j``; 1 / ``rate_hz``
+- ``buffer.<name>.read`` / ``.write``: one byte -> per-byte energy; 1 / bandwidth
+- ``cell.write``: one cell programmed, verify included -> ``write.energy_per_cell_j``;
+  ``write.latency_per_row_s``
+- ``row.write``: one full row programmed -> cols x cell energy; ``write.latency_per_row_s``
+- ``digital.<name>.op``: one operation (MAC, ...) -> ``energy_j``; 1 / ``ops_per_s``
+- ``link.<name>.bit``: one bit over the link -> ``energy_j_per_bit``; 1 / (8 x bandwidth)
 """
 
 from __future__ import annotations

@@ -94,16 +94,25 @@ def _merge(base: dict[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _tag_leaves(node: Any, origin: str) -> Any:
+    """A deep copy of ``node`` whose leaves record the file that defines them."""
+    if _is_leaf(node):
+        return {**copy.deepcopy(dict(node)), "_from": origin}
+    if isinstance(node, Mapping):
+        return {k: _tag_leaves(v, origin) for k, v in node.items()}
+    return copy.deepcopy(node)
+
+
 def raw_tree(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
     """The preset's tree with its ``base`` chain merged (values as written, not converted)."""
     path = _resolve_path(name_or_path)
     key = str(path.resolve())
     if key in _seen:
         raise HardwareError(f"preset {str(name_or_path)!r}: circular base chain {_seen}")
-    data = _read_yaml(key)
+    data = _tag_leaves(_read_yaml(key), path.name)
     base = data.get("base")
     if base is None:
-        return copy.deepcopy(data)
+        return data
     base_ref = base
     if isinstance(base, str) and base.endswith((".yaml", ".yml")) and not Path(base).is_absolute():
         base_ref = str(path.parent / base)
@@ -172,12 +181,16 @@ def _schema_at(key: str) -> tuple[Any, str | None]:
     return ann, dim
 
 
+def _written(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
 def _convert_leaf(node: Any, key: str, dim: str | None, prov: dict[str, Provenance]) -> Any:
     if not _is_leaf(node):
         raise HardwareError(
             f"{key}: expected a quantity {{value, unit, source | assumption}}, got {node!r}"
         )
-    extra = set(node) - LEAF_KEYS - {"_override"}
+    extra = set(node) - LEAF_KEYS - {"_override", "_from", "_written"}
     if extra:
         raise HardwareError(
             f"{key}: unknown entries {sorted(extra)} (allowed: {sorted(LEAF_KEYS)})"
@@ -211,13 +224,14 @@ def _convert_leaf(node: Any, key: str, dim: str | None, prov: dict[str, Provenan
         key=key,
         value=si,
         unit=unit,
-        written_value=value if not isinstance(value, list) else tuple(value),
-        written_unit=str(written_unit),
+        written_value=_written(node.get("_written", value)),
+        written_unit="" if "_written" in node else str(written_unit),
         source=source,
         derivation=node.get("derivation"),
         assumption=assumption,
         reason=node.get("reason"),
         overridden=bool(node.get("_override", False)),
+        defined_in="override" if node.get("_override") else node.get("_from"),
     )
     return si
 
@@ -290,7 +304,12 @@ def apply_overrides(tree: dict[str, Any], overrides: Mapping[str, Any]) -> dict[
                 prefix = ".".join(parts[: i + 1])
                 raise HardwareError(f"{key}: {prefix!r} is not in this preset")
             node = node[part]
-        leaf: dict[str, Any] = {"value": value, "source": "user override", "_override": True}
+        leaf: dict[str, Any] = {
+            "value": value,
+            "source": "user override",
+            "_override": True,
+            "_written": raw,
+        }
         if dim is not None:
             leaf["unit"] = SI_UNIT[dim]
         node[parts[-1]] = leaf

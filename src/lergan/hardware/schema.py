@@ -285,6 +285,7 @@ class Provenance(_Frozen):
     assumption: bool = False
     reason: str | None = None
     overridden: bool = False
+    defined_in: str | None = None
 
 
 class Architecture(_Frozen):

@@ -1,0 +1,104 @@
+"""`lergan hardware --list / show / actions` and `lergan peak`."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from lergan.cli import app
+from lergan.hardware import list_presets, load_preset
+from lergan.hardware.peak import peak
+
+runner = CliRunner()
+
+
+def _run(*args):
+    return runner.invoke(app, list(args), terminal_width=200)
+
+
+def test_list():
+    r = _run("hardware", "--list")
+    assert r.exit_code == 0, r.output
+    for name in list_presets():
+        assert name in r.output
+
+
+def test_hardware_without_arguments_prints_help():
+    r = _run("hardware")
+    assert r.exit_code == 0
+    assert "show" in r.output and "actions" in r.output
+
+
+@pytest.mark.parametrize("preset", ["isaac", "lergan"])
+def test_show_lists_every_field_with_unit_and_source(preset):
+    r = _run("hardware", "show", preset, "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    arch = load_preset(preset)
+    assert set(data["fields"]) == set(arch.provenance_table())
+    f = data["fields"]["adc.energy_j"]
+    assert f["unit"] == "J" and f["source"]
+    assert data["deviations"]
+
+
+def test_show_table_with_set():
+    r = _run("hardware", "show", "lergan", "--set", "adc.bits=5")
+    assert r.exit_code == 0, r.output
+    assert "adc.bits" in r.output and "override" in r.output
+    assert "assumption" in r.output
+
+
+def test_actions_json_and_table():
+    r = _run("hardware", "actions", "isaac", "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    assert data["adc.convert"]["energy_j"] == pytest.approx(1.5625e-12)
+    assert data["crossbar.read"]["latency_s"] == pytest.approx(100e-9)
+    r = _run("hardware", "actions", "lrgan")
+    assert r.exit_code == 0 and "cell.write" in r.output
+
+
+def test_peak_json_matches_the_library():
+    r = _run("peak", "isaac", "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    p = peak(load_preset("isaac")).to_dict()
+    for key in ("gops", "area_mm2", "power_w", "gops_per_mm2", "gops_per_w"):
+        assert data[key] == pytest.approx(p[key])
+    assert data["gops_per_mm2"] == pytest.approx(479, rel=0.05)
+
+
+def test_peak_with_set_and_breakdown():
+    r = _run("peak", "isaac", "--set", "adc.bits=7", "--json", "--breakdown")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    assert data["power_w"] < 65.8
+    assert any(b["component"] == "adc" for b in data["breakdown"])
+    r = _run("peak", "lergan", "--breakdown")
+    assert r.exit_code == 0 and "gops_per_w" in r.output
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("peak", "nosuch"), "no such preset"),
+        (("peak", "isaac", "--set", "adc.bitz=3"), "adc.bitz"),
+        (("peak", "isaac", "--set", "adc.bits"), "KEY=VALUE"),
+        (("hardware", "show", "isaac", "--set", "adc.energy_j=3 ns"), "adc.energy_j"),
+        (("hardware", "actions", "isaac", "--set", "adc.bits=0"), "adc.bits"),
+    ],
+)
+def test_user_errors_exit_2_and_name_the_key(args, needle):
+    r = _run(*args)
+    assert r.exit_code == 2
+    assert needle in r.output
+    assert "Traceback" not in r.output
+
+
+def test_preset_file_path(tmp_path):
+    f = tmp_path / "mine.yaml"
+    f.write_text("base: isaac\nname: mine\n"
+                 "organisation:\n  banks: {value: 84, unit: count, source: half an ISAAC}\n")
+    r = _run("peak", str(f), "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["gops"] == pytest.approx(peak(load_preset("isaac")).gops / 2)
