@@ -1,0 +1,308 @@
+"""The ZFDR formulations behind :mod:`lergan.zerofree.ops` (private).
+
+Every function here runs dense *non-transposed* convolutions (``F.conv1d/2d/3d``, i.e.
+``aten.convolution`` with ``transposed=False``) on un-inserted operands, under
+``torch.no_grad()``; none ever calls torch's transposed convolution or
+``aten.convolution_backward``. Each returns its result and the MACs its convolutions
+executed (output elements x input channels per group x kernel taps, the count that
+``torch.utils.flop_counter`` uses).
+
+Transposed convolution, per axis (``o`` output, ``i`` input, ``t`` tap):
+``y[o] = sum_{o = i*s - p + t*d} x[i] W[t]``. Output positions with
+``(o + p) mod s = r`` (ZFDR phase ``r``) meet exactly the taps ``t*d = r (mod s)``; with
+``g = gcd(s, d)`` these are every ``s/g``-th tap, and they read ``x`` with spacing ``d/g``.
+So each phase is a dense convolution of the un-inserted input with a flipped sub-kernel
+(dilation ``d/g``), written to the outputs ``o = o_r, o_r + s, ...``:
+
+- ``phase``: one convolution per phase (s^d of them), each on ``x`` padded / cropped for
+  that phase; products with padding zeros at the border are executed (mode ``zfdr-phase``).
+- ``subpixel`` (dilation ``d/g = 1`` on every axis): the phase sub-kernels, shifted into one
+  common window, become the output channels of a single convolution (zero taps where the
+  phases' windows differ), followed by a pixel-shuffle permutation and a crop.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from functools import lru_cache
+from math import gcd, prod
+
+import torch
+import torch.nn.functional as F
+
+from lergan.zerofree._ops_args import Geometry
+
+_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+
+
+def channels_last_format(rank: int) -> torch.memory_format | None:
+    return {2: torch.channels_last, 3: torch.channels_last_3d}.get(rank)
+
+
+@dataclass(frozen=True)
+class AxisPhase:
+    """One ZFDR phase along one axis."""
+
+    first_out: int  # first output position of the phase (o_r)
+    n_out: int  # outputs o_r, o_r + s, ... inside the output
+    taps: tuple[int, ...]  # kernel taps met, in correlation order (sub-kernel K[c] = W[taps[c]])
+    pad_left: int  # padding (negative: cropping) of x for this phase's dense convolution
+    pad_right: int
+    dilation: int  # spacing of the taps in x (d / gcd(s, d))
+
+
+@lru_cache(maxsize=4096)
+def axis_phases(n_in: int, k: int, s: int, p: int, d: int, n_out: int) -> tuple[AxisPhase, ...]:
+    """All ``s`` phases of one axis, ordered by their first output position ``o_r``."""
+    g = gcd(s, d)
+    dp = d // g
+    out = []
+    for r in range(s):
+        taps = [t for t in range(k) if (t * d) % s == r]
+        first = (r - p) % s
+        count = len(range(first, n_out, s))
+        if not taps:
+            out.append(AxisPhase(first, count, (), 0, 0, dp))
+            continue
+        q0 = (first + p - r) // s
+        m_max = (taps[-1] * d - r) // s  # x index offset of the last tap: i = q - m
+        pad_left = m_max - q0
+        pad_right = count + (len(taps) - 1) * dp - pad_left - n_in
+        out.append(AxisPhase(first, count, tuple(reversed(taps)), pad_left, pad_right, dp))
+    return tuple(sorted(out, key=lambda a: a.first_out))
+
+
+def to_conv_weight(weight: torch.Tensor, groups: int) -> torch.Tensor:
+    """Transposed-convolution weight ``[Cin, Cout/g, *k]`` as a convolution weight
+    ``[Cout, Cin/g, *k]`` (same taps, channels swapped within each group)."""
+    cin, coutg = weight.shape[:2]
+    ks = weight.shape[2:]
+    w = weight.reshape(groups, cin // groups, coutg, *ks).transpose(1, 2)
+    return w.reshape(groups * coutg, cin // groups, *ks)
+
+
+def _pad_args(lefts: tuple[int, ...], rights: tuple[int, ...]) -> list[int]:
+    args: list[int] = []
+    for lft, rgt in zip(reversed(lefts), reversed(rights), strict=True):
+        args += [lft, rgt]
+    return args
+
+
+def _pad(x: torch.Tensor, lefts: tuple[int, ...], rights: tuple[int, ...]) -> torch.Tensor:
+    if all(v == 0 for v in lefts + rights):
+        return x
+    return F.pad(x, _pad_args(lefts, rights))
+
+
+def _sub_kernel(wc: torch.Tensor, taps: tuple[tuple[int, ...], ...]) -> torch.Tensor:
+    for a, t in enumerate(taps):
+        k = wc.shape[2 + a]
+        if t != tuple(range(k)):
+            wc = wc.index_select(2 + a, torch.tensor(t, device=wc.device))
+    return wc
+
+
+def _macs(out: torch.Tensor, w: torch.Tensor) -> int:
+    """MACs of a convolution producing ``out`` with weight ``w`` (as the flop counter)."""
+    return out.numel() * prod(w.shape[1:])
+
+
+def _memory_format(x: torch.Tensor, rank: int) -> torch.memory_format:
+    cl = channels_last_format(rank)
+    if (
+        cl is not None
+        and x.dim() == rank + 2
+        and x.is_contiguous(memory_format=cl)
+        and not (x.is_contiguous())
+    ):
+        return cl
+    return torch.contiguous_format
+
+
+def transposed_phase(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None,
+    g: Geometry,
+    channels_last: bool,
+) -> tuple[torch.Tensor, int]:
+    """Transposed convolution (batched ``x``), one dense convolution per ZFDR phase."""
+    rank = g.rank
+    conv = _CONV[rank]
+    out_format = _memory_format(x, rank)
+    cl = channels_last_format(rank) if channels_last else None
+    if cl is not None:
+        x = x.contiguous(memory_format=cl)
+    wc = to_conv_weight(weight, g.groups)
+    n = x.shape[0]
+    cout = wc.shape[0]
+    y = torch.empty(
+        (n, cout, *g.out_size), dtype=x.dtype, device=x.device, memory_format=cl or out_format
+    )
+    executed = 0
+    per_axis = [
+        axis_phases(*a)
+        for a in zip(g.in_size, g.kernel, g.stride, g.padding, g.dilation, g.out_size, strict=True)
+    ]
+    for combo in itertools.product(*per_axis):
+        if any(a.n_out == 0 for a in combo):
+            continue
+        index = (
+            slice(None),
+            slice(None),
+            *(slice(a.first_out, None, s) for a, s in zip(combo, g.stride, strict=True)),
+        )
+        if any(not a.taps for a in combo):
+            y[index] = 0 if bias is None else bias.reshape(-1, *([1] * rank))
+            continue
+        xr = _pad(x, tuple(a.pad_left for a in combo), tuple(a.pad_right for a in combo))
+        kr = _sub_kernel(wc, tuple(a.taps for a in combo))
+        if cl is not None:
+            kr = kr.contiguous(memory_format=cl)
+        out = conv(xr, kr, bias, 1, 0, tuple(a.dilation for a in combo), g.groups)
+        executed += _macs(out, kr)
+        y[index] = out
+    if cl is not None and out_format != cl:
+        y = y.contiguous(memory_format=out_format)
+    return y, executed
+
+
+def subpixel_supported(g: Geometry) -> bool:
+    return all(d // gcd(s, d) == 1 for s, d in zip(g.stride, g.dilation, strict=True))
+
+
+def transposed_subpixel(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None,
+    g: Geometry,
+    channels_last: bool,
+) -> tuple[torch.Tensor, int]:
+    """Transposed convolution (batched ``x``) as one convolution whose output channels are
+    the ZFDR phases' sub-kernels, then a pixel-shuffle permutation and a crop."""
+    rank = g.rank
+    conv = _CONV[rank]
+    out_format = _memory_format(x, rank)
+    cl = channels_last_format(rank) if channels_last else None
+    if cl is not None:
+        x = x.contiguous(memory_format=cl)
+    per_axis = [
+        axis_phases(*a)
+        for a in zip(g.in_size, g.kernel, g.stride, g.padding, g.dilation, g.out_size, strict=True)
+    ]
+    # common window per axis: shift each phase's sub-kernel by its padding difference
+    lefts, rights, widths, n_common = [], [], [], []
+    for phases, n_in in zip(per_axis, g.in_size, strict=True):
+        with_taps = [a for a in phases if a.taps]
+        left = max((a.pad_left for a in with_taps), default=0)
+        width = max((left - a.pad_left + len(a.taps) for a in with_taps), default=1)
+        n_c = max(a.n_out for a in phases)
+        lefts.append(left)
+        widths.append(width)
+        n_common.append(n_c)
+        rights.append(n_c + width - 1 - left - n_in)
+    wc = to_conv_weight(weight, g.groups)
+    cout, cin_g = wc.shape[:2]
+    n_phase = prod(g.stride)
+    big = wc.new_zeros((cout, n_phase, cin_g, *widths))
+    for ph, combo in enumerate(itertools.product(*per_axis)):
+        if any(not a.taps for a in combo):
+            continue
+        kr = _sub_kernel(wc, tuple(a.taps for a in combo))
+        where = tuple(
+            slice(left - a.pad_left, left - a.pad_left + len(a.taps))
+            for a, left in zip(combo, lefts, strict=True)
+        )
+        big[(slice(None), ph, slice(None), *where)] = kr
+    big = big.reshape(cout * n_phase, cin_g, *widths)
+    b = None if bias is None else bias.repeat_interleave(n_phase)
+    xp = _pad(x, tuple(lefts), tuple(rights))
+    if cl is not None:
+        big = big.contiguous(memory_format=cl)
+    z = conv(xp, big, b, 1, 0, 1, g.groups)
+    executed = _macs(z, big)
+    n = x.shape[0]
+    z = z.reshape(n, cout, *g.stride, *n_common)
+    perm = [0, 1]
+    for a in range(rank):
+        perm += [2 + rank + a, 2 + a]
+    z = z.permute(perm).reshape(n, cout, *(c * s for c, s in zip(n_common, g.stride, strict=True)))
+    y = z[(slice(None), slice(None), *(slice(0, o) for o in g.out_size))]
+    return y.contiguous(memory_format=out_format), executed
+
+
+def strided_conv(
+    grad_out: torch.Tensor, weight: torch.Tensor, g: Geometry
+) -> tuple[torch.Tensor, int]:
+    """Input gradient of a transposed convolution: a plain strided convolution of the output
+    gradient with the same weight (no inserted zeros anywhere)."""
+    conv = _CONV[g.rank]
+    out = conv(grad_out, weight, None, g.stride, g.padding, g.dilation, g.groups)
+    executed = _macs(out, weight)
+    if tuple(out.shape[2:]) != g.in_size:
+        out = out[(slice(None), slice(None), *(slice(0, n) for n in g.in_size))]
+    return out, executed
+
+
+def _batch_as_channels(t: torch.Tensor, groups: int) -> torch.Tensor:
+    """``[N, C, *L]`` -> ``[C/g, g*N, *L]`` (channels within a group become the batch)."""
+    n, c = t.shape[:2]
+    sp = t.shape[2:]
+    return (
+        t.reshape(n, groups, c // groups, *sp).transpose(0, 2).reshape(c // groups, groups * n, *sp)
+    )
+
+
+def _channels_as_out(t: torch.Tensor, groups: int) -> torch.Tensor:
+    """``[N, C, *L]`` -> ``[C, N, *L]`` (a convolution weight, one group per channel group)."""
+    return t.transpose(0, 1)
+
+
+def transposed_weight_grad(
+    x: torch.Tensor, grad_out: torch.Tensor, g: Geometry
+) -> tuple[torch.Tensor, int]:
+    """Weight gradient of a transposed convolution, ``[Cin, Cout/g, *k]``.
+
+    ``dW[ci, co, t] = sum_{n, i} x[n, ci, i] * gy[n, co, i*s - p + t*d]``: per tap, the
+    un-inserted input correlated with the output error read at stride ``s``. One dense
+    convolution: the error (channels as batch, batch as channels) convolved with the input
+    as kernel, kernel dilation ``s``, stride ``d``; its output positions are the taps.
+    """
+    conv = _CONV[g.rank]
+    lefts = g.padding
+    rights = tuple(
+        (k - 1) * d + (n - 1) * s + 1 - o - p
+        for k, d, n, s, o, p in zip(
+            g.kernel, g.dilation, g.in_size, g.stride, g.out_size, g.padding, strict=True
+        )
+    )
+    inp = _pad(_batch_as_channels(grad_out, g.groups), lefts, rights)  # [Cout/g, g*N, *Lo]
+    ker = _channels_as_out(x, g.groups)  # [Cin, N, *Li]
+    out = conv(inp, ker, None, g.dilation, 0, g.stride, g.groups)  # [Cout/g, Cin, *k]
+    return out.transpose(0, 1), _macs(out, ker)
+
+
+def conv_weight_grad(
+    x: torch.Tensor, grad_out: torch.Tensor, g: Geometry
+) -> tuple[torch.Tensor, int]:
+    """Weight gradient of a strided convolution, ``[Cout, Cin/g, *k]``; ``g`` is the
+    convolution's geometry seen as a transposed one (``g.in_size`` = the error's size).
+
+    ``dW[co, ci, t] = sum_{n, j} gy[n, co, j] * x[n, ci, j*s - p + t*d]``: the output error
+    is never dilated; the input (channels as batch) is convolved with the error as kernel,
+    kernel dilation ``s``, stride ``d``; the input is padded / cropped so that exactly the
+    ``k`` taps come out.
+    """
+    conv = _CONV[g.rank]
+    lefts = g.padding
+    rights = tuple(
+        (k - 1) * d + (e - 1) * s + 1 - n - p
+        for k, d, e, s, n, p in zip(
+            g.kernel, g.dilation, g.in_size, g.stride, g.out_size, g.padding, strict=True
+        )
+    )
+    inp = _pad(_batch_as_channels(x, g.groups), lefts, rights)  # [Cin/g, g*N, *L]
+    ker = _channels_as_out(grad_out, g.groups)  # [Cout, N, *Le]
+    out = conv(inp, ker, None, g.dilation, 0, g.stride, g.groups)  # [Cin/g, Cout, *k]
+    return out.transpose(0, 1), _macs(out, ker)

@@ -1,0 +1,453 @@
+"""Exact zero-free (ZFDR) operations for PyTorch.
+
+The three zero-inserting computations of GAN training (``../shared/reference/
+lergan-architecture.md`` section 2), computed without ever forming or multiplying an inserted
+zero:
+
+- :func:`conv_transpose`: T-CONV, the forward of a transposed convolution (semantics of
+  ``torch.nn.functional.conv_transpose1d/2d/3d``), differentiable;
+- :func:`conv_input_grad`: S-CONV error propagation (``torch.nn.grad.conv{1,2,3}d_input``);
+- :func:`conv_weight_grad` / :func:`conv_transpose_weight_grad`: W-CONV, weight gradients of
+  a convolution / a transposed convolution (what autograd gives).
+
+Formulations (``lergan.zerofree._ops_engine``): each ZFDR phase (output positions with the
+same residue modulo the stride) is a dense convolution of the *un-inserted* operand with a
+compacted sub-kernel, either one convolution per phase (``formulation="phase"``) or all
+phases as output channels of one convolution followed by a pixel shuffle
+(``formulation="subpixel"``); ``None`` picks one per shape by measured rules (see
+``benchmarks/bench_zerofree.py``). Weight gradients correlate the un-inserted input with the
+error read at stride ``s`` (one dense convolution, batch and channels swapped). Only
+``aten.convolution`` with ``transposed=False`` runs, forward and backward; never torch's
+transposed convolution nor ``aten.convolution_backward``.
+
+MACs: pass ``return_report=True`` to get ``(result, MacReport)``; see
+:class:`MacReport` for what is counted (``executed`` equals
+``torch.utils.flop_counter.FlopCounterMode``'s count / 2). For :func:`conv_transpose` the
+report covers the forward call only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch.autograd.function import once_differentiable
+
+from lergan.zerofree import _ops_engine as engine
+from lergan.zerofree._ops_args import (
+    Geometry,
+    IntOrTuple,
+    ZeroFreeArgumentError,
+    batched,
+    check_same,
+    check_tensor,
+    conv_geometry,
+    transposed_geometry,
+    weight_rank,
+)
+from lergan.zerofree._ops_macs import MacReport, conv_weight_axis, report, transposed_axes
+
+__all__ = [
+    "FORMULATIONS",
+    "MacReport",
+    "ZeroFreeArgumentError",
+    "conv_input_grad",
+    "conv_transpose",
+    "conv_transpose_weight_grad",
+    "conv_weight_grad",
+]
+
+FORMULATIONS = ("phase", "subpixel")
+
+
+def _transposed_forward(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None,
+    g: Geometry,
+    formulation: str | None,
+) -> tuple[torch.Tensor, int]:
+    cl = _channels_last(x, g)
+    if formulation is None:
+        formulation = _auto(g, x, weight)
+    if formulation == "subpixel" and not engine.subpixel_supported(g):
+        formulation = "phase"
+    with torch.no_grad():
+        if formulation == "subpixel":
+            return engine.transposed_subpixel(x, weight, bias, g, cl)
+        return engine.transposed_phase(x, weight, bias, g, cl)
+
+
+def _channels_last(x: torch.Tensor, g: Geometry) -> bool:
+    """Run the dense convolutions channels-last (oneDNN's fast layout): for float32 inputs of
+    some size, or inputs already channels-last. Small or float64 inputs stay as they are
+    (torch's channels-last kernels for float64 are slow)."""
+    fmt = engine.channels_last_format(g.rank)
+    if fmt is None:
+        return False
+    if x.is_contiguous(memory_format=fmt) and not x.is_contiguous():
+        return True
+    return x.dtype == torch.float32 and x.numel() >= _CL_MIN_NUMEL
+
+
+_CL_MIN_NUMEL = 1 << 15
+
+
+def _auto(g: Geometry, x: torch.Tensor, weight: torch.Tensor) -> str:
+    cout = weight.shape[1] * g.groups
+    if engine.subpixel_supported(g) and cout <= 16:
+        return "subpixel"
+    return "phase"
+
+
+class _ConvTranspose(torch.autograd.Function):
+    """Transposed convolution whose forward and backward are zero-free operations."""
+
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx: Any,
+        x: torch.Tensor,
+        weight: torch.Tensor,
+        bias: torch.Tensor | None,
+        g: Geometry,
+        formulation: str | None,
+        counter: list[int],
+    ) -> torch.Tensor:
+        y, executed = _transposed_forward(x.detach(), weight.detach(), _det(bias), g, formulation)
+        counter.append(executed)
+        ctx.save_for_backward(x, weight)
+        ctx.geometry = g
+        ctx.has_bias = bias is not None
+        return y
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, grad_y: torch.Tensor) -> tuple[Any, ...]:  # type: ignore[override]
+        x, weight = ctx.saved_tensors
+        g: Geometry = ctx.geometry
+        gx = gw = gb = None
+        with torch.no_grad():
+            if ctx.needs_input_grad[0]:
+                gx, _ = engine.strided_conv(grad_y, weight, g)
+            if ctx.needs_input_grad[1]:
+                gw, _ = engine.transposed_weight_grad(x, grad_y, g)
+            if ctx.has_bias and ctx.needs_input_grad[2]:
+                gb = grad_y.sum(dim=(0, *range(2, grad_y.dim())))
+        return gx, gw, gb, None, None, None
+
+
+def _det(t: torch.Tensor | None) -> torch.Tensor | None:
+    return None if t is None else t.detach()
+
+
+def _check_formulation(op: str, formulation: str | None) -> None:
+    if formulation is not None and formulation not in FORMULATIONS:
+        raise ZeroFreeArgumentError(
+            f"{op}: formulation must be one of {FORMULATIONS} or None, got {formulation!r}"
+        )
+
+
+def conv_transpose(
+    input: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    groups: int = 1,
+    dilation: IntOrTuple = 1,
+    *,
+    formulation: str | None = None,
+    return_report: bool = False,
+) -> Any:
+    """Zero-free transposed convolution, as ``torch.nn.functional.conv_transpose{1,2,3}d``.
+
+    The rank (1, 2 or 3) is the weight's (``[in_channels, out_channels / groups, *kernel]``);
+    ``input`` is ``[N, in_channels, *size]`` or unbatched ``[in_channels, *size]``.
+    Differentiable in ``input``, ``weight`` and ``bias`` (first order); the backward uses a
+    plain strided convolution for the input gradient and
+    :func:`conv_transpose_weight_grad`'s formulation for the weight gradient.
+    With ``return_report=True`` returns ``(output, MacReport)`` for this forward call.
+    """
+    op = "conv_transpose"
+    check_tensor(op, "input", input)
+    check_tensor(op, "weight", weight)
+    check_same(op, input, "input", weight, "weight")
+    _check_formulation(op, formulation)
+    rank = weight_rank(op, weight)
+    is_batched = batched(op, "input", input, rank)
+    x = input if is_batched else input.unsqueeze(0)
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+        raise ZeroFreeArgumentError(f"{op}: groups must be a positive int, got {groups!r}")
+    cin = weight.shape[0]
+    if x.shape[1] != cin:
+        raise ZeroFreeArgumentError(
+            f"{op}: input has {x.shape[1]} channels but weight expects {cin} "
+            f"(weight shape {tuple(weight.shape)})"
+        )
+    if cin % groups:
+        raise ZeroFreeArgumentError(
+            f"{op}: groups={groups} does not divide the {cin} input channels"
+        )
+    cout = weight.shape[1] * groups
+    if bias is not None:
+        check_tensor(op, "bias", bias)
+        check_same(op, input, "input", bias, "bias")
+        if tuple(bias.shape) != (cout,):
+            raise ZeroFreeArgumentError(
+                f"{op}: bias must have shape ({cout},) (out_channels), got {tuple(bias.shape)}"
+            )
+    g = transposed_geometry(
+        op,
+        rank,
+        tuple(x.shape[2:]),
+        tuple(weight.shape[2:]),
+        stride,
+        padding,
+        output_padding,
+        dilation,
+        groups,
+    )
+    counter: list[int] = []
+    y = _ConvTranspose.apply(x, weight, bias, g, formulation, counter)
+    if not is_batched:
+        y = y.squeeze(0)
+    if not return_report:
+        return y
+    channels = x.shape[0] * weight.shape[0] * weight.shape[1]
+    return y, report(transposed_axes(g), channels, counter[0], "grid")
+
+
+def conv_input_grad(
+    grad_output: torch.Tensor,
+    weight: torch.Tensor,
+    input_size: Sequence[int],
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    *,
+    formulation: str | None = None,
+    return_report: bool = False,
+) -> Any:
+    """Error propagation through a convolution, as ``torch.nn.grad.conv{1,2,3}d_input``.
+
+    ``weight`` is the convolution's ``[out_channels, in_channels / groups, *kernel]``;
+    ``input_size`` the full shape of the convolution's input (with or without batch, like
+    ``grad_output``). Zero-free: the error is never zero-inserted; each ZFDR phase of the
+    input gradient is a dense convolution of the error with a sub-kernel. Differentiable.
+    """
+    op = "conv_input_grad"
+    check_tensor(op, "grad_output", grad_output)
+    check_tensor(op, "weight", weight)
+    check_same(op, grad_output, "grad_output", weight, "weight")
+    _check_formulation(op, formulation)
+    rank = weight_rank(op, weight)
+    is_batched = batched(op, "grad_output", grad_output, rank)
+    gy = grad_output if is_batched else grad_output.unsqueeze(0)
+    size = _full_size(op, "input_size", input_size, rank, is_batched)
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+        raise ZeroFreeArgumentError(f"{op}: groups must be a positive int, got {groups!r}")
+    cout = weight.shape[0]
+    if gy.shape[1] != cout:
+        raise ZeroFreeArgumentError(
+            f"{op}: grad_output has {gy.shape[1]} channels but weight has {cout} output "
+            f"channels (weight shape {tuple(weight.shape)})"
+        )
+    if cout % groups:
+        raise ZeroFreeArgumentError(
+            f"{op}: groups={groups} does not divide the {cout} output channels of weight"
+        )
+    if size[0] != gy.shape[0] or size[1] != weight.shape[1] * groups:
+        raise ZeroFreeArgumentError(
+            f"{op}: input_size {tuple(size)} does not match grad_output "
+            f"{tuple(gy.shape)} and weight {tuple(weight.shape)} with groups={groups} "
+            f"(batch {gy.shape[0]}, {weight.shape[1] * groups} input channels expected)"
+        )
+    g = conv_geometry(
+        op,
+        rank,
+        tuple(size[2:]),
+        tuple(weight.shape[2:]),
+        stride,
+        padding,
+        dilation,
+        groups,
+        tuple(gy.shape[2:]),
+        "grad_output",
+    )
+    counter: list[int] = []
+    gx = _ConvTranspose.apply(gy, weight, None, g, formulation, counter)
+    if not is_batched:
+        gx = gx.squeeze(0)
+    if not return_report:
+        return gx
+    channels = gy.shape[0] * weight.shape[0] * weight.shape[1]
+    return gx, report(transposed_axes(g), channels, counter[0], "grid")
+
+
+def _full_size(
+    op: str, name: str, size: Sequence[int], rank: int, is_batched: bool
+) -> tuple[int, ...]:
+    try:
+        out = tuple(int(v) for v in size)
+    except (TypeError, ValueError):
+        raise ZeroFreeArgumentError(
+            f"{op}: {name} must be a sequence of ints, got {size!r}"
+        ) from None
+    want = rank + 2 if is_batched else rank + 1
+    if len(out) != want:
+        raise ZeroFreeArgumentError(
+            f"{op}: {name} must have {want} entries ({'batch, ' if is_batched else ''}"
+            f"channels and {rank} spatial sizes), got {out}"
+        )
+    return out if is_batched else (1, *out)
+
+
+def _pair(
+    op: str, input: torch.Tensor, grad_output: torch.Tensor, weight_size: Sequence[int]
+) -> tuple[torch.Tensor, torch.Tensor, bool, tuple[int, ...], int]:
+    check_tensor(op, "input", input)
+    check_tensor(op, "grad_output", grad_output)
+    check_same(op, input, "input", grad_output, "grad_output")
+    try:
+        ws = tuple(int(v) for v in weight_size)
+    except (TypeError, ValueError):
+        raise ZeroFreeArgumentError(
+            f"{op}: weight_size must be a sequence of ints, got {weight_size!r}"
+        ) from None
+    if len(ws) not in (3, 4, 5) or any(v < 1 for v in ws):
+        raise ZeroFreeArgumentError(
+            f"{op}: weight_size must be 3 to 5 positive ints (channels, channels, kernel), got {ws}"
+        )
+    rank = len(ws) - 2
+    is_batched = batched(op, "input", input, rank)
+    if batched(op, "grad_output", grad_output, rank) != is_batched:
+        raise ZeroFreeArgumentError(
+            f"{op}: input {tuple(input.shape)} and grad_output {tuple(grad_output.shape)} "
+            "must both be batched or both unbatched"
+        )
+    x = input if is_batched else input.unsqueeze(0)
+    gy = grad_output if is_batched else grad_output.unsqueeze(0)
+    if x.shape[0] != gy.shape[0]:
+        raise ZeroFreeArgumentError(
+            f"{op}: input has batch {x.shape[0]} but grad_output has batch {gy.shape[0]}"
+        )
+    return x.detach(), gy.detach(), is_batched, ws, rank
+
+
+def _check_groups(op: str, groups: int, **channels: int) -> None:
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+        raise ZeroFreeArgumentError(f"{op}: groups must be a positive int, got {groups!r}")
+    for name, c in channels.items():
+        if c % groups:
+            raise ZeroFreeArgumentError(f"{op}: groups={groups} does not divide {name}={c}")
+
+
+def conv_weight_grad(
+    input: torch.Tensor,
+    grad_output: torch.Tensor,
+    weight_size: Sequence[int],
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    *,
+    return_report: bool = False,
+) -> Any:
+    """Weight gradient of a convolution (``torch.nn.grad.conv{1,2,3}d_weight``).
+
+    ``weight_size`` is the full ``[out_channels, in_channels / groups, *kernel]``. The output
+    error is never dilated: it serves as a kernel with dilation ``stride`` over the input.
+    Not differentiable (a gradient).
+    """
+    op = "conv_weight_grad"
+    x, gy, _, ws, rank = _pair(op, input, grad_output, weight_size)
+    _check_groups(op, groups, out_channels=ws[0])
+    if gy.shape[1] != ws[0]:
+        raise ZeroFreeArgumentError(
+            f"{op}: grad_output has {gy.shape[1]} channels but weight_size {ws} has {ws[0]} "
+            "output channels"
+        )
+    if x.shape[1] != ws[1] * groups:
+        raise ZeroFreeArgumentError(
+            f"{op}: input has {x.shape[1]} channels but weight_size {ws} with groups={groups} "
+            f"expects {ws[1] * groups}"
+        )
+    g = conv_geometry(
+        op,
+        rank,
+        tuple(x.shape[2:]),
+        ws[2:],
+        stride,
+        padding,
+        dilation,
+        groups,
+        tuple(gy.shape[2:]),
+        "grad_output",
+    )
+    with torch.no_grad():
+        dw, executed = engine.conv_weight_grad(x, gy, g)
+    if not return_report:
+        return dw
+    axes = [
+        conv_weight_axis(n, k, s, p, d, e)
+        for n, k, s, p, d, e in zip(
+            g.out_size, g.kernel, g.stride, g.padding, g.dilation, g.in_size, strict=True
+        )
+    ]
+    return dw, report(axes, x.shape[0] * ws[0] * ws[1], executed, "grid")
+
+
+def conv_transpose_weight_grad(
+    input: torch.Tensor,
+    grad_output: torch.Tensor,
+    weight_size: Sequence[int],
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    groups: int = 1,
+    dilation: IntOrTuple = 1,
+    *,
+    return_report: bool = False,
+) -> Any:
+    """Weight gradient of a transposed convolution (what autograd gives for ``weight``).
+
+    ``weight_size`` is the full ``[in_channels, out_channels / groups, *kernel]``. The input
+    is never zero-inserted: the output error is read at stride ``stride`` instead.
+    Not differentiable (a gradient).
+    """
+    op = "conv_transpose_weight_grad"
+    x, gy, _, ws, rank = _pair(op, input, grad_output, weight_size)
+    _check_groups(op, groups, in_channels=ws[0])
+    if x.shape[1] != ws[0]:
+        raise ZeroFreeArgumentError(
+            f"{op}: input has {x.shape[1]} channels but weight_size {ws} expects {ws[0]}"
+        )
+    if gy.shape[1] != ws[1] * groups:
+        raise ZeroFreeArgumentError(
+            f"{op}: grad_output has {gy.shape[1]} channels but weight_size {ws} with "
+            f"groups={groups} expects {ws[1] * groups}"
+        )
+    g = transposed_geometry(
+        op,
+        rank,
+        tuple(x.shape[2:]),
+        ws[2:],
+        stride,
+        padding,
+        output_padding,
+        dilation,
+        groups,
+    )
+    if tuple(gy.shape[2:]) != g.out_size:
+        raise ZeroFreeArgumentError(
+            f"{op}: grad_output has spatial size {tuple(gy.shape[2:])} but the transposed "
+            f"convolution gives {g.out_size}"
+        )
+    with torch.no_grad():
+        dw, executed = engine.transposed_weight_grad(x, gy, g)
+    if not return_report:
+        return dw
+    return dw, report(transposed_axes(g), x.shape[0] * ws[0] * ws[1], executed, "real")
