@@ -1,5 +1,352 @@
-"""`lergan` commands for zfdr (registered on import by :mod:`lergan.cli`)."""
+"""`lergan zfdr`: the zero-free data reshaping (ZFDR) report (registered by :mod:`lergan.cli`).
+
+With no layer arguments it analyses the DCGAN generator's transposed convolutions (or, for
+the convolution computations, the DCGAN discriminator's strided convolutions) and the
+LerGAN deck's kernel-5 example; with ``--input-size`` and ``--kernel`` it analyses one layer.
+For each layer: the pattern table, the MAC split (real, on inserted zeros, on padding) and
+the per-mapping-mode figures of :func:`lergan.zerofree.plan`.
+
+Where the layers come from is :func:`layer_cases`; a later ``--workload NAME`` option (the
+workloads issue) adds one more source there, the zero-inserting operations of a suite GAN.
+"""
 
 from __future__ import annotations
 
-from lergan.cli.app import app, console, user_errors  # noqa: F401
+import itertools
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import typer
+from rich import box
+from rich.table import Table
+
+from lergan.cli.app import app, console, user_errors
+from lergan.errors import LerganError
+
+# DCGAN (Radford et al., ICLR 2016; the PyTorch DCGAN example, ngf = ndf = 64, 64x64 images):
+# the generator's strided transposed convolutions 4x4 -> 64x64 and the discriminator's
+# strided convolutions 64x64 -> 4x4, all kernel 4, stride 2, padding 1, no bias.
+_DCGAN_G = [(4, 512, 256), (8, 256, 128), (16, 128, 64), (32, 64, 3)]
+_DCGAN_D = [(64, 3, 64), (32, 64, 128), (16, 128, 256), (8, 256, 512)]
+
+
+@dataclass(frozen=True)
+class LayerCase:
+    """One layer to analyse: a name, where it comes from and :func:`plan` keyword arguments."""
+
+    name: str
+    source: str
+    computation: str
+    args: dict[str, Any] = field(hash=False)
+
+
+def _dcgan_cases(computation: str) -> list[LayerCase]:
+    common = {"kernel_size": 4, "stride": 2, "padding": 1}
+    if computation in ("conv_transpose", "conv_transpose_weight_grad"):
+        cases = [
+            LayerCase(
+                f"G.tconv{i}",
+                f"DCGAN generator, {n}x{n} -> {2 * n}x{2 * n}",
+                computation,
+                {"input_size": (n, n), "in_channels": ci, "out_channels": co, **common},
+            )
+            for i, (n, ci, co) in enumerate(_DCGAN_G, start=2)
+        ]
+        cases.append(
+            LayerCase(
+                "deck-k5",
+                "LerGAN deck example, 4x4 -> 8x8, k5 s2 p2 op1",
+                computation,
+                {
+                    "input_size": (4, 4),
+                    "kernel_size": 5,
+                    "stride": 2,
+                    "padding": 2,
+                    "output_padding": 1,
+                    "in_channels": 512,
+                    "out_channels": 256,
+                },
+            )
+        )
+        return cases
+    return [
+        LayerCase(
+            f"D.conv{i}",
+            f"DCGAN discriminator, {n}x{n} -> {n // 2}x{n // 2}",
+            computation,
+            {"input_size": (n, n), "in_channels": ci, "out_channels": co, **common},
+        )
+        for i, (n, ci, co) in enumerate(_DCGAN_D, start=1)
+    ]
+
+
+def _ints(option: str, text: str | None) -> int | tuple[int, ...] | None:
+    """Parse ``4``, ``4,4`` or ``4x4`` (the error names the option)."""
+    if text is None:
+        return None
+    cleaned = text.replace(" ", "")
+    if not re.fullmatch(r"\d+([,x]\d+)*", cleaned):
+        raise LerganError(f"{option} {text!r} must be an integer or integers separated by commas")
+    values = tuple(int(v) for v in re.split(r"[,x]", cleaned))
+    return values[0] if len(values) == 1 else values
+
+
+def layer_cases(
+    computation: str,
+    *,
+    input_size: str | None = None,
+    kernel: str | None = None,
+    stride: str | None = None,
+    padding: str | None = None,
+    output_padding: str | None = None,
+    dilation: str | None = None,
+    in_channels: int | None = None,
+    out_channels: int | None = None,
+    groups: int | None = None,
+) -> list[LayerCase]:
+    """The layers to analyse: one from the command-line arguments, else the DCGAN set.
+
+    (The later ``--workload NAME`` source belongs here: one case per zero-inserting
+    operation of the GAN's iteration graph, with the operation's computation.)
+    """
+    from lergan.zerofree import COMPUTATIONS
+
+    if computation not in COMPUTATIONS:
+        raise LerganError(f"--computation {computation!r} is not one of {', '.join(COMPUTATIONS)}")
+    layer = {
+        "--stride": stride,
+        "--padding": padding,
+        "--output-padding": output_padding,
+        "--dilation": dilation,
+        "--in-channels": in_channels,
+        "--out-channels": out_channels,
+        "--groups": groups,
+    }
+    if input_size is None and kernel is None:
+        given = [name for name, value in layer.items() if value is not None]
+        if given:
+            verb = "describes" if len(given) == 1 else "describe"
+            raise LerganError(
+                f"{', '.join(given)} {verb} a layer: give --input-size and --kernel too"
+            )
+        return _dcgan_cases(computation)
+    if input_size is None or kernel is None:
+        missing = "--input-size" if input_size is None else "--kernel"
+        raise LerganError(f"{missing} is missing: a layer needs both --input-size and --kernel")
+    args: dict[str, Any] = {
+        "input_size": _ints("--input-size", input_size),
+        "kernel_size": _ints("--kernel", kernel),
+    }
+    for option, name, value in (
+        ("--stride", "stride", stride),
+        ("--padding", "padding", padding),
+        ("--output-padding", "output_padding", output_padding),
+        ("--dilation", "dilation", dilation),
+    ):
+        if value is not None:
+            args[name] = _ints(option, value)
+    for name, count in (
+        ("in_channels", in_channels),
+        ("out_channels", out_channels),
+        ("groups", groups),
+    ):
+        if count is not None:
+            args[name] = count
+    return [LayerCase("layer", "command line", computation, args)]
+
+
+def _size(t: tuple[int, ...]) -> str:
+    return "x".join(map(str, t))
+
+
+def _taps(taps: tuple[int, ...]) -> str:
+    """A tap set; arithmetic progressions of 4 or more as ``{0,2..30}`` or ``{1..31}``."""
+    steps = {b - a for a, b in itertools.pairwise(taps)}
+    if len(taps) >= 4 and len(steps) == 1:
+        (step,) = steps
+        head = f"{taps[0]}" if step == 1 else f"{taps[0]},{taps[1]}"
+        return "{" + f"{head}..{taps[-1]}" + "}"
+    return "{" + ",".join(map(str, taps)) + "}"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _num(x: int) -> str:
+    """Compact count: 12,345 or 209.7M or 13.4G."""
+    for scale, unit in ((1e12, "T"), (1e9, "G"), (1e6, "M")):
+        if x >= scale:
+            return f"{x / scale:.1f}{unit}"
+    return f"{x:,}"
+
+
+def _layer_tables(case: LayerCase, p: Any, batch: int, max_patterns: int) -> None:
+    from lergan.zerofree import MODES
+
+    lay = p.layer
+    console.rule(f"[bold]{case.name}[/]  ({case.source})")
+    op = f", output padding {_size(lay.output_padding)}" if lay.transposed else ""
+    console.print(
+        f"{p.computation}: input {_size(lay.input_size)}, kernel {_size(lay.kernel_size)}, "
+        f"stride {_size(lay.stride)}, padding {_size(lay.padding)}{op}, dilation "
+        f"{_size(lay.dilation)}, channels {lay.in_channels}->{lay.out_channels}, groups "
+        f"{lay.groups}; produces {_size(p.output_size)} positions, dense kernel "
+        f"{_size(p.kernel_extent)}",
+        highlight=False,
+    )
+    if p.vectors_per_position > 1:
+        console.print(
+            "weight gradient: positions are weight taps, taps are output-error positions "
+            f"(the error is the stored kernel); {p.vectors_per_position} MVMs per position "
+            "(one per input channel of a group)",
+            highlight=False,
+        )
+
+    pats = Table(
+        box=box.SIMPLE_HEAD, title=f"{len(p.patterns)} patterns (sub-kernels of real taps)"
+    )
+    for col in ("#", "taps per axis", "taps", "positions", "sub-kernel rows x cols"):
+        pats.add_column(col, justify="right" if col != "taps per axis" else "left")
+    for i, pat in enumerate(p.patterns[:max_patterns], start=1):
+        taps = " x ".join(_taps(t) for t in pat.taps)
+        pats.add_row(str(i), taps, str(pat.n_taps), str(pat.positions), f"{pat.rows} x {pat.cols}")
+    if len(p.patterns) > max_patterns:
+        pats.add_row("...", f"{len(p.patterns) - max_patterns} more (--max-patterns)", "", "", "")
+    if p.idle_positions:
+        pats.add_row("-", "no real tap (bias only)", "0", str(p.idle_positions), "-")
+    console.print(pats)
+
+    macs = Table(
+        box=box.SIMPLE_HEAD, title="multiply-accumulates of the dense (zero-inserted) form"
+    )
+    for col in ("", "per sample", f"batch {batch}", "share"):
+        macs.add_column(col, justify="right")
+    m = p.macs
+    for label, value in (
+        ("real", m.real),
+        ("on inserted zeros", m.inserted_zero),
+        ("on padding", m.padding),
+        ("total", m.total),
+    ):
+        share = value / m.total if m.total else 0.0
+        macs.add_row(label, f"{value:,}", _num(value * batch), _pct(share))
+    console.print(macs)
+
+    modes = Table(
+        box=box.SIMPLE_HEAD, title="mapping modes, per sample (one output pixel per MVM per group)"
+    )
+    for col in ("mode", "groups", "rows/grp", "taps", "cells", "steps", "MACs", "/real"):
+        modes.add_column(col, justify="left" if col == "mode" else "right", no_wrap=True)
+    for mode in MODES:
+        f = p.modes[mode]
+        ratio = f"{f.macs_executed / m.real:.2f}x" if m.real else "-"
+        modes.add_row(
+            mode,
+            str(f.groups),
+            str(f.rows_per_group),
+            str(f.taps_stored),
+            _num(f.cells),
+            str(f.mvm_steps),
+            _num(f.macs_executed),
+            ratio,
+        )
+    console.print(modes)
+
+
+def _summary(rows: list[tuple[LayerCase, Any]]) -> Table:
+    from lergan.zerofree import MODES
+
+    table = Table(box=box.SIMPLE_HEAD, title="summary; per mode: " + " / ".join(MODES))
+    table.add_column("layer", no_wrap=True)
+    for col in ("patterns", "inserted", "padding", "MVM steps", "taps stored"):
+        table.add_column(col, justify="right", no_wrap=True)
+    for case, p in rows:
+        table.add_row(
+            case.name,
+            str(len(p.patterns)),
+            _pct(p.macs.inserted_share),
+            _pct(p.macs.padding_share),
+            "/".join(str(p.modes[mode].mvm_steps) for mode in MODES),
+            "/".join(str(p.modes[mode].taps_stored) for mode in MODES),
+        )
+    return table
+
+
+@app.command()
+@user_errors
+def zfdr(
+    computation: str = typer.Option(
+        "conv_transpose",
+        "--computation",
+        "-c",
+        help=(
+            "conv_transpose (T-CONV forward), conv_input_grad (error through a strided conv), "
+            "conv_weight_grad (W-CONV of a conv), conv_transpose_weight_grad (W-CONV of a "
+            "transposed conv). Layer arguments describe the layer, as in torch."
+        ),
+    ),
+    input_size: Optional[str] = typer.Option(  # noqa: UP045 (typer needs Optional)
+        None, "--input-size", help="Spatial size of the layer's input, e.g. 4,4 (sets the rank)."
+    ),
+    kernel: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--kernel", "--kernel-size", help="Kernel size, e.g. 5 or 5,5."
+    ),
+    stride: Optional[str] = typer.Option(None, "--stride", help="Stride [1]."),  # noqa: UP045
+    padding: Optional[str] = typer.Option(None, "--padding", help="Padding [0]."),  # noqa: UP045
+    output_padding: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--output-padding", help="Output padding of a transposed convolution [0]."
+    ),
+    dilation: Optional[str] = typer.Option(None, "--dilation", help="Dilation [1]."),  # noqa: UP045
+    in_channels: Optional[int] = typer.Option(None, "--in-channels", help="[1]"),  # noqa: UP045
+    out_channels: Optional[int] = typer.Option(None, "--out-channels", help="[1]"),  # noqa: UP045
+    groups: Optional[int] = typer.Option(None, "--groups", help="[1]"),  # noqa: UP045
+    batch: int = typer.Option(64, "--batch", min=1, help="Samples per batch, for MAC totals."),
+    max_patterns: int = typer.Option(
+        30, "--max-patterns", min=0, help="Pattern rows shown per layer."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+) -> None:
+    """Zero-free data reshaping: patterns, zero shares and per-mode crossbar figures.
+
+    With no layer arguments: the DCGAN generator's transposed convolutions (4x4 -> 64x64,
+    kernel 4, stride 2, padding 1, 512->256->128->64->3) and the deck's kernel-5 example.
+    """
+    from lergan.zerofree import plan
+
+    cases = layer_cases(
+        computation,
+        input_size=input_size,
+        kernel=kernel,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+        in_channels=in_channels,
+        out_channels=out_channels,
+        groups=groups,
+    )
+    rows = [(case, plan(case.computation, **case.args)) for case in cases]
+    if json_out:
+        doc = {
+            "batch": batch,
+            "layers": [
+                {
+                    "name": case.name,
+                    "source": case.source,
+                    "macs_per_batch": {
+                        k: v * batch for k, v in p.macs.to_dict().items() if isinstance(v, int)
+                    },
+                    "plan": p.to_dict(),
+                }
+                for case, p in rows
+            ],
+        }
+        typer.echo(json.dumps(doc, indent=2))
+        return
+    for case, p in rows:
+        _layer_tables(case, p, batch, max_patterns)
+    if len(rows) > 1:
+        console.print(_summary(rows))
