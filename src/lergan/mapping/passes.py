@@ -282,7 +282,7 @@ def weight_gradient_spec(
     if geo.kind == "linear":
         nominal = samples * geo.positions * grads
         if params.weight_gradient_unit == "digital":
-            return _digital_wgrad(geo, samples, params, nominal, nominal, None, **common)
+            return _digital_wgrad(geo, mode, samples, params, nominal, nominal, nominal, None)
         # store dy of the whole batch (rows: samples x positions, cols: out features) and
         # stream x per input feature: the sum over samples happens on the columns
         m = MatrixUse("error operand", samples * geo.positions, geo.out_channels, 1,
@@ -297,8 +297,8 @@ def weight_gradient_spec(
     p = _plan(geo, COMPUTATION[(geo.kind, "weight_gradient")])
     if params.weight_gradient_unit == "digital":
         executed = p.macs.real if mode == "scatter" else p.modes[mode].macs_executed
-        return _digital_wgrad(geo, samples, params, samples * p.macs.total,
-                              samples * p.macs.real, p, executed=samples * executed, **common)
+        return _digital_wgrad(geo, mode, samples, params, samples * p.macs.total,
+                              samples * p.macs.real, samples * executed, p.computation)
     applied = "zero-inserting" if mode == "scatter" else mode
     mats = plan_matrices(p, applied, samples)
     if applied == "zero-inserting" and params.gate_zero_row_tiles:
@@ -316,20 +316,20 @@ def weight_gradient_spec(
 
 
 def _digital_wgrad(
-    geo: LayerGeometry, samples: int, params: MappingParams, nominal: int, real: int,
-    p: ZeroFreePlan | None, executed: int | None = None, **common,
+    geo: LayerGeometry, mode: str, samples: int, params: MappingParams, nominal: int,
+    real: int, executed: int, computation: str | None,
 ) -> PassSpec:
     """Weight gradient on digital MAC units: operands read once, gradients written once."""
     act, err = params.activation_bits, params.error_bits
     reads = samples * (geo.in_positions * geo.in_channels * act
                        + geo.out_positions * geo.out_channels * err) / 8
     return PassSpec(
-        mode_applied=common["mode"] if p is not None else "ordinary", form="digital",
-        computation=p.computation if p is not None else None, matrices=(),
-        input_bits=act, output_bits=params.gradient_bits, stored_bits=err,
-        digital_macs=executed if executed is not None else nominal,
-        extra_read_bytes=reads, macs_nominal=nominal, macs_real=real, taps_stored=0,
-        **common,
+        pass_="weight_gradient", mode=mode,
+        mode_applied=mode if computation is not None else "ordinary", form="digital",
+        computation=computation, samples=samples, matrices=(), input_bits=act,
+        output_bits=params.gradient_bits, stored_bits=err, digital_macs=executed,
+        extra_read_bytes=reads, output_values=geo.weights, macs_nominal=nominal,
+        macs_real=real, weights=geo.weights, taps_stored=0,
     )
 
 

@@ -1,0 +1,94 @@
+"""Cost of one operation on the shipped presets: per-action energies times the mapping's
+counts, ISAAC's read cycle, PipeLayer-style writes, NeuroSim-style digital gradients."""
+
+from __future__ import annotations
+
+import pytest
+from mapping_layers import conv, linear, tconv
+
+from lergan.hardware import load_preset
+from lergan.hardware.cost import actions, adc_energy_j, lifetime
+from lergan.hardware.peak import effective_read_cycle_s
+from lergan.mapping import ENERGY_COMPONENTS, MODES, PASSES, cost, map_pass
+
+
+@pytest.fixture(scope="module")
+def lergan_arch():
+    return load_preset("lergan")
+
+
+def test_wired_on_the_lergan_preset(lergan_arch):
+    """A DCGAN-like first T-CONV layer (512 -> 256, 4x4 -> 8x8) in every pass and mode."""
+    layer = tconv(2, 512, 256, 4, 2, 1)
+    for pass_ in PASSES:
+        for mode in MODES:
+            m = map_pass(layer, pass_, (512, 4, 4), 64, lergan_arch, mode)
+            c = cost(m, lergan_arch)
+            assert set(c.energy_j) == set(ENERGY_COMPONENTS)
+            assert all(v >= 0 for v in c.energy_j.values())
+            assert c.latency_s > 0 and c.total_energy_j > 0
+            assert c.to_dict()["total_energy_j"] == pytest.approx(c.total_energy_j)
+    assert map_pass(layer, "forward", (512, 4, 4), 1, lergan_arch,
+                    "zfdr-pattern").mvm_steps == 9
+
+
+def test_energy_is_counts_times_action_energies(lergan_arch):
+    act = actions(lergan_arch)
+    m = map_pass(conv(2, 64, 128, 4, 2, 1), "error", (64, 16, 16), 4, lergan_arch,
+                 "zfdr-phase")
+    c = cost(m, lergan_arch)
+    assert c.energy_j["adc"] == pytest.approx(m.adc_conversions * adc_energy_j(lergan_arch))
+    assert c.energy_j["crossbar"] == pytest.approx(
+        m.crossbar_read_cycles * act["crossbar.read"].energy_j)
+    assert c.energy_j["dac"] == pytest.approx(m.dac_activations * act["dac.drive"].energy_j)
+    assert c.latency_parts_s["read"] == pytest.approx(
+        m.read_cycles * effective_read_cycle_s(lergan_arch))
+
+
+def test_isaac_read_cycle_and_mvm_time():
+    arch = load_preset("isaac")
+    m = map_pass(linear(128, 16), "forward", (128,), 1, arch)
+    c = cost(m, arch)
+    assert c.read_cycle_s == pytest.approx(100e-9)  # 128 columns per ADC at 1.28 GS/s
+    assert m.read_cycles == 16
+    assert c.latency_parts_s["read"] == pytest.approx(1.6e-6)  # 16 read cycles
+
+
+def test_fewer_adc_bits_never_cost_more_adc_energy(lergan_arch):
+    m = map_pass(tconv(2, 64, 32, 4, 2, 1), "forward", (64, 8, 8), 2, lergan_arch)
+    energies = []
+    for bits in (4, 5, 6, 7, 8):
+        arch = load_preset("lergan", overrides={"adc.bits": bits})
+        energies.append(cost(m, arch).energy_j["adc"])
+    assert energies == sorted(energies)
+
+
+def test_update_writes_and_lifetime():
+    arch = load_preset("lergan")
+    layer = tconv(2, 64, 32, 4, 2, 1)
+    m = map_pass(layer, "update", (64, 8, 8), 64, arch, "zfdr-pattern", replication=2)
+    c = cost(m, arch)
+    assert c.energy_j["cell_write"] == pytest.approx(
+        m.cells_written * arch.write.energy_per_cell_j)
+    assert c.latency_parts_s["write"] == pytest.approx(
+        min(arch.crossbar.rows, max(p.tiling.k for p in m.matrices))
+        * arch.write.latency_per_row_s)
+    life = lifetime(arch, m.cells_written, m.cells_per_copy * 2)
+    assert c.lifetime_operations == pytest.approx(life.iterations)
+    assert c.lifetime_operations == pytest.approx(arch.cell.endurance_writes)  # every cell once
+    approx = load_preset("lrgan")
+    ma = map_pass(layer, "update", (64, 8, 8), 64, approx, "zfdr-pattern", replication=2)
+    assert ma.cells_written == round(m.cells_written * approx.write.fraction_rewritten)
+    assert ma.cells_written < m.cells_written
+
+
+def test_digital_weight_gradient_cost():
+    arch = load_preset("lergan", overrides={"training.weight_gradients": "digital"})
+    m = map_pass(conv(2, 64, 128, 4, 2, 1), "weight_gradient", (64, 16, 16), 8, arch)
+    c = cost(m, arch)
+    units = int(arch.organisation.per_bank["mac"])
+    assert c.energy_j["digital"] == pytest.approx(m.digital_macs * arch.digital["mac"].energy_j)
+    assert c.latency_parts_s["digital"] == pytest.approx(
+        m.digital_macs / (units * arch.digital["mac"].ops_per_s))
+    assert c.area_parts_m2["digital.mac"] == pytest.approx(units * arch.digital["mac"].area_m2)
+    assert c.energy_j["adc"] == 0 and m.crossbars == 0
