@@ -117,6 +117,12 @@ class Network(Description):
             known[layer.name] = out
             previous = layer.name
         used = {s.input_name for s in shapes} | {x for s in shapes for x in s.layer.sources}
+        for ls in shapes[:-1]:
+            if ls.layer.name not in used:
+                raise WorkloadError(
+                    f"{where}, layer {ls.layer.name!r} ({ls.layer.kind}): its output is never "
+                    "read (only the last layer's output leaves the network)"
+                )
         for inp in self.inputs:
             if inp.name not in used:
                 raise WorkloadError(f"{where}: input {inp.name!r} is never read by a layer")

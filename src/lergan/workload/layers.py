@@ -452,10 +452,11 @@ class Concat(LayerBase):
     """Join ``source`` (a network input such as a condition, or an earlier layer) to the
     activations along channels.
 
-    With ``broadcast`` a vector source ``(C_s,)`` is repeated over the activations' spatial
-    positions (cGAN / ArtGAN conditioning of convolutional maps: ``y`` tiled to ``(C_s, H,
-    W)``); otherwise the source's spatial size must equal the activations'. ``source_first``
-    puts the source's channels first (``torch.cat([source, x], 1)``).
+    With ``broadcast`` a vector source ``(C_s,)`` (or ``(C_s, 1, ..., 1)``) is repeated over
+    the activations' spatial positions (cGAN / ArtGAN conditioning of convolutional maps:
+    ``y`` tiled to ``(C_s, H, W)``); otherwise the source's spatial size must equal the
+    activations'. ``source_first`` puts the source's channels first
+    (``torch.cat([source, x], 1)``).
     """
 
     kind: Literal["concat"] = "concat"
@@ -470,9 +471,10 @@ class Concat(LayerBase):
     def infer(self, input_shape: Shape, source_shapes: tuple[Shape, ...] = ()) -> Shape:
         (src,) = source_shapes
         if self.broadcast:
-            if len(src) != 1:
+            if any(v != 1 for v in src[1:]) or len(src) > len(input_shape):
                 raise ShapeMismatch(
-                    f"concat broadcasts a vector source, but {self.source!r} has shape {src}"
+                    f"concat broadcasts a vector source (C,) or (C, 1, ...), but "
+                    f"{self.source!r} has shape {src} and the activations {input_shape}"
                 )
             return (input_shape[0] + src[0], *input_shape[1:])
         if src[1:] != input_shape[1:]:

@@ -1,0 +1,243 @@
+"""A reference training iteration in plain PyTorch, and FlopCounterMode counts of it.
+
+:func:`reference_iteration` runs one standard alternating iteration (architecture note,
+section 1) on the modules built from a GAN's description: the D-step evaluates the calls its
+losses need with every generator output **detached**, back-propagates and updates the
+discriminators; the G-step **freezes the discriminators' weights** (``requires_grad``
+off), evaluates the G-step's calls (fresh latent vectors, or the D-step's fakes with their
+autograd graph when ``g_step_latent="reuse"``, as the PyTorch DCGAN example), back-propagates
+and updates the generators. It is independent of :mod:`lergan.workload.iteration`, so that
+the graph's nominal MAC counts can be checked against ``FlopCounterMode`` on it
+(:func:`count_iteration_flops`); run on the ``meta`` device it costs no arithmetic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from lergan.workload.gan import GAN, Loss
+from lergan.workload.iteration import IterationOptions
+from lergan.workload.modules import build_gan_modules, build_module
+
+__all__ = [
+    "count_forward_flops",
+    "count_iteration_flops",
+    "loss_value",
+    "reference_iteration",
+    "sample_inputs",
+]
+
+
+def sample_inputs(
+    gan: GAN, batch: int, *, device: Any = "cpu", generator: torch.Generator | None = None
+) -> dict[str, Tensor]:
+    """A batch of every GAN input: normal latent vectors and images in [-1, 1] (random
+    stand-ins for a dataset), one-hot conditions."""
+    out = {}
+    for inp in gan.inputs:
+        if inp.kind == "condition" and len(inp.shape) == 1 and str(device) != "meta":
+            idx = torch.randint(inp.shape[0], (batch,), generator=generator)
+            out[inp.name] = F.one_hot(idx, inp.shape[0]).float().to(device)
+        elif inp.kind == "image" and str(device) != "meta":
+            out[inp.name] = (torch.rand(batch, *inp.shape, generator=generator) * 2 - 1).to(device)
+        else:
+            out[inp.name] = torch.randn(batch, *inp.shape, generator=generator).to(device)
+    return out
+
+
+def loss_value(
+    loss: Loss, output: Tensor, reference: Tensor | None, label: Tensor | None, step: str
+) -> Tensor:
+    """The value of one loss term (definitions in :class:`lergan.workload.gan.Loss`)."""
+    crit = loss.criterion
+    if loss.kind == "reconstruction":
+        assert reference is not None
+        value = F.mse_loss(output, reference) if crit == "mse" else F.l1_loss(output, reference)
+        if loss.margin is not None:
+            value = F.relu(loss.margin - value)
+        return loss.weight * value
+    real = loss.target == "real"
+    if crit in ("bce", "bce_logits", "mse"):
+        target = torch.full_like(output, 1.0 if real else 0.0)
+        fn = {
+            "bce": F.binary_cross_entropy,
+            "bce_logits": F.binary_cross_entropy_with_logits,
+            "mse": F.mse_loss,
+        }[crit]
+        value = fn(output, target)
+    elif crit == "wasserstein":
+        value = -output.mean() if real else output.mean()
+    elif crit == "hinge":
+        if step == "G":
+            value = -output.mean() if real else output.mean()
+        else:
+            value = F.relu(1 - output).mean() if real else F.relu(1 + output).mean()
+    else:  # cross_entropy over classes; the last class means "fake"
+        flat = output.reshape(output.shape[0], -1)
+        classes = flat.shape[1]
+        if real:
+            assert label is not None
+            lab = label.reshape(label.shape[0], -1)
+            target = torch.zeros_like(flat)
+            target[:, : lab.shape[1]] = lab
+        else:
+            target = torch.zeros_like(flat)
+            target[:, classes - 1] = 1
+        value = F.cross_entropy(flat, target)
+    return loss.weight * value
+
+
+def _needed(gan: GAN, step: str) -> list[str]:
+    """The calls the step's losses need, in dependency order."""
+    calls = {c.name for c in gan.calls}
+    need: set[str] = set()
+    stack = [
+        x
+        for loss in gan.losses
+        if loss.step == step
+        for x in (loss.call, loss.reference)
+        if x in calls
+    ]
+    while stack:
+        c = stack.pop()
+        if c not in need:
+            need.add(c)
+            stack.extend(v for v in gan.call(c).inputs.values() if v in calls)
+    return [c for c in gan.call_order() if c in need]
+
+
+def reference_iteration(
+    gan: GAN,
+    modules: dict[str, nn.Module],
+    batch: int,
+    *,
+    options: IterationOptions | None = None,
+    data: dict[str, Tensor] | None = None,
+    optimizers: dict[str, torch.optim.Optimizer] | None = None,
+    device: Any = None,
+    lr: float = 2e-4,
+) -> dict[str, float | Tensor]:
+    """One alternating training iteration; returns each step's total loss (tensors).
+
+    ``modules`` maps network names to modules (e.g. :func:`build_gan_modules`); ``data``
+    supplies the GAN inputs (default: :func:`sample_inputs` on the modules' device, with
+    fresh latent vectors for the G-step); ``optimizers`` per network default to SGD(lr).
+    """
+    options = options or IterationOptions()
+    if device is None:
+        device = next(iter(modules.values())).parameters().__next__().device
+    inputs = {i.name: i for i in gan.inputs}
+    roles = {n.name: n.role for n in gan.networks}
+    if optimizers is None:
+        optimizers = {name: torch.optim.SGD(m.parameters(), lr=lr) for name, m in modules.items()}
+    d_data = data if data is not None else sample_inputs(gan, batch, device=device)
+
+    def run(
+        step: str,
+        values: dict[str, Tensor],
+        reuse: dict[str, Tensor],
+        params: dict[str, dict[str, Tensor]],
+    ) -> Tensor:
+        def value(ref: str, consumer_role: str | None) -> Tensor:
+            v = values[ref]
+            fake = ref not in inputs and roles[gan.call(ref).network] == "generator"
+            if step == "D" and fake and consumer_role != "generator":
+                return v.detach()  # fakes are detached where they leave G in the D-step
+            return v
+
+        for c in _needed(gan, step):
+            if c in reuse:
+                values[c] = reuse[c]
+                continue
+            call = gan.call(c)
+            role = roles[call.network]
+            args = {key: value(ref, role) for key, ref in call.inputs.items()}
+            module = modules[call.network]
+            if call.network in params:
+                values[c] = torch.func.functional_call(module, params[call.network], (), args)
+            else:
+                values[c] = module(**args)
+        total: Tensor | None = None
+        for loss in gan.losses:
+            if loss.step != step:
+                continue
+            ref = value(loss.reference, None) if loss.reference is not None else None
+            lab = values[loss.label] if loss.label is not None else None
+            term = loss_value(loss, value(loss.call, None), ref, lab, step)
+            total = term if total is None else total + term
+        assert total is not None
+        return total
+
+    # D-step
+    for name, m in modules.items():
+        m.train()
+        m.requires_grad_(True)
+        if roles[name] == "discriminator":
+            m.zero_grad(set_to_none=True)
+    d_values: dict[str, Tensor] = dict(d_data)
+    d_loss = run("D", d_values, {}, {})
+    stale: dict[str, dict[str, Tensor]] = {}
+    if options.stale_d_weights:
+        stale = {
+            name: {k: v.detach().clone() for k, v in m.state_dict().items()}
+            for name, m in modules.items()
+            if roles[name] == "discriminator"
+        }
+    d_loss.backward()
+    for name in modules:
+        if roles[name] == "discriminator":
+            optimizers[name].step()
+    # G-step: discriminators frozen
+    for name, m in modules.items():
+        if roles[name] == "discriminator":
+            m.requires_grad_(False)
+        else:
+            m.zero_grad(set_to_none=True)
+    reuse = {}
+    g_values = dict(d_data)
+    if options.g_step_latent == "reuse":
+        reuse = {
+            c: v
+            for c, v in d_values.items()
+            if c not in inputs and roles[gan.call(c).network] == "generator"
+        }
+    else:
+        fresh = sample_inputs(gan, batch, device=device)
+        g_values.update({k: v for k, v in fresh.items() if inputs[k].kind == "latent"})
+    g_loss = run("G", g_values, reuse, stale)
+    g_loss.backward()
+    for name in modules:
+        if roles[name] == "generator":
+            optimizers[name].step()
+    for m in modules.values():
+        m.requires_grad_(True)
+    return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
+
+
+def count_forward_flops(network: Any, batch: int, *, device: Any = "meta") -> int:
+    """FlopCounterMode's count of one forward pass of ``network``'s module on ``batch``."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    module = build_module(network, device=device)
+    args = [torch.randn(batch, *i.shape, device=device) for i in network.inputs]
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        module(*args)
+    return counter.get_total_flops()
+
+
+def count_iteration_flops(
+    gan: GAN, batch: int, *, options: IterationOptions | None = None, device: Any = "meta"
+) -> int:
+    """FlopCounterMode's count of :func:`reference_iteration` on modules built from ``gan``."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    modules = build_gan_modules(gan, device=device)
+    counter = FlopCounterMode(display=False)
+    with counter:
+        reference_iteration(gan, modules, batch, options=options, device=device)
+    return counter.get_total_flops()
