@@ -352,8 +352,26 @@ def load_preset(
     """Load a preset by name (``list_presets()``) or from a YAML path, with overrides.
 
     Returns a frozen :class:`Architecture` in SI units whose
-    :meth:`~Architecture.provenance` answers where each number comes from.
+    :meth:`~Architecture.provenance` answers where each number comes from. Shipped presets
+    loaded with hashable overrides are cached (the result is immutable), so sweeps that
+    reload a preset pay for the validation once.
     """
+    if isinstance(name_or_path, str) and not name_or_path.endswith((".yaml", ".yml")):
+        items = tuple(sorted((overrides or {}).items()))
+        try:
+            hash(items)
+        except TypeError:
+            return _load(name_or_path, overrides)
+        return _load_cached(name_or_path, items)
+    return _load(name_or_path, overrides)
+
+
+@lru_cache(maxsize=256)
+def _load_cached(name: str, items: tuple[tuple[str, Any], ...]) -> Architecture:
+    return _load(name, dict(items))
+
+
+def _load(name_or_path: str | Path, overrides: Mapping[str, Any] | None) -> Architecture:
     tree = raw_tree(name_or_path)
     if overrides:
         tree = apply_overrides(tree, overrides)
