@@ -133,3 +133,43 @@ def test_set_options_round_trip(bits, rows):
     arch = load_preset("prime", overrides=parse_set_options([f"adc.bits={bits}",
                                                             f"crossbar.rows={rows}"]))
     assert (arch.adc.bits, arch.crossbar.rows) == (bits, rows)
+
+
+def _numeric_keys(preset):
+    arch = load_preset(preset)
+    return [
+        (preset, k, p)
+        for k, p in arch.provenance_table().items()
+        if isinstance(p.value, (int, float)) and not isinstance(p.value, bool)
+    ]
+
+
+NUMERIC = [item for preset in ("isaac", "lergan") for item in _numeric_keys(preset)]
+
+
+@given(item=st.sampled_from(NUMERIC), factor=st.sampled_from([0.5, 1.0, 2.0]))
+def test_any_numeric_field_overrides_with_its_written_unit(item, factor):
+    """`--set key="<value> <unit as written>"` lands as value x unit factor in SI."""
+    preset, key, p = item
+    value = p.written_value * factor
+    if isinstance(p.value, int) and not float(value).is_integer():
+        return
+    text = f"{value} {p.written_unit}".strip()
+    try:
+        arch = load_preset(preset, overrides={key: text})
+    except HardwareError as exc:  # only a value out of range may fail, and it is named
+        msg = str(exc)
+        assert key.split(".")[-1] in msg
+        assert "cannot read" not in msg and "unit" not in msg, msg
+        return
+    assert arch.provenance(key).value == pytest.approx(p.value * factor)
+
+
+def test_unknown_component_in_the_organisation(tmp_path):
+    f = tmp_path / "org.yaml"
+    f.write_text(
+        "base: lergan\nname: org\norganisation:\n  per_mat:\n"
+        "    flux_capacitor: {value: 1, unit: count, source: a test}\n"
+    )
+    with pytest.raises(HardwareError, match=r"per_mat\.flux_capacitor"):
+        load_preset(f)

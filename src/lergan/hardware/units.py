@@ -14,6 +14,7 @@ Conventions (stated because papers mix them):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lergan.errors import HardwareError
@@ -101,20 +102,18 @@ def to_si(value: float, unit: str, dim: str, key: str) -> float:
     return value * factor
 
 
+_QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S*)\s*$")
+
+
 def parse_quantity(text: str, dim: str, key: str) -> float:
-    """Parse ``"0.6 pJ"`` / ``"0.6pJ"`` / ``"6"`` into an SI value of dimension ``dim``.
+    """Parse ``"0.6 pJ"`` / ``"0.6pJ"`` / ``"1e-12 J"`` / ``"6"`` into an SI value of ``dim``.
 
     A bare number is taken in the dimension's SI unit.
     """
-    s = text.strip()
-    i = len(s)
-    while i > 0 and not (s[i - 1].isdigit() or s[i - 1] == "."):
-        i -= 1
-    num, unit = s[:i].strip(), s[i:].strip()
-    try:
-        value = float(num)
-    except ValueError:
-        raise HardwareError(f"{key}: cannot read {text!r} as a number with a unit") from None
+    m = _QUANTITY.match(text)
+    if m is None:
+        raise HardwareError(f"{key}: cannot read {text!r} as a number with a unit")
+    value, unit = float(m.group(1)), m.group(2)
     if not unit:
         return value
     return to_si(value, unit, dim, key)
