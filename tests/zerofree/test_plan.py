@@ -574,3 +574,46 @@ def test_rejects_exactly_what_torch_rejects(transposed, n, k, s, p, op, d):
     except LerganError:
         ours_ok = False
     assert ours_ok == torch_ok
+
+
+# --------------------------------------------------------------------------- ops agree
+
+
+@given(layers(max_rank=2), st.integers(1, 2))
+@settings(max_examples=30)
+def test_plan_agrees_with_the_ops_mac_reports(case, batch):
+    """The zero-free ops' MacReport (whole batch) and the plan (per sample) agree."""
+    import torch
+
+    from lergan.zerofree import ops
+
+    comp, kw = case
+    n, k, s, p, op, d = _tuples(kw)
+    rank, g = len(n), kw["groups"]
+    cin, cout = kw["in_channels"], kw["out_channels"]
+    pl = plan(comp, **kw)
+    f64 = torch.float64
+    x = torch.ones(batch, cin, *n, dtype=f64)
+    if comp in TRANSPOSED:
+        w = torch.ones(cin, cout // g, *k, dtype=f64)
+        big = tuple(map(_tconv_out, n, k, s, p, op, d))
+        gy = torch.ones(batch, cout, *big, dtype=f64)
+        if comp == "conv_transpose":
+            _, rep = ops.conv_transpose(x, w, None, s, p, op, g, d, return_report=True)
+        else:
+            _, rep = ops.conv_transpose_weight_grad(
+                x, gy, tuple(w.shape), s, p, op, g, d, return_report=True
+            )
+    else:
+        w = torch.ones(cout, cin // g, *k, dtype=f64)
+        m = tuple(map(_conv_out, n, k, s, p, d))
+        gy = torch.ones(batch, cout, *m, dtype=f64)
+        if comp == "conv_input_grad":
+            _, rep = ops.conv_input_grad(gy, w, tuple(x.shape), s, p, d, g, return_report=True)
+        else:
+            _, rep = ops.conv_weight_grad(x, gy, tuple(w.shape), s, p, d, g, return_report=True)
+    assert rank == pl.rank
+    assert rep.real == batch * pl.macs.real
+    assert rep.skipped_inserted_zero == batch * pl.macs.inserted_zero
+    assert rep.skipped_padding <= batch * pl.macs.padding
+    assert rep.executed >= batch * pl.macs.real
