@@ -1,0 +1,86 @@
+"""Energy, area and time of the iteration, as records that every breakdown sums.
+
+- Dynamic energy: each task's per-component energy from the mapping's cost (MVM reads, DACs,
+  ADCs, shift-and-add, buffers, digital units, cell writes and reloads), each transfer's bits
+  times the energy per bit of every hop (``link:<kind>``), and the 3D switches'
+  reconfiguration energy.
+- Static energy: the static power of what is powered (given per network and component by the
+  caller, links from the topology) times the makespan (pass ``static``).
+- Area: what the caller provisions per network and component plus the topology's links.
+- Time: the critical path's segments, attributed to their task or transfer; the remainder of
+  the makespan (when the path starts after time 0) is ``wait``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from lergan.system.interconnect import Topology
+from lergan.system.result import Entry
+from lergan.system.schedule import Schedule
+from lergan.system.tasks import Task
+
+
+def energy_entries(
+    tasks: Iterable[Task],
+    sch: Schedule,
+    topology: Topology,
+    static_power_w: Iterable[tuple[str, str, float]],
+) -> list[Entry]:
+    """Dynamic and static energy records of the iteration."""
+    out: list[Entry] = []
+    by_id = {}
+    for t in tasks:
+        by_id[t.id] = t
+        for comp, j in t.energy_j.items():
+            if j:
+                pass_ = "reload" if t.kind == "reload" else t.pass_
+                out.append(Entry(t.network, t.step, pass_, t.layer, comp, j))
+    for x in sch.transfers.values():
+        src = by_id[x.src_task]
+        for comp, j in x.energy_j.items():
+            if j:
+                out.append(Entry(src.network, x.step, "transfer", src.layer, comp, j))
+    for step, links in topology.new_links.items():
+        if links and topology.reconfiguration_energy_j:
+            out.append(Entry("interconnect", step, "reconfigure", "-", "switch",
+                             len(links) * topology.reconfiguration_energy_j))
+    for net, comp, watts in static_power_w:
+        if watts:
+            out.append(Entry(net, "-", "static", "-", comp, watts * sch.makespan_s))
+    for kind, watts in topology.static_power_w().items():
+        if watts:
+            out.append(Entry("interconnect", "-", "static", "-", f"link:{kind}",
+                             watts * sch.makespan_s))
+    return out
+
+
+def area_entries(area_m2: Iterable[tuple[str, str, float]], topology: Topology) -> list[Entry]:
+    """Area records in mm2: the caller's per network and component, plus the links."""
+    out = [Entry(net, "-", "-", "-", comp, a * 1e6) for net, comp, a in area_m2 if a]
+    for kind, a in topology.area_m2().items():
+        if a:
+            out.append(Entry("interconnect", "-", "-", "-", f"link:{kind}", a * 1e6))
+    return out
+
+
+def time_entries(tasks: Mapping[str, Task], sch: Schedule) -> list[Entry]:
+    """The makespan along the critical path, per task or transfer; the rest is ``wait``."""
+    out: list[Entry] = []
+    for seg in sch.critical_path:
+        dt = seg.end - seg.start
+        if dt <= 0:
+            continue
+        t = tasks.get(seg.node)
+        if t is not None:
+            pass_ = "reload" if t.kind == "reload" else t.pass_
+            out.append(Entry(t.network, t.step, pass_, t.layer, t.kind, dt))
+            continue
+        x = sch.transfers[seg.node]
+        src = tasks[x.src_task]
+        comp = "+".join(dict.fromkeys(f"link:{h.spec.name}" for h in x.route.hops))
+        out.append(Entry(src.network, x.step, "transfer", src.layer, comp, dt))
+    rest = sch.makespan_s - sum(e.value for e in out)
+    if rest > 1e-15 * max(sch.makespan_s, 1e-30):
+        out.append(Entry("-", "-", "wait", "-", "wait", rest))
+    return out

@@ -1,0 +1,153 @@
+"""The engine: place operations, configure the interconnect, schedule, account.
+
+:func:`run_engine` works on the engine's own records (:class:`~lergan.system.tasks.OpSpec`),
+so that it can be tested on small synthetic iterations; :func:`lergan.system.simulate`
+builds those records from a workload, a preset and the mapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from lergan.system import accounting
+from lergan.system.interconnect import Demand, Topology
+from lergan.system.placement import ChipSpec, Placement, place
+from lergan.system.result import Interval, SimulationResult
+from lergan.system.schedule import Schedule, schedule
+from lergan.system.tasks import CostFn, OpSpec, Task, scaled_cost
+
+
+def demands(tasks: Sequence[Task]) -> list[Demand]:
+    """Bytes each step moves between banks (what the 3D configuration is chosen for)."""
+    by_id = {t.id: t for t in tasks}
+    seen: set[tuple[str, str | None, int]] = set()
+    out = []
+    for t in tasks:
+        for d in t.deps:
+            src = by_id[d.src]
+            if d.tensor is None or d.bytes <= 0 or src.bank == t.bank:
+                continue
+            key = (d.src, d.tensor, t.bank)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(Demand(t.step, src.bank, t.bank, d.bytes, src.network != t.network))
+    return out
+
+
+def run_engine(
+    ops: Sequence[OpSpec],
+    chip: ChipSpec,
+    topology: Topology,
+    *,
+    layout: str = "lergan",
+    crossbar_budget: int | None = None,
+    replication: str | int | Mapping[str, int] = "auto",
+    cost_fn: CostFn = scaled_cost,
+    static_power_w: Iterable[tuple[str, str, float]] = (),
+    area_m2: Iterable[tuple[str, str, float]] = (),
+    benchmark: str = "synthetic",
+    architecture: str = "synthetic",
+    batch: int = 1,
+    options: Mapping[str, Any] | None = None,
+    notes: Sequence[str] = (),
+) -> SimulationResult:
+    """Simulate one iteration given as engine records; see :mod:`lergan.system`."""
+    pl = place(ops, chip, layout=layout, crossbar_budget=crossbar_budget,
+               replication=replication, cost_fn=cost_fn)
+    steps = list(dict.fromkeys(t.step for t in pl.tasks))
+    topology.configure(demands(pl.tasks), steps)
+    sch = schedule(pl.tasks, topology)
+    return assemble(pl, sch, topology, static_power_w=static_power_w, area_m2=area_m2,
+                    benchmark=benchmark, architecture=architecture, batch=batch,
+                    options=options, notes=notes)
+
+
+def assemble(
+    pl: Placement,
+    sch: Schedule,
+    topology: Topology,
+    *,
+    static_power_w: Iterable[tuple[str, str, float]],
+    area_m2: Iterable[tuple[str, str, float]],
+    benchmark: str,
+    architecture: str,
+    batch: int,
+    options: Mapping[str, Any] | None,
+    notes: Sequence[str],
+) -> SimulationResult:
+    """Turn a placement and its schedule into a :class:`SimulationResult`."""
+    tasks = {t.id: t for t in pl.tasks}
+    energy = accounting.energy_entries(pl.tasks, sch, topology, static_power_w)
+    area = accounting.area_entries(area_m2, topology)
+    time = accounting.time_entries(tasks, sch)
+    timeline: list[Interval] = []
+    for t in pl.tasks:
+        tm = sch.timings[t.id]
+        if tm.finish > tm.start:
+            timeline.append(Interval(t.id, t.unit, t.kind, t.network, t.step, t.pass_, t.layer,
+                                     tm.start, tm.finish))
+    bytes_by_link: dict[str, float] = {}
+    for x in sch.transfers.values():
+        tm = sch.timings[x.id]
+        src = tasks[x.src_task]
+        for res in x.route.resources:
+            bytes_by_link[res] = bytes_by_link.get(res, 0.0) + x.bytes
+        timeline.append(Interval(x.id, "+".join(x.route.resources) or "local", "transfer",
+                                 src.network, x.step, "transfer", src.layer, tm.start,
+                                 tm.finish))
+    timeline.sort(key=lambda i: (i.start_s, i.id))
+    sent = sum(x.bytes for x in sch.transfers.values())
+    sent_by_bank: dict[str, float] = {}
+    received_by_bank: dict[str, float] = {}
+    for x in sch.transfers.values():
+        sent_by_bank[f"B{x.src_bank}"] = sent_by_bank.get(f"B{x.src_bank}", 0.0) + x.bytes
+        received_by_bank[f"B{x.dst_bank}"] = received_by_bank.get(f"B{x.dst_bank}", 0.0) + x.bytes
+    interconnect = {
+        "topology": topology.kind,
+        "transfers": len(sch.transfers),
+        "bytes_sent": sent,
+        "bytes_received": sum(received_by_bank.values()),
+        "sent_by_bank": sent_by_bank,
+        "received_by_bank": received_by_bank,
+        "bytes_between_networks": sum(x.bytes for x in sch.transfers.values() if x.crosses),
+        "bytes_by_resource": bytes_by_link,
+        "direct_links": {s: sorted(f"B{a}-B{b}" for a, b in v)
+                         for s, v in topology.direct.items()},
+        "reconfigurations": topology.reconfigurations(),
+    }
+    placement = {
+        "layout": pl.layout,
+        "crossbars_used": pl.crossbars_used,
+        "groups": {g.name: {"network": g.network, "tier": g.tier, "banks": list(g.banks),
+                            "capacity": g.capacity, "crossbars": g.demand,
+                            "multiplexed": g.multiplexed} for g in pl.groups.values()},
+        "units": {u.name: {"network": u.network, "layer": u.layer, "tier": u.tier,
+                           "bank": u.bank, "crossbars": u.crossbars,
+                           "replication": u.replication} for u in pl.units.values()},
+    }
+    crit = []
+    for seg in sch.critical_path:
+        t = tasks.get(seg.node)
+        crit.append({"id": seg.node, "kind": t.kind if t else "transfer",
+                     "start_s": seg.start, "end_s": seg.end})
+    return SimulationResult(
+        benchmark=benchmark,
+        architecture=architecture,
+        batch=batch,
+        time_s=sch.makespan_s,
+        energy_j=sum(e.value for e in energy),
+        area_mm2=sum(e.value for e in area),
+        energy=energy,
+        time=time,
+        area=area,
+        timeline=timeline,
+        critical_path=crit,
+        utilisation=sch.utilisation(),
+        placement=placement,
+        interconnect=interconnect,
+        cells_written=sum(t.cells_written for t in pl.tasks),
+        options=dict(options or {}),
+        notes=list(notes),
+    )

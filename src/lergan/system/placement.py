@@ -1,0 +1,499 @@
+"""Placing every operation of the iteration on a bank and a unit; replication; multiplexing.
+
+Layouts (``lergan-architecture.md`` section 4):
+
+- ``lergan``: each network's banks form three tiers, forward, error and update (the deck:
+  G in banks B1-B3, D in B4-B6). Forward passes run on the forward tier's copy of a layer's
+  weights, error passes on the error tier's copy, weight gradients and the update on the
+  update tier. The update writes every copy (forward and error tier).
+- ``prime``: a network's passes share its banks (PRIME-style, PipeLayer-like training): one
+  copy of a layer's weights serves forward and error passes (``transposed-read``), or a
+  transposed copy sits beside it in the same banks (``transposed-copy``).
+
+A **unit** is the group of crossbars (or the digital unit) that runs a layer's pass in a tier;
+distinct units work in parallel, one unit runs one thing at a time. A **group** is a
+network's tier (``prime``: the network), with a crossbar capacity: its banks' crossbars
+(under ``crossbar_budget``, shared evenly by the groups that share a bank).
+
+**Replication** (ISAAC, PipeLayer): a unit may hold ``r`` copies of its crossbars and
+process ``r`` samples at once. ``auto`` balances each group's pipeline: the unit with the
+longest busy time gets one more copy while the group's spare crossbars allow and ``r`` stays
+below the samples it processes. Overrides fix a unit's ``r`` (keys: a unit name such as
+``D/forward/conv1``, or ``network/layer`` for all its units).
+
+**Time-multiplexing**: when a group's layers do not fit at ``r = 1``, all its crossbar passes
+share the group's crossbars one after another, each preceded by a reload of that layer's
+weights (a write costed like one copy's update; the update itself then only updates the
+master copy, whose write the reload pays). Only a layer larger than its whole group is
+refused (``MappingError`` saying by how much).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from lergan.errors import MappingError
+from lergan.system.interconnect import OFFCHIP
+from lergan.system.tasks import PASS_TIER, CostFn, Dep, OpSpec, Task, scaled_cost
+
+LAYOUTS = ("lergan", "prime")
+TIERS = ("forward", "error", "update")
+
+
+@dataclass(frozen=True)
+class ChipSpec:
+    """What placement needs of the organisation: banks, crossbars per bank, fixed placements."""
+
+    banks: int
+    crossbars_per_bank: int
+    network_banks: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    error_copy: bool = True  # prime layout: a transposed copy for the error pass
+
+
+@dataclass
+class Unit:
+    """A placed unit: where it is and how many crossbars (per copy) and copies it has."""
+
+    name: str
+    network: str
+    layer: str
+    tier: str
+    bank: int
+    group: str
+    crossbars: int = 0
+    replication: int = 1
+    busy_estimate_s: float = 0.0
+    max_samples: int = 1
+    holds_weights: bool = False
+
+    @property
+    def total_crossbars(self) -> int:
+        return self.crossbars * self.replication
+
+
+@dataclass
+class Group:
+    """A network's tier (or a whole network in the ``prime`` layout) and its capacity."""
+
+    name: str
+    network: str
+    tier: str
+    banks: tuple[int, ...]
+    capacity: float
+    demand: int = 0
+    multiplexed: bool = False
+
+
+@dataclass
+class Placement:
+    """Tasks in schedule order, with their units and groups."""
+
+    layout: str
+    tasks: list[Task]
+    units: dict[str, Unit]
+    groups: dict[str, Group]
+    op_tasks: dict[str, tuple[str, ...]]
+
+    @property
+    def crossbars_used(self) -> int:
+        return sum(u.total_crossbars for u in self.units.values())
+
+
+def network_banks(networks: Sequence[str], chip: ChipSpec) -> dict[str, tuple[int, ...]]:
+    """Banks of each network: the preset's ``network_banks`` where it names the network
+    (exactly, or by the same first letter G/D when that is unambiguous), else an even split
+    of the chip's banks in network order (networks share banks when there are fewer banks)."""
+    out: dict[str, tuple[int, ...]] = {}
+    given = dict(chip.network_banks)
+    for net in networks:
+        if net in given:
+            out[net] = tuple(given[net])
+            continue
+        cands = [k for k in given if k[:1].upper() == net[:1].upper()]
+        same_letter = [n for n in networks if n[:1].upper() == net[:1].upper()]
+        if len(cands) == 1 and len(same_letter) == 1:
+            out[net] = tuple(given[cands[0]])
+    rest = [n for n in networks if n not in out]
+    if rest:
+        used = {b for bs in out.values() for b in bs}
+        free = [b for b in range(1, chip.banks + 1) if b not in used] or list(
+            range(1, chip.banks + 1)
+        )
+        per = max(len(free) // len(rest), 1)
+        for i, net in enumerate(rest):
+            chunk = free[i * per:(i + 1) * per] if len(free) >= len(rest) else [
+                free[i % len(free)]
+            ]
+            out[net] = tuple(chunk)
+    return out
+
+
+def _tier_banks(banks: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
+    """Split a network's banks into the three tiers in order (fewer banks: tiers share)."""
+    n = len(banks)
+    if n >= 3:
+        per, extra = divmod(n, 3)
+        out, i = {}, 0
+        for k, tier in enumerate(TIERS):
+            m = per + (1 if k < extra else 0)
+            out[tier] = banks[i:i + m]
+            i += m
+        return out
+    return {tier: (banks[k % n],) for k, tier in enumerate(TIERS)}
+
+
+def place(
+    ops: Sequence[OpSpec],
+    chip: ChipSpec,
+    *,
+    layout: str = "lergan",
+    crossbar_budget: int | None = None,
+    replication: str | int | Mapping[str, int] = "auto",
+    cost_fn: CostFn = scaled_cost,
+) -> Placement:
+    """Place ``ops`` (topologically ordered) on ``chip``; see the module docstring."""
+    if layout not in LAYOUTS:
+        raise MappingError(f"layout {layout!r}: expected one of {LAYOUTS}")
+    total = chip.banks * chip.crossbars_per_bank
+    budget = total if crossbar_budget is None else int(crossbar_budget)
+    if budget <= 0:
+        raise MappingError(f"crossbar_budget {crossbar_budget}: must be positive")
+    if budget > total:
+        raise MappingError(
+            f"crossbar_budget {budget} exceeds the chip's {total} crossbars "
+            f"({chip.banks} banks x {chip.crossbars_per_bank})"
+        )
+    networks = list(dict.fromkeys(o.network for o in ops if o.engine != "source"))
+    nbanks = network_banks(networks, chip)
+    groups: dict[str, Group] = {}
+    tier_banks: dict[tuple[str, str], tuple[int, ...]] = {}
+    for net in networks:
+        if layout == "lergan":
+            for tier, bs in _tier_banks(nbanks[net]).items():
+                tier_banks[(net, tier)] = bs
+                groups[f"{net}/{tier}"] = Group(f"{net}/{tier}", net, tier, bs, 0.0)
+        else:
+            for tier in TIERS:
+                tier_banks[(net, tier)] = nbanks[net]
+            groups[net] = Group(net, net, "shared", nbanks[net], 0.0)
+    # capacity: banks' crossbars under the budget, shared by the groups on a bank
+    used_banks = sorted({b for g in groups.values() for b in g.banks})
+    per_bank = min(chip.crossbars_per_bank, budget / max(len(used_banks), 1))
+    sharing: dict[int, int] = defaultdict(int)
+    for g in groups.values():
+        for b in g.banks:
+            sharing[b] += 1
+    for g in groups.values():
+        g.capacity = sum(per_bank / sharing[b] for b in g.banks)
+
+    def group_of(net: str, tier: str) -> str:
+        return f"{net}/{tier}" if layout == "lergan" else net
+
+    # ---- units ------------------------------------------------------------------------
+    units: dict[str, Unit] = {}
+    op_units: dict[str, list[str]] = {}
+    update_of: dict[tuple[str, str], OpSpec] = {}
+    for op in ops:
+        if op.engine == "source":
+            op_units[op.id] = []
+            continue
+        tier = PASS_TIER.get(op.pass_, "forward")
+        if op.engine == "write":
+            update_of[(op.network, op.layer)] = op
+            op_units[op.id] = []  # filled once every weight-holding unit is known
+            continue
+        if layout == "lergan":
+            name = f"{op.network}/{tier}/{op.layer}"
+        else:
+            name = f"{op.network}/{op.layer}"
+            if op.pass_ == "error" and chip.error_copy:
+                name += ":T"
+        if op.pass_ == "weight_gradient":
+            name += ":wg"
+        if op.engine == "digital":
+            name += f":{op.pass_}:digital"
+        u = units.get(name)
+        if u is None:
+            u = units[name] = Unit(name, op.network, op.layer, tier, 0, group_of(op.network, tier))
+        if op.engine == "crossbar":
+            u.crossbars = max(u.crossbars, op.crossbars)
+            u.busy_estimate_s += op.samples * op.cost.latency_s
+            u.max_samples = max(u.max_samples, op.samples)
+            u.holds_weights = u.holds_weights or op.pass_ in ("forward", "error")
+        op_units[op.id] = [name]
+    # the update writes every unit that holds a copy of the layer's weights
+    holders: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for u in units.values():
+        if u.holds_weights:
+            holders[(u.network, u.layer)].append(u.name)
+
+    # ---- capacity, multiplexing, replication ---------------------------------------------
+    by_group: dict[str, list[Unit]] = defaultdict(list)
+    for u in units.values():
+        if u.crossbars > 0:
+            by_group[u.group].append(u)
+    overrides = _replication_overrides(replication)
+    for gname, us in by_group.items():
+        g = groups[gname]
+        g.demand = sum(u.crossbars for u in us)
+        big = max(us, key=lambda u: u.crossbars)
+        if big.crossbars > g.capacity:
+            raise MappingError(
+                f"layer {big.layer} of network {big.network} needs {big.crossbars} crossbars "
+                f"for its {big.tier} pass, but {gname} (banks {list(g.banks)}) has "
+                f"{g.capacity:g} under the crossbar budget: short by "
+                f"{big.crossbars - g.capacity:g} (raise crossbar_budget, use more banks, or "
+                "a mapping mode with fewer crossbars)"
+            )
+        if g.demand > g.capacity:
+            g.multiplexed = True
+            for u in us:
+                key_r = _override_for(u, overrides)
+                if key_r not in (None, 1):
+                    raise MappingError(
+                        f"replication {key_r} for {u.name}: its group {gname} is "
+                        f"time-multiplexed (its layers need {g.demand} crossbars, it has "
+                        f"{g.capacity:g}), so every unit has one copy"
+                    )
+            continue
+        for u in us:
+            r = _override_for(u, overrides)
+            if r is not None:
+                if r < 1:
+                    raise MappingError(f"replication of {u.name}: {r} (must be >= 1)")
+                u.replication = r
+        used = sum(u.total_crossbars for u in us)
+        if used > g.capacity:
+            raise MappingError(
+                f"replication overrides of {gname} need {used} crossbars, it has "
+                f"{g.capacity:g}: short by {used - g.capacity:g}"
+            )
+        if overrides.get("*") is None:
+            _auto_replicate([u for u in us if _override_for(u, overrides) is None],
+                            g.capacity - used)
+        g.demand = sum(u.total_crossbars for u in us)
+
+    # ---- banks of units: fill a group's banks in layer order --------------------------------
+    fill: dict[str, list[float]] = {}
+    for u in units.values():
+        g = groups[u.group]
+        banks = g.banks
+        if len(banks) == 1 or g.multiplexed:
+            u.bank = banks[0]
+            continue
+        level = fill.setdefault(u.group, [0.0])
+        cap_bank = g.capacity / len(banks)
+        idx = min(int(level[0] // cap_bank) if cap_bank > 0 else 0, len(banks) - 1)
+        u.bank = banks[idx]
+        level[0] += u.total_crossbars
+    # digital units sit with the tier's first bank when they hold no crossbars
+    for u in units.values():
+        if u.bank == 0:
+            u.bank = groups[u.group].banks[0]
+
+    # ---- tasks ------------------------------------------------------------------------------
+    tasks: list[Task] = []
+    op_tasks: dict[str, tuple[str, ...]] = {}
+    last_on_mux: dict[str, str] = {}
+
+    def remap(deps: Sequence[Dep]) -> tuple[Dep, ...]:
+        out = []
+        for d in deps:
+            for tid in op_tasks.get(d.src, (d.src,)):
+                out.append(Dep(tid, d.tensor, d.bytes, d.whole, d.first_sample))
+        return tuple(out)
+
+    for op in ops:
+        if op.engine == "source":
+            tasks.append(Task(
+                id=op.id, op=op.id, kind="source", network=op.network, step=op.step,
+                pass_=op.pass_, layer=op.layer, unit="offchip-memory", bank=OFFCHIP,
+                tier="offchip", samples=op.samples, replication=1, latency_s=0.0,
+                energy_j={}, deps=(),
+            ))
+            op_tasks[op.id] = (op.id,)
+            continue
+        if op.engine == "write":
+            ids = []
+            for uname in holders.get((op.network, op.layer), []):
+                u = units[uname]
+                if groups[u.group].multiplexed:
+                    continue
+                c = cost_fn(op, u.replication)
+                tid = f"{op.id}@{uname}"
+                deps = tuple(
+                    Dep(d.src, f"{op.layer}.weights" if d.tensor is not None else None,
+                        op.weights_bytes if d.tensor is not None else 0.0, True)
+                    for d in remap(op.deps)
+                )
+                tasks.append(Task(
+                    id=tid, op=op.id, kind="write", network=op.network, step=op.step,
+                    pass_=op.pass_, layer=op.layer, unit=uname, bank=u.bank, tier=u.tier,
+                    samples=1, replication=1, latency_s=c.latency_s, energy_j=dict(c.energy_j),
+                    deps=deps, accumulates=True, cells_written=c.cells_written,
+                    crossbars=u.total_crossbars,
+                ))
+                ids.append(tid)
+            if not ids:  # nothing holds a copy on crossbars: the write stays in the update tier
+                tier_bs = tier_banks[(op.network, "update")]
+                c = cost_fn(op, 1)
+                tasks.append(Task(
+                    id=op.id, op=op.id, kind="write", network=op.network, step=op.step,
+                    pass_=op.pass_, layer=op.layer,
+                    unit=f"{op.network}/update/{op.layer}:master", bank=tier_bs[0],
+                    tier="update", samples=1, replication=1, latency_s=c.latency_s,
+                    energy_j=dict(c.energy_j), deps=remap(op.deps), accumulates=True,
+                    cells_written=c.cells_written,
+                ))
+                ids.append(op.id)
+            op_tasks[op.id] = tuple(ids)
+            continue
+        (uname,) = op_units[op.id]
+        u = units[uname]
+        g = groups[u.group]
+        deps = remap(op.deps)
+        unit_res = uname
+        if g.multiplexed and op.engine == "crossbar":
+            unit_res = f"{g.name}:multiplexed"
+            upd = update_of.get((op.network, op.layer))
+            rid = f"{op.id}:reload"
+            prev = last_on_mux.get(unit_res)
+            if upd is not None:
+                c = cost_fn(upd, 1)
+                tasks.append(Task(
+                    id=rid, op=op.id, kind="reload", network=op.network, step=op.step,
+                    pass_="reload", layer=op.layer, unit=unit_res, bank=u.bank, tier=u.tier,
+                    samples=1, replication=1, latency_s=c.latency_s, energy_j=dict(c.energy_j),
+                    deps=(Dep(prev, None, 0.0, True),) if prev else (), accumulates=True,
+                    cells_written=c.cells_written, crossbars=u.crossbars,
+                ))
+                deps = (*deps, Dep(rid, None, 0.0, True))
+            elif prev:
+                deps = (*deps, Dep(prev, None, 0.0, True))
+        c = cost_fn(op, u.replication)
+        tasks.append(Task(
+            id=op.id, op=op.id, kind="compute", network=op.network, step=op.step,
+            pass_=op.pass_, layer=op.layer, unit=unit_res, bank=u.bank, tier=u.tier,
+            samples=1 if op.accumulates and op.engine == "digital" and op.samples <= 1
+            else op.samples,
+            replication=u.replication if op.engine == "crossbar" else 1,
+            latency_s=c.latency_s, energy_j=dict(c.energy_j), deps=deps,
+            barrier=op.barrier, accumulates=op.accumulates, cells_written=c.cells_written,
+            crossbars=u.total_crossbars if op.engine == "crossbar" else 0,
+        ))
+        if unit_res != uname:
+            last_on_mux[unit_res] = op.id
+        op_tasks[op.id] = (op.id,)
+    tasks = _write_after_read(ops, tasks)
+    return Placement(layout, tasks, units, groups, op_tasks)
+
+
+def _write_after_read(ops: Sequence[OpSpec], tasks: list[Task]) -> list[Task]:
+    """Make each weight write wait for the reads of the old weights on its unit.
+
+    A read of a unit's weights that does not (even indirectly) depend on the update uses the
+    weights from before it (in the same step, or in a later step with stale weights), so the
+    write must come after it. Tasks are then re-ordered topologically (stable).
+    """
+    children: dict[str, list[str]] = defaultdict(list)
+    for op in ops:
+        for d in op.deps:
+            children[d.src].append(op.id)
+
+    def descendants(root: str) -> set[str]:
+        seen: set[str] = set()
+        stack = [root]
+        while stack:
+            for c in children.get(stack.pop(), ()):
+                if c not in seen:
+                    seen.add(c)
+                    stack.append(c)
+        return seen
+
+    readers: dict[str, list[Task]] = defaultdict(list)
+    for t in tasks:
+        if t.kind == "compute" and t.pass_ in ("forward", "error"):
+            readers[t.unit].append(t)
+    out: list[Task] = []
+    cache: dict[str, set[str]] = {}
+    for t in tasks:
+        if t.kind == "write" and readers.get(t.unit):
+            after = cache.get(t.op)
+            if after is None:
+                after = cache[t.op] = descendants(t.op)
+            extra = tuple(Dep(r.id, None, 0.0, True) for r in readers[t.unit]
+                          if r.op not in after)
+            if extra:
+                t = replace(t, deps=(*t.deps, *extra))
+        out.append(t)
+    return _toposort(out)
+
+
+def _toposort(tasks: list[Task]) -> list[Task]:
+    """Stable topological order (Kahn's algorithm, ties by original position)."""
+    index = {t.id: i for i, t in enumerate(tasks)}
+    indeg = [0] * len(tasks)
+    succ: list[list[int]] = [[] for _ in tasks]
+    for i, t in enumerate(tasks):
+        for d in t.deps:
+            j = index.get(d.src)
+            if j is None:
+                raise MappingError(f"task {t.id}: depends on unknown operation {d.src!r}")
+            succ[j].append(i)
+            indeg[i] += 1
+    ready = [i for i, k in enumerate(indeg) if k == 0]
+    heapq.heapify(ready)
+    order: list[Task] = []
+    while ready:
+        i = heapq.heappop(ready)
+        order.append(tasks[i])
+        for j in succ[i]:
+            indeg[j] -= 1
+            if indeg[j] == 0:
+                heapq.heappush(ready, j)
+    if len(order) != len(tasks):
+        stuck = [tasks[i].id for i, k in enumerate(indeg) if k > 0][:5]
+        raise MappingError(f"the iteration's dependencies form a cycle (through {stuck})")
+    return order
+
+
+def _replication_overrides(replication: str | int | Mapping[str, int]) -> dict[str, int]:
+    if replication == "auto":
+        return {}
+    if replication == "none":
+        return {"*": 1}
+    if isinstance(replication, int):
+        return {"*": replication}
+    if isinstance(replication, Mapping):
+        return {str(k): int(v) for k, v in replication.items()}
+    raise MappingError(
+        f"replication {replication!r}: expected 'auto', 'none', an integer or a mapping from "
+        "unit name (or network/layer) to an integer"
+    )
+
+
+def _override_for(u: Unit, overrides: Mapping[str, int]) -> int | None:
+    if u.name in overrides:
+        return overrides[u.name]
+    key = f"{u.network}/{u.layer}"
+    if key in overrides:
+        return overrides[key]
+    return overrides.get("*")
+
+
+def _auto_replicate(units: Sequence[Unit], spare: float) -> None:
+    """Give the busiest unit one more copy while it fits: balances the group's pipeline."""
+    heap = [(-u.busy_estimate_s / u.replication, i) for i, u in enumerate(units)
+            if u.busy_estimate_s > 0]
+    heapq.heapify(heap)
+    while heap:
+        _neg, i = heapq.heappop(heap)
+        u = units[i]
+        if u.replication >= u.max_samples or u.crossbars > spare:
+            break  # the bottleneck cannot improve: more copies elsewhere would not help
+        u.replication += 1
+        spare -= u.crossbars
+        heapq.heappush(heap, (-u.busy_estimate_s / u.replication, i))

@@ -1,0 +1,149 @@
+"""The result of simulating one iteration: a plain, JSON-serialisable object.
+
+Energy is a list of :class:`Entry` records (network, step, pass, layer, component, joules):
+every dynamic action and the static energy, so that any breakdown is a sum over the same
+records and adds up to the total. Time is broken down along the critical path (which
+accounts for the makespan; what it leaves is ``wait``). Field names follow the records of
+``lergan reproduce`` (``benchmark``, ``architecture``, ``batch``, ``time_s``, ``energy_j``,
+``area_mm2``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from lergan.errors import LerganError
+
+KEYS = ("network", "step", "pass", "layer", "component")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """Joules (or seconds, or square metres) spent by one action class."""
+
+    network: str
+    step: str
+    pass_: str
+    layer: str
+    component: str
+    value: float
+
+    def key(self, by: str) -> str:
+        return self.pass_ if by == "pass" else getattr(self, by)
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """One bar of the timeline: a task or transfer on a resource."""
+
+    id: str
+    resource: str
+    kind: str
+    network: str
+    step: str
+    pass_: str
+    layer: str
+    start_s: float
+    finish_s: float
+
+
+def _group(entries: list[Entry], by: str | tuple[str, ...]) -> dict[str, float]:
+    keys = (by,) if isinstance(by, str) else tuple(by)
+    for k in keys:
+        if k not in KEYS:
+            raise LerganError(f"breakdown by {k!r}: expected one of {KEYS}")
+    out: dict[str, float] = defaultdict(float)
+    for e in entries:
+        out["/".join(e.key(k) for k in keys)] += e.value
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+@dataclass
+class SimulationResult:
+    """Totals, breakdowns, placement, interconnect use and the timeline of one iteration."""
+
+    benchmark: str
+    architecture: str
+    batch: int
+    time_s: float
+    energy_j: float
+    area_mm2: float
+    energy: list[Entry]
+    time: list[Entry]
+    area: list[Entry]
+    timeline: list[Interval]
+    critical_path: list[dict[str, Any]]
+    utilisation: dict[str, float]
+    placement: dict[str, Any]
+    interconnect: dict[str, Any]
+    cells_written: float
+    options: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def dynamic_energy_j(self) -> float:
+        return sum(e.value for e in self.energy if e.pass_ != "static")
+
+    @property
+    def static_energy_j(self) -> float:
+        return sum(e.value for e in self.energy if e.pass_ == "static")
+
+    def breakdown(self, by: str | tuple[str, ...] = "component",
+                  quantity: str = "energy") -> dict[str, float]:
+        """Sum of ``quantity`` (``energy`` J, ``time`` s on the critical path, ``area`` mm2)
+        per key ``by`` (``network``, ``step``, ``pass``, ``layer``, ``component`` or a tuple)."""
+        src = {"energy": self.energy, "time": self.time, "area": self.area}.get(quantity)
+        if src is None:
+            raise LerganError(f"breakdown quantity {quantity!r}: expected energy, time or area")
+        return _group(src, by)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-serialisable data (the first six keys are the reproduction record)."""
+
+        def entries(xs: list[Entry]) -> list[dict[str, Any]]:
+            return [{"network": e.network, "step": e.step, "pass": e.pass_, "layer": e.layer,
+                     "component": e.component, "value": e.value} for e in xs]
+
+        out = {
+            "benchmark": self.benchmark,
+            "architecture": self.architecture,
+            "batch": self.batch,
+            "time_s": self.time_s,
+            "energy_j": self.energy_j,
+            "area_mm2": self.area_mm2,
+            "dynamic_energy_j": self.dynamic_energy_j,
+            "static_energy_j": self.static_energy_j,
+            "cells_written": self.cells_written,
+            "breakdowns": {
+                q: {k: self.breakdown(k, q) for k in KEYS}
+                for q in ("energy", "time", "area")
+            },
+            "energy_entries": entries(self.energy),
+            "time_entries": entries(self.time),
+            "area_entries": entries(self.area),
+            "critical_path": self.critical_path,
+            "utilisation": self.utilisation,
+            "placement": self.placement,
+            "interconnect": self.interconnect,
+            "timeline": [asdict(i) | {"pass": i.pass_} for i in self.timeline],
+            "options": self.options,
+            "notes": list(self.notes),
+        }
+        for item in out["timeline"]:
+            item.pop("pass_", None)
+        _check_finite(out, "result")
+        return out
+
+
+def _check_finite(obj: Any, where: str) -> None:
+    if isinstance(obj, float) and not math.isfinite(obj):
+        raise LerganError(f"{where}: not a finite number ({obj})")
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            _check_finite(v, f"{where}.{k}")
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            _check_finite(v, f"{where}[{i}]")

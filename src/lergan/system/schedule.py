@@ -1,0 +1,413 @@
+"""Timing the placed tasks and their transfers on their resources: a list schedule.
+
+Model (``lergan-architecture.md`` section 5, reconstructed):
+
+- **Sample streams.** A streaming task (a layer's forward or error pass) handles its
+  ``N`` samples one after another, ``r`` at a time on ``r`` copies: a copy takes
+  ``latency_s`` per sample. What a task delivers is a *profile*: the times its first and
+  last sample are ready (samples in between are taken evenly spaced, an exact description
+  when one stage paces the stream and an upper bound otherwise, because the delivery times
+  of a pipeline are convex in the sample index).
+- **A consumer waits for its producer, sample by sample.** With ``a_i`` the time sample
+  ``i`` is available, a task started at ``S`` finishes at
+  ``max(S + ceil(N/r)*d, max_i a_i + ceil((N-i+1)/r)*d)``; availability is piecewise linear,
+  so the maximum is taken at the breakpoints. Producer and consumer sample counts may differ
+  (D runs on ``B`` real then ``B`` fake samples): a producer of ``n < N`` samples supplies
+  the consumer's last ``n``; one of ``n > N`` its last ``N``.
+- **Barriers.** A batch-norm task (``barrier``) needs every input sample before its first
+  output; a task that ``accumulates`` (weight gradients, update, writes) delivers
+  everything when it finishes; a ``whole`` dependency waits for the producer's last sample.
+- **Resources.** A task occupies its unit from start to finish; a transfer occupies every
+  resource of its route from start to its last byte. Each resource runs one thing at a time;
+  a new task or transfer takes the earliest gap that fits (list scheduling in the order of
+  the given task list, which must be topological).
+- **Transfers** stream with their producer, in chunks (the first sample alone, then up to
+  ``transfer_chunks - 1`` more): each chunk takes ``bytes * per_byte_s`` of the route on all
+  its resources as soon as its samples exist and the route is free, plus the route's
+  latency; chunks of concurrent transfers interleave on a shared link.
+
+The critical path is the chain of binding constraints from the end of the schedule
+backwards (each task's finish is bound by its own start or by an input's last sample;
+each start by an input's first sample or by the resource's previous occupant); its segments
+do not overlap, so their sum never exceeds the makespan, and they say where every second of
+it goes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from lergan.errors import LerganError
+from lergan.system.interconnect import Route, Topology
+from lergan.system.tasks import Task
+
+
+@dataclass(slots=True)
+class Timing:
+    """When a node (task or transfer) ran, what it delivers, and what bound it.
+
+    ``start_by`` / ``finish_by`` name the node that bound the start / the finish (an input
+    or the resource's previous occupant; ``finish_by`` is ``None`` when the node's own work
+    from its start did), and ``*_by_time`` the time at which that binder released it.
+    """
+
+    start: float
+    finish: float
+    first: float  # time its first sample is delivered
+    last: float   # time its last sample is delivered
+    n: int        # samples it delivers
+    start_by: str | None = None
+    start_by_time: float = 0.0
+    finish_by: str | None = None
+    finish_by_time: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """Data moved between banks for one dependency (deduplicated per tensor and bank)."""
+
+    id: str
+    src_task: str
+    dst_bank: int
+    src_bank: int
+    tensor: str | None
+    bytes: float
+    step: str
+    network: str
+    route: Route
+    energy_j: dict[str, float]
+    crosses: bool
+    whole: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A piece of the critical path: ``node`` was the binding activity from ``start`` to ``end``."""
+
+    node: str
+    start: float
+    end: float
+
+
+@dataclass
+class Schedule:
+    """Start and finish of every task and transfer, resources' busy time, critical path."""
+
+    timings: dict[str, Timing]
+    transfers: dict[str, Transfer]
+    busy_s: dict[str, float]
+    intervals: dict[str, list[tuple[float, float, str]]]
+    makespan_s: float
+    critical_path: list[Segment] = field(default_factory=list)
+
+    @property
+    def critical_path_s(self) -> float:
+        """Sum of the critical path's segments."""
+        return sum(s.end - s.start for s in self.critical_path)
+
+    def utilisation(self) -> dict[str, float]:
+        """Busy time over makespan, per resource."""
+        if self.makespan_s <= 0:
+            return dict.fromkeys(self.busy_s, 0.0)
+        return {k: v / self.makespan_s for k, v in self.busy_s.items()}
+
+
+class _Resource:
+    """Busy intervals of one resource, sorted and merged when they touch.
+
+    A merged interval keeps the owner of its latest end (what a later start waits for).
+    """
+
+    __slots__ = ("ends", "owners", "starts")
+
+    def __init__(self) -> None:
+        self.starts: list[float] = []
+        self.ends: list[float] = []
+        self.owners: list[str] = []
+
+    def earliest(self, ready: float, end_of) -> tuple[float, str | None]:
+        """Earliest ``s >= ready`` with ``[s, end_of(s))`` free, and who pushed it there."""
+        starts, ends = self.starts, self.ends
+        s = ready
+        bound: str | None = None
+        i = bisect.bisect_right(starts, s) - 1
+        if i >= 0 and ends[i] > s:
+            s, bound = ends[i], self.owners[i]
+        j = i + 1
+        n = len(starts)
+        while j < n:
+            if starts[j] >= end_of(s):
+                break
+            if ends[j] > s:
+                s, bound = ends[j], self.owners[j]
+            j += 1
+        return s, bound
+
+    def add(self, s: float, e: float, owner: str) -> None:
+        starts, ends, owners = self.starts, self.ends, self.owners
+        i = bisect.bisect_right(starts, s)
+        if i > 0 and ends[i - 1] >= s:  # touches the previous interval: extend it
+            i -= 1
+            if e >= ends[i]:
+                ends[i] = e
+                owners[i] = owner
+        else:
+            starts.insert(i, s)
+            ends.insert(i, e)
+            owners.insert(i, owner)
+        while i + 1 < len(starts) and starts[i + 1] <= ends[i]:
+            if ends[i + 1] >= ends[i]:
+                ends[i] = ends[i + 1]
+                owners[i] = owners[i + 1]
+            del starts[i + 1], ends[i + 1], owners[i + 1]
+
+
+def _profile_points(t: Timing, n_consumer: int, whole: bool,
+                    first_sample: int | None) -> list[tuple[int, float]]:
+    """Breakpoints ``(consumer sample index from 1, time available)`` a producer offers.
+
+    The producer's ``n`` samples feed consumer samples ``first_sample + 1 ..`` (clipped to
+    the consumer's ``N``); by default they are aligned on the last sample.
+    """
+    if whole or n_consumer == 1:
+        return [(1, t.last)]
+    n = max(t.n, 1)
+    off = n_consumer - n if first_sample is None else first_sample  # consumer = producer + off
+    lo = max(1, 1 + off)           # first consumer sample fed
+    hi = min(n_consumer, n + off)  # last consumer sample fed
+    if hi < lo:
+        return []
+    if n == 1 or t.first == t.last:
+        return [(lo, t.last)]
+    step = (t.last - t.first) / (n - 1)
+    return [(lo, t.first + (lo - off - 1) * step), (hi, t.first + (hi - off - 1) * step)]
+
+
+def _fit(resources: Sequence[_Resource], ready: float,
+         end_of) -> tuple[float, float, str | None, float]:
+    """Earliest start ``>= ready`` at which ``[start, end_of(start))`` is free on all resources.
+
+    Returns start, end, and the occupant (and its end) that last pushed the start, if any.
+    """
+    s = ready
+    bound: str | None = None
+    if len(resources) == 1:
+        s, bound = resources[0].earliest(ready, end_of)
+        return s, end_of(s), bound, s
+    while True:
+        moved = False
+        for r in resources:
+            s2, b = r.earliest(s, end_of)
+            if s2 > s:
+                s, bound, moved = s2, b, True
+        if not moved:
+            return s, end_of(s), bound, s
+
+
+def schedule(
+    tasks: Sequence[Task],
+    topology: Topology,
+    *,
+    transfer_chunks: int = 8,
+) -> Schedule:
+    """Time ``tasks`` (in a topological order) and the transfers their dependencies need."""
+    by_id = {t.id: t for t in tasks}
+    if len(by_id) != len(tasks):
+        raise LerganError("schedule: task ids are not unique")
+    timings: dict[str, Timing] = {}
+    resources: dict[str, _Resource] = {}
+    busy: dict[str, float] = {}
+    transfers: dict[str, Transfer] = {}
+    xfer_key: dict[tuple[str, str | None, int], str] = {}
+
+    def res(name: str) -> _Resource:
+        r = resources.get(name)
+        if r is None:
+            r = resources[name] = _Resource()
+            busy[name] = 0.0
+        return r
+
+    for task in tasks:
+        n = max(task.samples, 1)
+        r = max(task.replication, 1)
+        d = task.latency_s
+        points: list[tuple[int, float, str]] = []
+        for dep in task.deps:
+            src = by_id.get(dep.src)
+            if src is None:
+                raise LerganError(f"task {task.id}: depends on unknown task {dep.src!r}")
+            st = timings.get(dep.src)
+            if st is None:
+                raise LerganError(
+                    f"task {task.id}: scheduled before its dependency {dep.src!r} (order the "
+                    "tasks topologically)"
+                )
+            node = dep.src
+            if dep.tensor is not None and dep.bytes > 0 and src.bank != task.bank:
+                key = (dep.src, dep.tensor, task.bank)
+                xid = xfer_key.get(key)
+                if xid is None:
+                    xid = f"xfer:{dep.src}:{dep.tensor}->B{task.bank}"
+                    crosses = src.network != task.network
+                    route = topology.route(task.step, src.bank, task.bank, crosses)
+                    whole = dep.whole or src.accumulates
+                    xt = _transfer_timing(st, route, dep.bytes, whole, dep.src, xid, res,
+                                          transfer_chunks)
+                    timings[xid] = xt
+                    transfers[xid] = Transfer(
+                        id=xid, src_task=dep.src, dst_bank=task.bank, src_bank=src.bank,
+                        tensor=dep.tensor, bytes=dep.bytes, step=task.step,
+                        network=task.network, route=route,
+                        energy_j=route.energy_by_link_j(dep.bytes), crosses=crosses,
+                        whole=whole,
+                    )
+                    for name, sec_per_byte in route.seconds_per_byte_by_resource().items():
+                        busy[name] += dep.bytes * sec_per_byte
+                    xfer_key[key] = xid
+                node = xid
+                st = timings[xid]
+            whole = dep.whole or task.barrier or src.accumulates
+            for i, t in _profile_points(st, n, whole, dep.first_sample):
+                points.append((i, t, node))
+        if task.barrier and points:
+            latest = max(points, key=lambda p: p[1])
+            points = [(1, latest[1], latest[2])]
+        ready = 0.0
+        ready_by: str | None = None
+        for i, t, node in points:
+            if i == 1 and t > ready:
+                ready, ready_by = t, node
+        tail = -math.inf
+        tail_by: str | None = None
+        tail_time = 0.0
+        for i, t, node in points:
+            v = t + -(-(n - i + 1) // r) * d
+            if v > tail:
+                tail, tail_by, tail_time = v, node, t
+        own = -(-n // r) * d
+
+        def end_of(s: float, own: float = own, tail: float = tail) -> float:
+            return max(s + own, tail)
+
+        if own > 0:
+            s, e, rbound, rtime = _fit((res(task.unit),), ready, end_of)
+        else:
+            s, e, rbound, rtime = ready, end_of(ready), None, 0.0
+        first = e if task.accumulates else s + d
+        timing = Timing(
+            start=s, finish=e, first=min(first, e), last=e, n=1 if task.accumulates else n,
+            start_by=rbound if rbound is not None else ready_by,
+            start_by_time=rtime if rbound is not None else ready,
+        )
+        if tail > s + own:
+            timing.finish_by, timing.finish_by_time = tail_by, tail_time
+        timings[task.id] = timing
+        if own > 0:
+            resources[task.unit].add(s, e, task.id)
+            busy[task.unit] += own
+    makespan = max((t.finish for t in timings.values()), default=0.0)
+    intervals = {
+        name: list(zip(r.starts, r.ends, r.owners, strict=False)) for name, r in resources.items()
+    }
+    sch = Schedule(timings, transfers, busy, intervals, makespan)
+    sch.critical_path = _critical_path(sch)
+    return sch
+
+
+def _transfer_timing(src: Timing, route: Route, nbytes: float, whole: bool, src_id: str,
+                     xid: str, res, chunks: int) -> Timing:
+    """Schedule one transfer in chunks on every resource of its route.
+
+    A streamed transfer moves its first sample alone, then the rest in ``chunks - 1``
+    nearly equal chunks, each as soon as its last sample exists and the route is free
+    (earliest common gap on its resources), in order: a shared link interleaves the chunks
+    of concurrent streams, one at a time.
+    """
+    n = 1 if whole else max(src.n, 1)
+    per_sample = nbytes / n * route.per_byte_s
+    lat = route.latency_s
+    first_avail = src.last if whole else src.first
+    step = 0.0 if n <= 1 else (src.last - src.first) / (n - 1)
+    k = min(n, max(chunks, 1))
+    sizes = [n] if k == 1 else [1] + [len(c) for c in _split(n - 1, k - 1)]
+    rs = [res(name) for name in route.resources]
+    cursor = -math.inf
+    cum = 0
+    start = first_end = end = 0.0
+    start_by: str | None = src_id
+    start_by_time = first_avail
+    finish_by: str | None = None
+    finish_by_time = 0.0
+    for c, size in enumerate(sizes):
+        cum += size
+        avail = first_avail + (cum - 1) * step
+        ready = max(avail, cursor)
+        dur = size * per_sample
+        if dur > 0:
+            s, e, rbound, rtime = _fit(rs, ready, lambda s, dur=dur: s + dur)
+            for r in rs:
+                r.add(s, e, xid)
+        else:
+            s, e, rbound, rtime = ready, ready, None, ready
+        if c == 0:
+            start, first_end = s, e
+            if rbound is not None:
+                start_by, start_by_time = rbound, rtime
+        if c == len(sizes) - 1 and c > 0:
+            if rbound is not None:
+                finish_by, finish_by_time = rbound, rtime
+            elif avail >= cursor:
+                finish_by, finish_by_time = src_id, avail
+        cursor = e
+        end = e
+    return Timing(
+        start=start, finish=end + lat, first=first_end + lat, last=end + lat, n=n,
+        start_by=start_by, start_by_time=start_by_time,
+        finish_by=finish_by, finish_by_time=finish_by_time,
+    )
+
+
+def _split(total: int, parts: int) -> list[range]:
+    """``total`` items in ``parts`` nearly equal consecutive ranges."""
+    base, extra = divmod(total, parts)
+    out, i = [], 0
+    for p in range(parts):
+        m = base + (1 if p < extra else 0)
+        out.append(range(i, i + m))
+        i += m
+    return [c for c in out if len(c)]
+
+
+def _critical_path(sch: Schedule) -> list[Segment]:
+    """Walk the binding constraints back from the node that finishes last.
+
+    At a node entered at time ``t``: if ``t`` is its finish and its finish was bound by a
+    binder, the node owns ``[binder time, t]`` and the walk goes on at the binder; otherwise
+    it owns ``[start, t]`` and the walk goes on at whatever bound its start. Segments are
+    contiguous and do not overlap.
+    """
+    if not sch.timings:
+        return []
+    node: str | None = max(sch.timings, key=lambda k: (sch.timings[k].finish, k))
+    t = sch.timings[node].finish
+    segs: list[Segment] = []
+    for _ in range(4 * len(sch.timings) + 8):
+        if node is None:
+            break
+        tm = sch.timings[node]
+        at_finish = t >= tm.finish - 1e-12 * max(abs(tm.finish), 1e-30)
+        if at_finish and tm.finish_by is not None and tm.finish_by_time < t:
+            segs.append(Segment(node, tm.finish_by_time, t))
+            node, t = tm.finish_by, tm.finish_by_time
+            continue
+        lo = min(tm.start, t)
+        if t > lo:
+            segs.append(Segment(node, lo, t))
+        if tm.start_by is None or tm.start_by not in sch.timings or lo <= 0:
+            break
+        node, t = tm.start_by, min(tm.start_by_time, lo)
+    segs.reverse()
+    return segs

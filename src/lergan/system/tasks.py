@@ -1,0 +1,145 @@
+"""The engine's input: operations with their costs and dependencies, and placed tasks.
+
+The system engine does not read workload or hardware objects directly: :mod:`lergan.system.build`
+turns an iteration graph and the mapping's per-operation costs into :class:`OpSpec` records,
+:mod:`lergan.system.placement` puts them on banks and units as :class:`Task` records, and
+:mod:`lergan.system.schedule` times the tasks. Synthetic tests build these records by hand.
+
+Times are in seconds, energies in joules, per the conventions of ``docs/dev/contracts.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+Engine = Literal["crossbar", "digital", "write", "source"]
+TaskKind = Literal["compute", "write", "reload", "source"]
+
+#: Where a pass runs in the LerGAN layout (architecture section 4: forward, error, update tiers).
+PASS_TIER: dict[str, str] = {
+    "forward": "forward",
+    "error": "error",
+    "weight_gradient": "update",
+    "update": "update",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Dep:
+    """A dependency of an operation on another one.
+
+    ``tensor`` names the data that flows (``None`` for an ordering-only dependency), ``bytes``
+    its size for all of the producer's samples. ``whole``: the consumer needs every sample of
+    the producer before its first sample (weights, accumulated gradients, a batch-norm
+    barrier); otherwise samples stream (sample ``i`` of the consumer waits for sample ``i`` of
+    the producer, see :mod:`lergan.system.schedule`). ``first_sample``: the producer's
+    samples feed the consumer's samples from this 0-based index on (D runs on real samples
+    ``0..B-1`` then fakes ``B..2B-1``); ``None`` aligns the producer's last sample with the
+    consumer's last.
+    """
+
+    src: str
+    tensor: str | None = None
+    bytes: float = 0.0
+    whole: bool = False
+    first_sample: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OpCost:
+    """Cost of one operation at a given replication: the engine's view of ``OperationCost``.
+
+    ``latency_s`` is the time of one sample on one copy of the crossbars for streaming
+    operations, and of the whole operation for accumulating ones (``samples == 1``).
+    """
+
+    latency_s: float
+    energy_j: Mapping[str, float]
+    cells_written: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class OpSpec:
+    """One operation of the iteration graph, as placement and scheduling need it.
+
+    ``engine``: what executes it (``crossbar``: MVMs on a layer's crossbars, ``digital``:
+    digital units, ``write``: programming a layer's crossbars at the update, ``source``: data
+    that comes from off-chip, e.g. real samples). ``crossbars``: crossbars needed at
+    replication 1. ``cost``: cost at replication 1; ``weights_bytes``: the layer's weights
+    (moved from the update tier to the tiers that hold copies). ``barrier``: needs all its
+    input samples before its first output (batch norm). ``accumulates``: its output exists
+    only when it finishes (weight gradients, update).
+    """
+
+    id: str
+    network: str
+    step: str
+    pass_: str
+    layer: str
+    samples: int
+    engine: Engine
+    crossbars: int
+    cost: OpCost
+    deps: tuple[Dep, ...] = ()
+    barrier: bool = False
+    accumulates: bool = False
+    weights_bytes: float = 0.0
+
+
+#: Cost of an operation at a replication: ``cost_fn(op, replication) -> OpCost``.
+CostFn = Callable[[OpSpec, int], OpCost]
+
+
+def scaled_cost(op: OpSpec, replication: int) -> OpCost:
+    """Default replication rule: compute costs stay, writes are repeated on every copy.
+
+    ``r`` copies of a layer's crossbars process ``r`` samples at once (latency per sample on
+    one copy unchanged; :mod:`schedule` divides the samples among copies) and spend the
+    same dynamic energy in all (the same MVMs happen); an update writes every copy, in
+    parallel (latency unchanged), ``r`` times the cells and energy.
+    """
+    if op.engine != "write" or replication == 1:
+        return op.cost
+    return OpCost(
+        latency_s=op.cost.latency_s,
+        energy_j={k: v * replication for k, v in op.cost.energy_j.items()},
+        cells_written=op.cost.cells_written * replication,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """A placed operation: what runs on which resource for how long.
+
+    ``unit`` is the resource it occupies (a group of crossbars, a digital unit, a
+    time-multiplexed tier); ``bank`` is 1-based, 0 means off-chip. ``latency_s`` is per
+    sample per copy; the task's busy time is ``ceil(samples / replication) * latency_s``.
+    """
+
+    id: str
+    op: str
+    kind: TaskKind
+    network: str
+    step: str
+    pass_: str
+    layer: str
+    unit: str
+    bank: int
+    tier: str
+    samples: int
+    replication: int
+    latency_s: float
+    energy_j: Mapping[str, float]
+    deps: tuple[Dep, ...] = ()
+    barrier: bool = False
+    accumulates: bool = False
+    cells_written: float = 0.0
+    crossbars: int = 0
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def busy_s(self) -> float:
+        """Time the task keeps its unit busy."""
+        return -(-self.samples // self.replication) * self.latency_s

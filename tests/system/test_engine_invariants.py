@@ -1,0 +1,216 @@
+"""Provable invariants of the engine on random synthetic iterations (no real mapping)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import defaultdict
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from synthetic import LayerCost, gan_ops, topology
+
+from lergan.errors import MappingError
+from lergan.system.engine import demands, run_engine
+from lergan.system.placement import ChipSpec, place
+from lergan.system.schedule import schedule
+
+layer = st.builds(
+    LayerCost,
+    crossbars=st.integers(1, 6),
+    fwd_s=st.floats(1e-8, 1e-5),
+    err_s=st.floats(1e-8, 1e-5),
+    wg_s=st.floats(1e-8, 1e-5),
+    upd_s=st.floats(1e-8, 1e-4),
+    act_bytes=st.floats(1.0, 1e5),
+    weight_bytes=st.floats(1.0, 1e6),
+    energy_j=st.floats(1e-12, 1e-6),
+    write_j=st.floats(1e-12, 1e-6),
+    batch_norm=st.booleans(),
+)
+
+config = st.fixed_dictionaries({
+    "g": st.lists(layer, min_size=1, max_size=4),
+    "d": st.lists(layer, min_size=1, max_size=4),
+    "batch": st.integers(1, 16),
+    "kind": st.sampled_from(["3d", "2d-bus", "2d-offchip"]),
+    "layout": st.sampled_from(["lergan", "prime"]),
+    "per_bank": st.integers(6, 64),
+    "ports": st.integers(1, 4),
+    "replication": st.sampled_from(["auto", "none"]),
+    "fresh": st.booleans(),
+    "bw": st.floats(1e8, 1e11),
+})
+
+
+def _run(c):
+    ops = gan_ops(c["g"], c["d"], c["batch"], fresh_d_weights=c["fresh"])
+    chip = ChipSpec(6, c["per_bank"], {"G": (1, 2, 3), "D": (4, 5, 6)})
+    topo = topology(c["kind"], ports=c["ports"], bw=c["bw"])
+    return ops, run_engine(ops, chip, topo, layout=c["layout"], replication=c["replication"],
+                           batch=c["batch"])
+
+
+@settings(max_examples=40)
+@given(config)
+def test_schedule_invariants(c):
+    _ops, r = _run(c)
+    span = r.time_s
+    eps = 1e-9 * span + 1e-18
+    # no resource busy longer than the makespan; no two intervals of a resource overlap
+    for res, u in r.utilisation.items():
+        assert u <= 1 + 1e-9, res
+    per_res = defaultdict(list)
+    for i in r.timeline:
+        if i.kind != "transfer":
+            per_res[i.resource].append((i.start_s, i.finish_s))
+    for res, ivs in per_res.items():
+        ivs.sort()
+        for (_s0, e0), (s1, _) in itertools.pairwise(ivs):
+            assert s1 >= e0 - eps, res
+    # critical path: contiguous, within the makespan
+    cp = r.critical_path
+    assert cp[-1]["end_s"] == pytest.approx(span)
+    for a, b in itertools.pairwise(cp):
+        assert b["start_s"] == pytest.approx(a["end_s"], rel=1e-9, abs=1e-18)
+    cp_len = sum(s["end_s"] - s["start_s"] for s in cp)
+    assert cp_len <= span + eps
+    # makespan at most the sum of every task's and transfer's time
+    total = sum(i.finish_s - i.start_s for i in r.timeline)
+    assert span <= total + eps
+    assert math.isfinite(span) and span > 0
+
+
+@settings(max_examples=30)
+@given(config)
+def test_dependencies_are_respected(c):
+    """A task starts no earlier than its inputs deliver their first (or, for whole
+    dependencies and accumulating producers, last) sample, transfers included."""
+    ops = gan_ops(c["g"], c["d"], c["batch"], fresh_d_weights=c["fresh"])
+    chip = ChipSpec(6, c["per_bank"], {"G": (1, 2, 3), "D": (4, 5, 6)})
+    pl = place(ops, chip, layout=c["layout"], replication=c["replication"])
+    topo = topology(c["kind"], ports=c["ports"], bw=c["bw"])
+    topo.configure(demands(pl.tasks), ["D", "G"])
+    sch = schedule(pl.tasks, topo)
+    by_id = {t.id: t for t in pl.tasks}
+    tm = sch.timings
+    for t in pl.tasks:
+        for d in t.deps:
+            src = by_id[d.src]
+            need = tm[d.src].last if (d.whole or src.accumulates or t.barrier) else tm[
+                d.src].first
+            if d.tensor and d.bytes > 0 and src.bank != t.bank:
+                x = tm[f"xfer:{d.src}:{d.tensor}->B{t.bank}"]
+                assert x.start >= tm[d.src].first - 1e-15
+                need = max(need, x.first)
+            if not d.first_sample:  # a dependency that feeds the task's first sample
+                assert tm[t.id].start >= need - 1e-12 * max(need, 1e-9), (t.id, d.src)
+            assert tm[t.id].finish >= tm[d.src].last - 1e-12 * max(need, 1e-9)
+
+
+@settings(max_examples=40)
+@given(config)
+def test_bytes_and_breakdowns_add_up(c):
+    ops, r = _run(c)
+    ic = r.interconnect
+    # bytes sent = bytes received = the bytes that dependencies carry between banks
+    # (one transfer per tensor and destination bank), counted from the placed tasks
+    chip = ChipSpec(6, c["per_bank"], {"G": (1, 2, 3), "D": (4, 5, 6)})
+    pl = place(ops, chip, layout=c["layout"], replication=c["replication"])
+    bank = {t.id: t.bank for t in pl.tasks}
+    moved, sent, received = {}, defaultdict(float), defaultdict(float)
+    for t in pl.tasks:
+        for d in t.deps:
+            if d.tensor and d.bytes > 0 and bank[d.src] != t.bank:
+                moved[(d.src, d.tensor, t.bank)] = (bank[d.src], t.bank, d.bytes)
+    for src, dst, b in moved.values():
+        sent[f"B{src}"] += b
+        received[f"B{dst}"] += b
+    assert ic["sent_by_bank"] == pytest.approx(dict(sent))
+    assert ic["received_by_bank"] == pytest.approx(dict(received))
+    assert ic["bytes_sent"] == pytest.approx(ic["bytes_received"])
+    # breakdowns sum to the totals
+    for key in ("network", "step", "pass", "layer", "component"):
+        assert sum(r.breakdown(key, "energy").values()) == pytest.approx(r.energy_j, rel=1e-9)
+        assert sum(r.breakdown(key, "time").values()) == pytest.approx(r.time_s, rel=1e-9)
+        assert sum(r.breakdown(key, "area").values()) == pytest.approx(r.area_mm2, rel=1e-9)
+    # dynamic energy: every op's energy is counted once per placed copy
+    d = r.to_dict()
+    assert d["energy_j"] == pytest.approx(d["dynamic_energy_j"] + d["static_energy_j"])
+
+
+@settings(max_examples=25)
+@given(config)
+def test_compute_energy_is_independent_of_placement(c):
+    """The same MVMs happen whatever the layout or topology: compute energy is invariant."""
+    ops = gan_ops(c["g"], c["d"], c["batch"])
+    chip = ChipSpec(6, c["per_bank"], {"G": (1, 2, 3), "D": (4, 5, 6)})
+    results = []
+    for kind in ("3d", "2d-bus"):
+        r = run_engine(ops, chip, topology(kind), layout="lergan", replication="none")
+        results.append(sum(e.value for e in r.energy if e.component == "crossbar"))
+    expected = sum(o.cost.energy_j.get("crossbar", 0.0) for o in ops)
+    assert results[0] == pytest.approx(expected)
+    assert results[1] == pytest.approx(expected)
+
+
+def test_zero_latency_links_match_no_transfer_cost():
+    """With one bank for everything, nothing moves between banks."""
+    ops = gan_ops([LayerCost()], [LayerCost()], 4)
+    chip = ChipSpec(1, 64, {"G": (1,), "D": (1,)})
+    r = run_engine(ops, chip, topology("2d-bus", banks=1), layout="prime")
+    # only the real samples come from off-chip
+    assert r.interconnect["transfers"] == 1
+
+
+def test_impossible_layer_is_refused_with_the_shortfall():
+    ops = gan_ops([LayerCost(crossbars=40)], [LayerCost()], 4)
+    chip = ChipSpec(6, 16, {"G": (1, 2, 3), "D": (4, 5, 6)})
+    with pytest.raises(MappingError, match=r"needs 40 crossbars.*short by 24"):
+        place(ops, chip)
+
+
+def test_network_that_does_not_fit_is_time_multiplexed_with_reloads():
+    g = [LayerCost(crossbars=10), LayerCost(crossbars=10)]
+    ops = gan_ops(g, [LayerCost()], 4)
+    chip = ChipSpec(6, 16, {"G": (1, 2, 3), "D": (4, 5, 6)})
+    pl = place(ops, chip, layout="lergan")
+    assert pl.groups["G/forward"].multiplexed
+    reloads = [t for t in pl.tasks if t.kind == "reload"]
+    # G forward runs twice (D-step and G-step) per layer on the forward tier, and the
+    # error tier is multiplexed too (its one error pass, layer 1 only, needs no neighbour)
+    fwd_reloads = [t for t in reloads if t.tier == "forward"]
+    assert len(fwd_reloads) == 4
+    assert all(t.cells_written > 0 for t in reloads)
+    r = run_engine(ops, chip, topology("3d"), layout="lergan")
+    assert r.breakdown("pass", "energy").get("reload", 0) > 0
+
+
+def test_replication_override_and_budget():
+    ops = gan_ops([LayerCost(), LayerCost()], [LayerCost()], 8)
+    chip = ChipSpec(6, 16, {"G": (1, 2, 3), "D": (4, 5, 6)})
+    pl = place(ops, chip, replication={"G/l0": 3})
+    assert pl.units["G/forward/l0"].replication == 3
+    with pytest.raises(MappingError, match="short by"):
+        place(ops, chip, replication={"G/forward/l0": 9})
+    pl = place(ops, chip, crossbar_budget=24)  # 4 crossbars per bank
+    assert all(g.demand <= g.capacity for g in pl.groups.values())
+    with pytest.raises(MappingError, match="exceeds the chip"):
+        place(ops, chip, crossbar_budget=10_000)
+
+
+def test_replication_speeds_up_a_pipeline():
+    ops = gan_ops([LayerCost(fwd_s=1e-5)], [LayerCost()], 16)
+    chip = ChipSpec(6, 64, {"G": (1, 2, 3), "D": (4, 5, 6)})
+    slow = run_engine(ops, chip, topology("3d"), replication="none")
+    fast = run_engine(ops, chip, topology("3d"), replication="auto")
+    assert fast.time_s < slow.time_s
+
+
+def test_stale_d_weights_never_slow_down():
+    g, d = [LayerCost(), LayerCost()], [LayerCost(upd_s=1e-4), LayerCost()]
+    chip = ChipSpec(6, 16, {"G": (1, 2, 3), "D": (4, 5, 6)})
+    fresh = run_engine(gan_ops(g, d, 8, True), chip, topology("3d"))
+    stale = run_engine(gan_ops(g, d, 8, False), chip, topology("3d"))
+    assert stale.time_s < fresh.time_s
