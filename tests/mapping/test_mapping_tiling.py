@@ -57,7 +57,7 @@ def test_linear_forward_counts(scheme, sign):
     assert m.dac_activations == 5 * 300 * ct * 16
     assert m.crossbar_read_cycles == 5 * 3 * ct * 16
     assert m.partial_sum_adds == 5 * 2 * 100
-    assert m.macs_executed == m.macs_real == m.macs_nominal == 5 * 300 * 100
+    assert m.macs_executed == m.macs_real == m.macs_dense == 5 * 300 * 100
     assert m.buffer_read_bytes == 5 * 300 * 2 and m.buffer_write_bytes == 5 * 100 * 2
 
 
@@ -90,7 +90,7 @@ def test_conv_forward_matrix_and_padding_macs():
     t = m.matrices[0].tiling
     assert (t.k, t.n) == (27, 8)
     assert m.mvms == 16 and m.mode_applied == "ordinary"
-    assert m.macs_nominal == 16 * 27 * 8
+    assert m.macs_dense == 16 * 27 * 8
     # 4x4 input, 3x3 kernel, padding 1: per axis 2+3+3+2 = 10 real taps over 4 outputs
     assert m.macs_real == 10 * 10 * 3 * 8
 

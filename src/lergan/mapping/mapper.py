@@ -62,8 +62,10 @@ class LayerPassMapping:
     ``shift_add_ops``, ``partial_sum_adds`` (adder tree across tiles), ``cells_written``,
     buffer bytes (``buffer_read_bytes`` / ``buffer_write_bytes``, the accumulation
     buffer's read-modify-writes in ``accumulation_bytes``), ``digital_macs`` and
-    ``digital_adds``, MACs (``macs_nominal`` dense, ``macs_real`` both operands real,
-    ``macs_executed`` performed by the crossbars or digital units).
+    ``digital_adds``; MACs: ``macs_dense`` (a dense convolution of the zero-inserted,
+    padded operand: zerofree's ``macs.total``; the workload's ``nominal`` is the framework's
+    count instead), ``macs_real`` (both operands real), ``macs_executed`` (performed by the
+    crossbars or digital units).
     """
 
     layer: str
@@ -100,7 +102,7 @@ class LayerPassMapping:
     accumulation_bytes: float
     digital_macs: int
     digital_adds: int
-    macs_nominal: int
+    macs_dense: int
     macs_real: int
     macs_executed: int
     weights: int
@@ -185,7 +187,7 @@ def place(spec: PassSpec, geo: LayerGeometry, params: MappingParams,
         buffer_write_bytes=spec.output_values * spec.output_bits / 8 + spec.extra_write_bytes,
         accumulation_bytes=spec.accumulated_values * params.accumulator_bits / 8 * 2,
         digital_macs=digital_macs, digital_adds=adds + spec.accumulated_values,
-        macs_nominal=spec.macs_nominal, macs_real=spec.macs_real,
+        macs_dense=spec.macs_dense, macs_real=spec.macs_real,
         macs_executed=executed + digital_macs if spec.form == "digital" else executed,
         weights=spec.weights,
     )

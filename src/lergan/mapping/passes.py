@@ -97,7 +97,7 @@ class PassSpec:
     digital_macs: int = 0
     extra_read_bytes: float = 0.0
     extra_write_bytes: float = 0.0
-    macs_nominal: int = 0
+    macs_dense: int = 0
     macs_real: int = 0
     weights: int = 0
     taps_stored: int = 0
@@ -151,7 +151,7 @@ def _gather_plan_spec(
         stored_bits=params.weight_bits,
         input_values=sum(m.mvms * m.k * m.copies for m in mats),
         output_values=samples * p.output_positions * p.cols * geo.groups,
-        macs_nominal=samples * p.macs.total, macs_real=samples * p.macs.real,
+        macs_dense=samples * p.macs.total, macs_real=samples * p.macs.real,
         weights=geo.weights, taps_stored=fig.taps_stored,
     )
 
@@ -174,7 +174,7 @@ def _scatter_spec(
         input_values=m.mvms * m.k * g,
         accumulated_values=samples * p.macs.real // row_ch,
         output_values=samples * p.output_positions * p.cols * g,
-        macs_nominal=samples * p.macs.total, macs_real=samples * p.macs.real,
+        macs_dense=samples * p.macs.total, macs_real=samples * p.macs.real,
         weights=geo.weights, taps_stored=geo.taps,
     )
 
@@ -207,7 +207,7 @@ def _plain_spec(
         pass_=pass_, mode=mode, mode_applied="ordinary", form="gather", computation=None,
         samples=samples, matrices=(m,), input_bits=in_bits, output_bits=out_bits,
         stored_bits=params.weight_bits, input_values=m.mvms * k * g,
-        output_values=m.mvms * n * g, macs_nominal=dense, macs_real=real,
+        output_values=m.mvms * n * g, macs_dense=dense, macs_real=real,
         weights=geo.weights, taps_stored=geo.taps,
     )
 
@@ -235,7 +235,7 @@ def _transposed_read_spec(
         replace(m, active_tile_mvms=None, active_row_mvms=None) for m in fwd.matrices))
     if geo.kind == "conv_transpose":
         real = fwd.macs_real  # the error pairs the same operands as the forward
-        nominal = fwd.macs_nominal
+        nominal = fwd.macs_dense
     elif geo.kind == "conv":
         p = _plan(geo, "conv_input_grad")
         real, nominal = samples * p.macs.real, samples * p.macs.total
@@ -251,7 +251,7 @@ def _transposed_read_spec(
         matrices=fwd.matrices, input_bits=params.error_bits, output_bits=params.error_bits,
         stored_bits=params.weight_bits, transposed_read=True, input_values=in_values,
         accumulated_values=0 if gather else sensed, output_values=in_err,
-        macs_nominal=nominal, macs_real=real, weights=geo.weights,
+        macs_dense=nominal, macs_real=real, weights=geo.weights,
         taps_stored=fwd.taps_stored,
     )
 
@@ -292,7 +292,7 @@ def weight_gradient_spec(
             matrices=(m,), input_bits=act, output_bits=params.gradient_bits,
             stored_bits=err, programs_matrices=True, per_sample_program=False,
             input_values=m.mvms * m.k, accumulated_values=0,
-            macs_nominal=nominal, macs_real=nominal, taps_stored=1, **common,
+            macs_dense=nominal, macs_real=nominal, taps_stored=1, **common,
         )
     p = _plan(geo, COMPUTATION[(geo.kind, "weight_gradient")])
     if params.weight_gradient_unit == "digital":
@@ -310,7 +310,7 @@ def weight_gradient_spec(
         programs_matrices=True, per_sample_program=True,
         input_values=sum(m.mvms * m.k * m.copies for m in mats),
         accumulated_values=samples * grads,
-        macs_nominal=samples * p.macs.total, macs_real=samples * p.macs.real,
+        macs_dense=samples * p.macs.total, macs_real=samples * p.macs.real,
         taps_stored=p.modes[applied].taps_stored, **common,
     )
 
@@ -328,7 +328,7 @@ def _digital_wgrad(
         mode_applied=mode if computation is not None else "ordinary", form="digital",
         computation=computation, samples=samples, matrices=(), input_bits=act,
         output_bits=params.gradient_bits, stored_bits=err, digital_macs=executed,
-        extra_read_bytes=reads, output_values=geo.weights, macs_nominal=nominal,
+        extra_read_bytes=reads, output_values=geo.weights, macs_dense=nominal,
         macs_real=real, weights=geo.weights, taps_stored=0,
     )
 
