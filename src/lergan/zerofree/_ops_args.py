@@ -72,7 +72,7 @@ def weight_rank(op: str, weight: torch.Tensor) -> int:
     return weight.dim() - 2
 
 
-def batched(op: str, name: str, t: torch.Tensor, rank: int) -> bool:
+def batched(op: str, name: str, t: torch.Tensor, rank: int, weight_name: str = "weight") -> bool:
     """True for a batched tensor (rank + 2 dims), False for an unbatched one (rank + 1)."""
     if t.dim() == rank + 2:
         return True
@@ -81,7 +81,7 @@ def batched(op: str, name: str, t: torch.Tensor, rank: int) -> bool:
     raise _err(
         op,
         f"{name} must have {rank + 1} (unbatched) or {rank + 2} (batched) dimensions for a "
-        f"{rank}-D weight, got shape {tuple(t.shape)}",
+        f"{rank}-D {weight_name}, got shape {tuple(t.shape)}",
     )
 
 

@@ -322,8 +322,8 @@ def _pair(
             f"{op}: weight_size must be 3 to 5 positive ints (channels, channels, kernel), got {ws}"
         )
     rank = len(ws) - 2
-    is_batched = batched(op, "input", input, rank)
-    if batched(op, "grad_output", grad_output, rank) != is_batched:
+    is_batched = batched(op, "input", input, rank, "weight_size")
+    if batched(op, "grad_output", grad_output, rank, "weight_size") != is_batched:
         raise ZeroFreeArgumentError(
             f"{op}: input {tuple(input.shape)} and grad_output {tuple(grad_output.shape)} "
             "must both be batched or both unbatched"
