@@ -102,3 +102,13 @@ def test_preset_file_path(tmp_path):
     r = _run("peak", str(f), "--json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["gops"] == pytest.approx(peak(load_preset("isaac")).gops / 2)
+
+
+def test_show_prints_brackets_in_sources_verbatim(tmp_path):
+    f = tmp_path / "br.yaml"
+    f.write_text("base: isaac\nname: br\n"
+                 "adc:\n  bits: {value: 7, unit: bit, source: \"Smith [bold] et al. [/]\"}\n")
+    r = _run("hardware", "show", str(f))
+    assert r.exit_code == 0, r.output
+    flat = "".join(r.output.replace("│", "").split())  # the table folds long cells
+    assert "Smith[bold]etal.[/]" in flat

@@ -89,25 +89,27 @@ def show(
         }
         console.print_json(json.dumps(data))
         return
+    from rich.markup import escape
+
     base = f", base {arch.base}" if arch.base else ""
-    console.print(f"[bold]{arch.title}[/]  ({arch.name}{base})")
-    console.print(f"paper: {arch.paper}", highlight=False)
+    console.print(f"[bold]{escape(arch.title)}[/]  ({escape(arch.name + base)})")
+    console.print(f"paper: {escape(arch.paper)}", highlight=False)
     for d in arch.deviations:
-        console.print(f"  deviation: {d}", highlight=False)
+        console.print(f"  deviation: {escape(d)}", highlight=False)
     table = Table(show_lines=False)
     for col in ("key", "value (SI)", "unit", "as written", "source / assumption"):
         table.add_column(col, overflow="fold")
     for key, p in prov.items():
         written = f"{_fmt(p.written_value)} {p.written_unit}".strip()
         if p.assumption:
-            src = f"[yellow]assumption[/]: {p.reason}"
+            src = f"[yellow]assumption[/]: {escape(str(p.reason))}"
         else:
-            src = str(p.source)
+            src = escape(str(p.source))
             if p.derivation:
-                src += f" [dim]({p.derivation})[/]"
+                src += f" [dim]({escape(p.derivation)})[/]"
         if p.overridden:
             src = f"[magenta]override[/]: {src}"
-        table.add_row(key, _fmt(p.value), p.unit, written, src)
+        table.add_row(escape(key), escape(_fmt(p.value)), escape(p.unit), escape(written), src)
     console.print(table)
 
 
@@ -119,6 +121,8 @@ def actions_cmd(
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Every action of PRESET with its energy (J) and latency (s)."""
+    from rich.markup import escape
+
     from lergan.hardware.cost import actions
 
     acts = actions(_load(preset, set_))
@@ -129,7 +133,8 @@ def actions_cmd(
     for col in ("action", "energy (J)", "latency (s)", "per", "formula"):
         table.add_column(col, overflow="fold")
     for a in acts.values():
-        table.add_row(a.name, f"{a.energy_j:.4g}", f"{a.latency_s:.4g}", a.per, a.formula)
+        table.add_row(escape(a.name), f"{a.energy_j:.4g}", f"{a.latency_s:.4g}", escape(a.per),
+                      escape(a.formula))
     console.print(table)
 
 
