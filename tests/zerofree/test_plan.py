@@ -617,3 +617,19 @@ def test_plan_agrees_with_the_ops_mac_reports(case, batch):
     assert rep.skipped_inserted_zero == batch * pl.macs.inserted_zero
     assert rep.skipped_padding <= batch * pl.macs.padding
     assert rep.executed >= batch * pl.macs.real
+
+
+def test_numpy_integers_are_accepted_and_serialise():
+    import json
+
+    pl = plan(
+        "conv_transpose",
+        input_size=(np.int64(4), 4),
+        kernel_size=np.int32(3),
+        stride=2,
+        in_channels=np.int64(8),
+    )
+    assert pl.layer.input_size == (4, 4) and pl.layer.in_channels == 8
+    json.dumps(pl.to_dict())
+    with pytest.raises(LerganError, match="stride"):
+        plan("conv_transpose", input_size=4, kernel_size=3, stride=np.bool_(True))

@@ -9,7 +9,10 @@ either stride or dilation"), channels divisible by groups, and the output non-em
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
+
+import numpy as np
 
 from lergan.errors import LerganError
 
@@ -66,7 +69,8 @@ class LayerArgs:
 
 
 def _is_int(v: object) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
+    """An integer (numpy's included), not a bool."""
+    return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
 
 
 def _rank_of(values: dict[str, object]) -> int:
@@ -144,9 +148,9 @@ def normalize(
     args = LayerArgs(
         computation=computation,
         rank=rank,
-        in_channels=in_channels,
-        out_channels=out_channels,
-        groups=groups,
+        in_channels=int(in_channels),
+        out_channels=int(out_channels),
+        groups=int(groups),
         **norm,
     )
     if args.transposed:

@@ -37,6 +37,7 @@ correlation performs; a MAC whose operands touch an inserted zero on any axis is
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -301,20 +302,17 @@ def _axes(args: LayerArgs) -> list[_Axis]:
 
 def _group(mask: np.ndarray, reported: np.ndarray) -> tuple[TapClass, ...]:
     """Group the rows of ``mask`` (outputs x taps) by their set of taps, in first-seen order."""
-    counts: dict[bytes, int] = {}
-    first_row: dict[bytes, int] = {}
-    for j, row in enumerate(np.packbits(mask, axis=1)):
-        key = row.tobytes()
-        if key not in counts:
-            counts[key] = 0
-            first_row[key] = j
-        counts[key] += 1
+    packed = np.ascontiguousarray(np.packbits(mask, axis=1))
+    keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    order = np.argsort(first)
     return tuple(
-        TapClass(tuple(sorted(int(t) for t in reported[mask[first_row[key]]])), n)
-        for key, n in counts.items()
+        TapClass(tuple(sorted(int(t) for t in reported[mask[first[i]]])), int(counts[i]))
+        for i in order
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def _analyse_axis(ax: _Axis) -> AxisPlan:
     j = np.arange(ax.outputs, dtype=np.int64)[:, None]
     u = np.arange(ax.kernel, dtype=np.int64)[None, :]
