@@ -300,9 +300,13 @@ def zfdr(
         None, "--output-padding", help="Output padding of a transposed convolution [0]."
     ),
     dilation: Optional[str] = typer.Option(None, "--dilation", help="Dilation [1]."),  # noqa: UP045
-    in_channels: Optional[int] = typer.Option(None, "--in-channels", help="[1]"),  # noqa: UP045
-    out_channels: Optional[int] = typer.Option(None, "--out-channels", help="[1]"),  # noqa: UP045
-    groups: Optional[int] = typer.Option(None, "--groups", help="[1]"),  # noqa: UP045
+    in_channels: Optional[int] = typer.Option(  # noqa: UP045
+        None, "--in-channels", help="Layer input channels [1]."
+    ),
+    out_channels: Optional[int] = typer.Option(  # noqa: UP045
+        None, "--out-channels", help="Layer output channels [1]."
+    ),
+    groups: Optional[int] = typer.Option(None, "--groups", help="Convolution groups [1]."),  # noqa: UP045
     batch: int = typer.Option(64, "--batch", min=1, help="Samples per batch, for MAC totals."),
     max_patterns: int = typer.Option(
         30, "--max-patterns", min=0, help="Pattern rows shown per layer."
@@ -312,7 +316,9 @@ def zfdr(
     """Zero-free data reshaping: patterns, zero shares and per-mode crossbar figures.
 
     With no layer arguments: the DCGAN generator's transposed convolutions (4x4 -> 64x64,
-    kernel 4, stride 2, padding 1, 512->256->128->64->3) and the deck's kernel-5 example.
+    kernel 4, stride 2, padding 1, 512->256->128->64->3) and the deck's kernel-5 example; for
+    conv_input_grad and conv_weight_grad, the DCGAN discriminator's strided convolutions.
+    With --input-size and --kernel: that one layer.
     """
     from lergan.zerofree import plan
 
