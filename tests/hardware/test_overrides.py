@@ -108,6 +108,13 @@ def test_bad_user_files(tmp_path, body, needle):
     assert needle in str(exc.value)
 
 
+def test_user_file_without_name_is_named_after_the_file(tmp_path):
+    f = tmp_path / "faster.yaml"
+    f.write_text("base: isaac\ncrossbar:\n  read_cycle_s: {value: 50, unit: ns, source: t}\n")
+    arch = load_preset(f)
+    assert arch.name == "faster" and arch.base == "isaac"
+
+
 def test_circular_base(tmp_path):
     (tmp_path / "a.yaml").write_text("base: b.yaml\nname: a\n")
     (tmp_path / "b.yaml").write_text("base: a.yaml\nname: b\n")

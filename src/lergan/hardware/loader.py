@@ -118,6 +118,7 @@ def raw_tree(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> dict[str,
         base_ref = str(path.parent / base)
     tree = _merge(raw_tree(base_ref, (*_seen, key)), {k: v for k, v in data.items()})
     tree["base"] = base
+    tree["name"] = data.get("name", path.stem)  # a child never passes for its base
     return tree
 
 
