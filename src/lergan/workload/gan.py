@@ -87,6 +87,29 @@ class Network(Description):
 
     _shapes: tuple[LayerShape, ...] = PrivateAttr(default=())
 
+    @model_validator(mode="before")
+    @classmethod
+    def _canonical_inputs(cls, data: Any) -> Any:
+        """Drop a layer's ``input`` where it names the default (the previous tensor), so
+        that equal networks compare equal however they were written."""
+        if not isinstance(data, dict) or not isinstance(data.get("layers"), (list, tuple)):
+            return data
+        inputs = data.get("inputs") or ()
+        first = inputs[0] if inputs else None
+        previous = first.get("name") if isinstance(first, dict) else getattr(first, "name", None)
+        layers = []
+        for layer in data["layers"]:
+            is_dict = isinstance(layer, dict)
+            get = layer.get if is_dict else lambda k, _l=layer: getattr(_l, k, None)
+            if get("input") is not None and get("input") == previous:
+                if is_dict:
+                    layer = {k: v for k, v in layer.items() if k != "input"}
+                elif isinstance(layer, Description):
+                    layer = layer.model_copy(update={"input": None})
+            layers.append(layer)
+            previous = get("name")
+        return {**data, "layers": layers}
+
     @model_validator(mode="after")
     def _infer(self) -> Network:
         where = f"network {self.name!r}"

@@ -366,6 +366,17 @@ class Activation(LayerBase):
     negative_slope: float | None = None
     alpha: float | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any) -> Any:
+        # PyTorch's defaults made explicit, so that equal activations compare equal
+        if isinstance(data, dict):
+            if data.get("function") == "leaky_relu" and data.get("negative_slope") is None:
+                data = {**data, "negative_slope": 0.01}
+            if data.get("function") == "elu" and data.get("alpha") is None:
+                data = {**data, "alpha": 1.0}
+        return data
+
     @model_validator(mode="after")
     def _check(self) -> Activation:
         if self.negative_slope is not None and self.function != "leaky_relu":
