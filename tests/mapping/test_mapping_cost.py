@@ -92,3 +92,27 @@ def test_digital_weight_gradient_cost():
         m.digital_macs / (units * arch.digital["mac"].ops_per_s))
     assert c.area_parts_m2["digital.mac"] == pytest.approx(units * arch.digital["mac"].area_m2)
     assert c.energy_j["adc"] == 0 and m.crossbars == 0
+
+
+def test_eight_isaac_crossbars_occupy_one_ima():
+    """1024 x 16 weights at 16 bits: 8 row tiles x 1 column tile = one IMA's 8 crossbars,
+    whose area with their peripherals is the IMA of ISAAC's Table I (0.157 mm2 / 12)."""
+    arch = load_preset("isaac")
+    m = map_pass(linear(1024, 16), "forward", (1024,), 1, arch)
+    assert m.crossbars == 8
+    c = cost(m, arch)
+    assert c.area_m2 * 1e6 == pytest.approx(0.157 / 12, rel=0.01)
+
+
+def test_replication_changes_time_not_energy_except_for_writes(lergan_arch):
+    layer = tconv(2, 64, 32, 4, 2, 1)
+    for pass_ in ("forward", "error"):
+        one = cost(map_pass(layer, pass_, (64, 8, 8), 8, lergan_arch), lergan_arch)
+        four = cost(map_pass(layer, pass_, (64, 8, 8), 8, lergan_arch, replication=4),
+                    lergan_arch)
+        assert four.total_energy_j == pytest.approx(one.total_energy_j)
+        assert four.latency_parts_s["read"] == pytest.approx(one.latency_parts_s["read"] / 4)
+        assert four.area_m2 == pytest.approx(4 * one.area_m2)
+    up1 = map_pass(layer, "update", (64, 8, 8), 8, lergan_arch)
+    up4 = map_pass(layer, "update", (64, 8, 8), 8, lergan_arch, replication=4)
+    assert up4.cells_written == 4 * up1.cells_written

@@ -109,3 +109,34 @@ def test_bad_input_is_a_mapping_error():
     from lergan.workload.layers import BatchNorm
     with pytest.raises(MappingError, match="no crossbar mapping"):
         map_pass(BatchNorm(name="bn", num_features=4), "forward", (4, 4, 4), 1, ISAAC)
+
+
+def test_unknown_or_bad_mapping_parameter_is_named():
+    with pytest.raises(MappingError, match="gate_zero_rows"):
+        map_pass(linear(), "forward", (300,), 1, ISAAC, gate_zero_rows=True)
+    with pytest.raises(MappingError, match="write_fraction"):
+        map_pass(linear(), "forward", (300,), 1, ISAAC, write_fraction=1.5)
+
+
+def test_row_tile_gating_skips_tiles_of_taps_that_meet_zeros():
+    """1-D T-CONV, 4 -> 8, k4 s2 p1, 128 input channels: one row tile per tap (R = 128).
+
+    Brute force: output o meets tap t when (o + p - t) is a multiple of s whose quotient is
+    an input index (the flipped-kernel correlation over the zero-inserted input)."""
+    k, s, p, n = 4, 2, 1, 4
+    real_taps = sum(
+        1
+        for o in range(8)
+        for t in range(k)
+        if (o + p - t) % s == 0 and 0 <= (o + p - t) // s < n
+    )
+    assert real_taps == 14
+    layer = tconv(rank=1, cin=128, cout=16, k=k, s=s, p=p)
+    plain = map_pass(layer, "forward", (128, n), 1, ISAAC, "zero-inserting")
+    gated = map_pass(layer, "forward", (128, n), 1, ISAAC, "zero-inserting",
+                     gate_zero_row_tiles=True)
+    cols = 16 * 8  # 16 outputs x 8 slices, offset encoding
+    assert plain.adc_conversions == 8 * 4 * cols * 16  # 8 MVMs x 4 row tiles
+    assert gated.adc_conversions == real_taps * cols * 16
+    assert gated.crossbar_read_cycles == real_taps * 1 * 16
+    assert gated.mvm_steps == plain.mvm_steps == 8

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from lergan.errors import MappingError
 
 SignedScheme = Literal["differential", "offset"]
 ErrorPropagation = Literal["transposed-read", "transposed-copy"]
@@ -87,7 +89,7 @@ def from_architecture(arch: Any, **overrides: Any) -> MappingParams:
     ``gate_zero_row_tiles`` are not preset fields and keep their defaults unless overridden.
     """
     if isinstance(arch, MappingParams):
-        return MappingParams(**{**arch.model_dump(), **overrides}) if overrides else arch
+        return _validated({**arch.model_dump(), **overrides}) if overrides else arch
     p, t = arch.precision, arch.training
     fields: dict[str, Any] = dict(
         crossbar_rows=arch.crossbar.rows,
@@ -107,4 +109,15 @@ def from_architecture(arch: Any, **overrides: Any) -> MappingParams:
         write_fraction=arch.write.fraction_rewritten,
     )
     fields.update(overrides)
-    return MappingParams(**fields)
+    return _validated(fields)
+
+
+def _validated(fields: dict[str, Any]) -> MappingParams:
+    try:
+        return MappingParams(**fields)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        raise MappingError(
+            f"mapping parameter {key!r}: {err['msg']} (got {err.get('input')!r})"
+        ) from None
