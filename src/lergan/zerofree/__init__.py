@@ -16,7 +16,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from lergan.zerofree.plan import (  # noqa: F401
+from lergan.zerofree.plan import (
     COMPUTATIONS,
     MODES,
     AxisPlan,
@@ -24,6 +24,7 @@ from lergan.zerofree.plan import (  # noqa: F401
     ModeFigures,
     Pattern,
     TapClass,
+    ZeroFreeArgumentError,
     ZeroFreePlan,
     plan,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "ModeFigures",
     "Pattern",
     "TapClass",
+    "ZeroFreeArgumentError",
     "ZeroFreePlan",
     "plan",
     *_LAZY,
