@@ -41,6 +41,7 @@ Named choices (from the preset, :class:`~lergan.mapping.params.MappingParams`):
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 
@@ -131,7 +132,9 @@ def plain_conv_macs(
 # ---- the passes ---------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=512)
 def _plan(geo: LayerGeometry, computation: str) -> ZeroFreePlan:
+    """The layer's ZFDR plan (cached: a plan is immutable and a layer is mapped many times)."""
     return plan(computation, **geo.plan_args())
 
 
