@@ -121,6 +121,8 @@ def test_linear_weight_gradient_on_crossbars_stacks_the_batch():
     t = m.matrices[0].tiling
     assert (t.k, t.n) == (64, 20) and m.mvms == 10
     assert m.cells_written == 64 * 20 * 8
+    two = map_pass(linear(10, 20), "weight_gradient", (10,), 64, ISAAC, replication=2)
+    assert two.cells_written == 2 * m.cells_written and two.mvm_steps == 5
 
 
 @pytest.mark.parametrize("optimizer,state", [("sgd", 0), ("momentum", 1), ("adam", 2)])

@@ -162,8 +162,8 @@ def place(spec: PassSpec, geo: LayerGeometry, params: MappingParams,
         cells_written = round(cells_per_copy * replication * params.write_fraction)
     elif spec.per_sample_program:
         cells_written = cells_per_copy * spec.samples
-    elif spec.programs_matrices:
-        cells_written = cells_per_copy
+    elif spec.programs_matrices:  # programmed once per operation, in every copy
+        cells_written = cells_per_copy * replication
     else:
         cells_written = 0
     rows_per_round = min(R, max((m.k for m in spec.matrices), default=0))
