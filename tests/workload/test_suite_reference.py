@@ -197,3 +197,50 @@ def test_same_function_as_the_reference_with_its_weights(
 
 def test_every_benchmark_has_a_reference() -> None:
     assert sorted(PAIRS) == suite.names()
+
+
+# --- tracing: both modules describe to the suite's description ----------------------------
+
+
+def _structure(networks: list[Any]) -> list[tuple[Any, ...]]:
+    """Layers of a chain of networks without their names: each layer's settings and what it
+    reads (a network input by name, or an earlier layer by position in the chain)."""
+    out: list[tuple[Any, ...]] = []
+    for k, net in enumerate(networks):
+        # the first network's inputs by name; a later network reads the previous one's output
+        where: dict[str, str | int] = {
+            i.name: (i.name if k == 0 else len(out) - 1) for i in net.inputs
+        }
+        previous = where[net.inputs[0].name]
+        for layer in net.layers:
+            settings = layer.model_dump(exclude={"name", "input", "source"})
+            reads = previous if layer.input is None else where[layer.input]
+            sources = tuple(where[s] for s in layer.sources)
+            out.append((tuple(sorted(settings.items())), reads, sources))
+            where[layer.name] = previous = len(out) - 1
+    return out
+
+
+@pytest.mark.parametrize(("gan", "ref_name", "names"), CASES, ids=IDS)
+def test_reference_and_described_modules_trace_to_the_description(
+    gan: str, ref_name: str, names: list[str]
+) -> None:
+    from lergan.workload.trace import trace_network
+
+    desc = suite.get(gan)
+    nets = [desc.network(n) for n in names]
+    with torch.device("meta"):
+        ref = _reference(gan).networks()[ref_name]
+    first = nets[0]
+    example = [i.shape for i in first.inputs]
+    input_names = [i.name for i in first.inputs]
+    traced_ref = trace_network(ref, example, input_names=input_names, name=ref_name)
+    traced_mine = [
+        trace_network(
+            m, [i.shape for i in n.inputs], input_names=[i.name for i in n.inputs], name=n.name
+        )
+        for n, m in zip(nets, _described(desc, names, "meta"), strict=True)
+    ]
+    expected = _structure(nets)
+    assert _structure(traced_mine) == expected
+    assert _structure([traced_ref]) == expected

@@ -60,7 +60,7 @@ class Generator(nn.Module):
         )
 
     def forward(self, z, y):
-        h = torch.cat([z, y], dim=1)[:, :, None, None]
+        h = torch.cat([z, y], dim=1).reshape(z.shape[0], -1, 1, 1)
         return self.dec(self.znet(h))
 
 

@@ -76,10 +76,12 @@ def discriminator(
     name: str = "D",
     gan: str = NAME,
     output: str = "sigmoid",
+    flatten: bool = True,
     description: str = "pytorch/examples dcgan/main.py Discriminator: Conv2d k4 (s2 p1, last "
     "s1 p0), BatchNorm2d except the first, LeakyReLU(0.2), Sigmoid; no biases",
 ) -> Network:
-    """DCGAN's discriminator: image -> one value per sample (``output``: sigmoid or none)."""
+    """DCGAN's discriminator: image -> one value per sample (``output``: sigmoid or none;
+    ``flatten`` to shape (1,) as the example's ``view(-1, 1)``, else (1, 1, 1))."""
     levels = b.power_of_two_levels(gan, "image_size", image_size, 4)
     layers = [b.conv("conv1", channels, ndf, 4, 2, 1), b.lrelu("lrelu1")]
     width = ndf
@@ -94,7 +96,8 @@ def discriminator(
     layers.append(b.conv(f"conv{n}", width, 1, 4, 1, 0))
     if output == "sigmoid":
         layers.append(b.act(f"sigmoid{n}", "sigmoid"))
-    layers.append(b.flatten("flatten"))
+    if flatten:
+        layers.append(b.flatten("flatten"))
     return Network(
         name=name,
         role="discriminator",

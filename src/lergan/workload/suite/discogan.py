@@ -25,6 +25,7 @@ Choices and differences:
 - The official loop alternates: D is updated every third batch (``update_interval=3``)
   and G on the others, and its D-step does not detach the fakes; one iteration here is
   one D-step and one G-step, with fakes detached in the D-step.
+- D's output is the 1x1x1 map the official ``Discriminator`` returns (no flatten).
 - ``image_size`` other than 64 changes the number of stride-2 layers (4x4 bottleneck).
 
 Parameters: each G 5,513,856, each D 2,765,568; 16,558,848 in all (as the official code).
@@ -93,6 +94,7 @@ def build(*, image_size: int = 64, channels: int = 3, width: int = 64) -> GAN:
             ndf=width,
             name=n,
             gan=NAME,
+            flatten=False,
             description="SKTBrain/DiscoGAN model.py Discriminator (DCGAN's: Conv2d k4, "
             "BatchNorm2d except the first, LeakyReLU 0.2, Sigmoid; no biases)",
         )
