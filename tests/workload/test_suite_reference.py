@@ -244,3 +244,17 @@ def test_reference_and_described_modules_trace_to_the_description(
     expected = _structure(nets)
     assert _structure(traced_mine) == expected
     assert _structure([traced_ref]) == expected
+
+
+@pytest.mark.parametrize("gan", [g for g in PAIRS if g != "artgan"])  # artgan: chains, above
+def test_tracing_the_reference_networks_gives_the_suite_gan(gan: str) -> None:
+    from lergan.workload.trace import trace_gan
+
+    desc = suite.get(gan)
+    with torch.device("meta"):
+        modules = _reference(gan).networks()
+    traced = trace_gan(modules, like=desc)
+    assert traced.param_count == desc.param_count
+    assert (traced.inputs, traced.calls, traced.losses) == (desc.inputs, desc.calls, desc.losses)
+    for net in desc.networks:
+        assert _structure([traced.network(net.name)]) == _structure([net]), net.name
