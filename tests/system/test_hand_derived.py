@@ -54,11 +54,12 @@ def test_one_layer_gan_by_hand():
     assert t["G.G.l0.upd@G/forward/l0"] == pytest.approx((16.731, 21.731))
     assert r.time_s * 1e6 == pytest.approx(21.731)
 
-    # energy: 7 passes x 1 nJ; 3 copies written x 10 nJ; off-chip 200 B x 8 x 20 pJ;
+    # energy: 7 passes x 1 nJ; each update writes its copies for 10 nJ in all;
+    # off-chip 200 B x 8 x 20 pJ;
     # bank links 4448 B x 8 x 1 pJ; static: 9 bank links (6 banks x 3 ports / 2) x 1 mW
     # and one off-chip channel x 5 mW, over the makespan
     link_bytes = 200 + 32 + 400 + 2 * 1000 + 200 + 16 + 200 + 200 + 200 + 1000
-    expected = (7 * 1e-9 + 3 * 1e-8 + 200 * 8 * 20e-12 + link_bytes * 8 * 1e-12
+    expected = (7 * 1e-9 + 2 * 1e-8 + 200 * 8 * 20e-12 + link_bytes * 8 * 1e-12
                 + (9 * 1e-3 + 5e-3) * 21.731e-6)
     assert r.energy_j == pytest.approx(expected, rel=1e-9)
     by = r.breakdown(("pass", "component"))

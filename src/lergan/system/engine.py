@@ -15,7 +15,7 @@ from lergan.system.interconnect import Demand, Topology
 from lergan.system.placement import ChipSpec, Placement, place
 from lergan.system.result import Interval, SimulationResult
 from lergan.system.schedule import Schedule, schedule
-from lergan.system.tasks import CostFn, OpSpec, Task, scaled_cost
+from lergan.system.tasks import OpSpec, Task
 
 
 def demands(tasks: Sequence[Task]) -> list[Demand]:
@@ -44,7 +44,7 @@ def run_engine(
     layout: str = "lergan",
     crossbar_budget: int | None = None,
     replication: str | int | Mapping[str, int] = "auto",
-    cost_fn: CostFn = scaled_cost,
+    transfer_chunks: int = 8,
     static_power_w: Iterable[tuple[str, str, float]] = (),
     area_m2: Iterable[tuple[str, str, float]] = (),
     benchmark: str = "synthetic",
@@ -55,10 +55,10 @@ def run_engine(
 ) -> SimulationResult:
     """Simulate one iteration given as engine records; see :mod:`lergan.system`."""
     pl = place(ops, chip, layout=layout, crossbar_budget=crossbar_budget,
-               replication=replication, cost_fn=cost_fn)
+               replication=replication)
     steps = list(dict.fromkeys(t.step for t in pl.tasks))
     topology.configure(demands(pl.tasks), steps)
-    sch = schedule(pl.tasks, topology)
+    sch = schedule(pl.tasks, topology, transfer_chunks=transfer_chunks)
     return assemble(pl, sch, topology, static_power_w=static_power_w, area_m2=area_m2,
                     benchmark=benchmark, architecture=architecture, batch=batch,
                     options=options, notes=notes)
@@ -122,10 +122,12 @@ def assemble(
         "crossbars_used": pl.crossbars_used,
         "groups": {g.name: {"network": g.network, "tier": g.tier, "banks": list(g.banks),
                             "capacity": g.capacity, "crossbars": g.demand,
-                            "multiplexed": g.multiplexed} for g in pl.groups.values()},
+                            "multiplexed": g.multiplexed, "swap_crossbars": g.swap_crossbars}
+                   for g in pl.groups.values()},
         "units": {u.name: {"network": u.network, "layer": u.layer, "tier": u.tier,
                            "bank": u.bank, "crossbars": u.crossbars,
-                           "replication": u.replication} for u in pl.units.values()},
+                           "replication": u.replication, "swapped": u.swapped}
+                  for u in pl.units.values()},
     }
     crit = []
     for seg in sch.critical_path:

@@ -21,11 +21,12 @@ longest busy time gets one more copy while the group's spare crossbars allow and
 below the samples it processes. Overrides fix a unit's ``r`` (keys: a unit name such as
 ``D/forward/conv1``, or ``network/layer`` for all its units).
 
-**Time-multiplexing**: when a group's layers do not fit at ``r = 1``, all its crossbar passes
-share the group's crossbars one after another, each preceded by a reload of that layer's
-weights (a write costed like one copy's update; the update itself then only updates the
-master copy, whose write the reload pays). Only a layer larger than its whole group is
-refused (``MappingError`` saying by how much).
+**Time-multiplexing**: when a group's layers do not fit at ``r = 1``, its least busy units
+move, one by one, into a shared *swap region* (as large as the largest of them) until the
+resident units plus the region fit. Swapped units take turns in the region, each pass
+preceded by a reload of that layer's weights (a write costed like that copy's share of the
+update; the update itself then writes only the master copy, the next reload loads it).
+Only a layer larger than its whole group is refused (``MappingError`` saying by how much).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from dataclasses import dataclass, field, replace
 
 from lergan.errors import MappingError
 from lergan.system.interconnect import OFFCHIP
-from lergan.system.tasks import PASS_TIER, CostFn, Dep, OpSpec, Task, scaled_cost
+from lergan.system.tasks import PASS_TIER, Dep, OpCost, OpSpec, Task
 
 LAYOUTS = ("lergan", "prime")
 TIERS = ("forward", "error", "update")
@@ -68,6 +69,7 @@ class Unit:
     busy_estimate_s: float = 0.0
     max_samples: int = 1
     holds_weights: bool = False
+    swapped: bool = False
 
     @property
     def total_crossbars(self) -> int:
@@ -85,6 +87,7 @@ class Group:
     capacity: float
     demand: int = 0
     multiplexed: bool = False
+    swap_crossbars: int = 0
 
 
 @dataclass
@@ -152,7 +155,6 @@ def place(
     layout: str = "lergan",
     crossbar_budget: int | None = None,
     replication: str | int | Mapping[str, int] = "auto",
-    cost_fn: CostFn = scaled_cost,
 ) -> Placement:
     """Place ``ops`` (topologically ordered) on ``chip``; see the module docstring."""
     if layout not in LAYOUTS:
@@ -205,11 +207,13 @@ def place(
             update_of[(op.network, op.layer)] = op
             op_units[op.id] = []  # filled once every weight-holding unit is known
             continue
+        if op.pass_ == "error" and op.engine == "crossbar" and not chip.error_copy:
+            tier = "forward"  # transposed read of the forward copy
         if layout == "lergan":
             name = f"{op.network}/{tier}/{op.layer}"
         else:
             name = f"{op.network}/{op.layer}"
-            if op.pass_ == "error" and chip.error_copy:
+            if op.pass_ == "error" and chip.error_copy and op.engine == "crossbar":
                 name += ":T"
         if op.pass_ == "weight_gradient":
             name += ":wg"
@@ -248,24 +252,36 @@ def place(
                 f"{big.crossbars - g.capacity:g} (raise crossbar_budget, use more banks, or "
                 "a mapping mode with fewer crossbars)"
             )
+        swap_size = 0
         if g.demand > g.capacity:
+            # least busy units first into a shared swap region, until the rest plus the
+            # region fit: they take turns, each reloading its weights
             g.multiplexed = True
-            for u in us:
+            resident = sorted(us, key=lambda u: (u.busy_estimate_s, u.crossbars, u.name))
+            swapped: list[Unit] = []
+            while sum(u.crossbars for u in resident) + swap_size > g.capacity:
+                u = resident.pop(0)
+                swapped.append(u)
+                swap_size = max(swap_size, u.crossbars)
+            g.swap_crossbars = swap_size
+            for u in swapped:
+                u.swapped = True
                 key_r = _override_for(u, overrides)
                 if key_r not in (None, 1):
                     raise MappingError(
                         f"replication {key_r} for {u.name}: its group {gname} is "
                         f"time-multiplexed (its layers need {g.demand} crossbars, it has "
-                        f"{g.capacity:g}), so every unit has one copy"
+                        f"{g.capacity:g}) and {u.name} takes turns in its swap region, so "
+                        "it has one copy"
                     )
-            continue
+            us = resident
         for u in us:
             r = _override_for(u, overrides)
             if r is not None:
                 if r < 1:
                     raise MappingError(f"replication of {u.name}: {r} (must be >= 1)")
                 u.replication = r
-        used = sum(u.total_crossbars for u in us)
+        used = sum(u.total_crossbars for u in us) + swap_size
         if used > g.capacity:
             raise MappingError(
                 f"replication overrides of {gname} need {used} crossbars, it has "
@@ -274,14 +290,14 @@ def place(
         if overrides.get("*") is None:
             _auto_replicate([u for u in us if _override_for(u, overrides) is None],
                             g.capacity - used)
-        g.demand = sum(u.total_crossbars for u in us)
+        g.demand = sum(u.total_crossbars for u in us) + swap_size
 
     # ---- banks of units: fill a group's banks in layer order --------------------------------
     fill: dict[str, list[float]] = {}
     for u in units.values():
         g = groups[u.group]
         banks = g.banks
-        if len(banks) == 1 or g.multiplexed:
+        if len(banks) == 1 or u.swapped:
             u.bank = banks[0]
             continue
         level = fill.setdefault(u.group, [0.0])
@@ -299,10 +315,14 @@ def place(
     op_tasks: dict[str, tuple[str, ...]] = {}
     last_on_mux: dict[str, str] = {}
 
+    expanded: dict[str, tuple[str, ...]] = {}  # op ids whose tasks have other ids
+
     def remap(deps: Sequence[Dep]) -> tuple[Dep, ...]:
+        if not any(d.src in expanded for d in deps):
+            return tuple(deps)
         out = []
         for d in deps:
-            for tid in op_tasks.get(d.src, (d.src,)):
+            for tid in expanded.get(d.src, (d.src,)):
                 out.append(Dep(tid, d.tensor, d.bytes, d.whole, d.first_sample))
         return tuple(out)
 
@@ -317,52 +337,24 @@ def place(
             op_tasks[op.id] = (op.id,)
             continue
         if op.engine == "write":
-            ids = []
-            for uname in holders.get((op.network, op.layer), []):
-                u = units[uname]
-                if groups[u.group].multiplexed:
-                    continue
-                c = cost_fn(op, u.replication)
-                tid = f"{op.id}@{uname}"
-                deps = tuple(
-                    Dep(d.src, f"{op.layer}.weights" if d.tensor is not None else None,
-                        op.weights_bytes if d.tensor is not None else 0.0, True)
-                    for d in remap(op.deps)
-                )
-                tasks.append(Task(
-                    id=tid, op=op.id, kind="write", network=op.network, step=op.step,
-                    pass_=op.pass_, layer=op.layer, unit=uname, bank=u.bank, tier=u.tier,
-                    samples=1, replication=1, latency_s=c.latency_s, energy_j=dict(c.energy_j),
-                    deps=deps, accumulates=True, cells_written=c.cells_written,
-                    crossbars=u.total_crossbars,
-                ))
-                ids.append(tid)
-            if not ids:  # nothing holds a copy on crossbars: the write stays in the update tier
-                tier_bs = tier_banks[(op.network, "update")]
-                c = cost_fn(op, 1)
-                tasks.append(Task(
-                    id=op.id, op=op.id, kind="write", network=op.network, step=op.step,
-                    pass_=op.pass_, layer=op.layer,
-                    unit=f"{op.network}/update/{op.layer}:master", bank=tier_bs[0],
-                    tier="update", samples=1, replication=1, latency_s=c.latency_s,
-                    energy_j=dict(c.energy_j), deps=remap(op.deps), accumulates=True,
-                    cells_written=c.cells_written,
-                ))
-                ids.append(op.id)
-            op_tasks[op.id] = tuple(ids)
+            ids = list(_update_tasks(op, remap(op.deps), holders, units, groups, tier_banks))
+            tasks.extend(ids)
+            op_tasks[op.id] = tuple(t.id for t in ids if t.kind == "write") or (ids[0].id,)
+            if op_tasks[op.id] != (op.id,):
+                expanded[op.id] = op_tasks[op.id]
             continue
         (uname,) = op_units[op.id]
         u = units[uname]
         g = groups[u.group]
         deps = remap(op.deps)
         unit_res = uname
-        if g.multiplexed and op.engine == "crossbar":
-            unit_res = f"{g.name}:multiplexed"
+        if u.swapped and op.engine == "crossbar":
+            unit_res = f"{g.name}:swap"
             upd = update_of.get((op.network, op.layer))
             rid = f"{op.id}:reload"
             prev = last_on_mux.get(unit_res)
-            if upd is not None:
-                c = cost_fn(upd, 1)
+            if upd is not None and upd.write is not None:
+                c = _share(upd.write, _copy_share(upd, u, holders, units), 1)
                 tasks.append(Task(
                     id=rid, op=op.id, kind="reload", network=op.network, step=op.step,
                     pass_="reload", layer=op.layer, unit=unit_res, bank=u.bank, tier=u.tier,
@@ -373,7 +365,7 @@ def place(
                 deps = (*deps, Dep(rid, None, 0.0, True))
             elif prev:
                 deps = (*deps, Dep(prev, None, 0.0, True))
-        c = cost_fn(op, u.replication)
+        c = op.cost
         tasks.append(Task(
             id=op.id, op=op.id, kind="compute", network=op.network, step=op.step,
             pass_=op.pass_, layer=op.layer, unit=unit_res, bank=u.bank, tier=u.tier,
@@ -458,6 +450,65 @@ def _toposort(tasks: list[Task]) -> list[Task]:
         stuck = [tasks[i].id for i, k in enumerate(indeg) if k > 0][:5]
         raise MappingError(f"the iteration's dependencies form a cycle (through {stuck})")
     return order
+
+
+def _share(c: OpCost, fraction: float, replication: int) -> OpCost:
+    """``fraction`` of a write's energy and cells, ``replication`` times (latency unchanged:
+    copies are programmed in parallel)."""
+    k = fraction * replication
+    return OpCost(c.latency_s, {n: v * k for n, v in c.energy_j.items()}, c.cells_written * k)
+
+
+def _copy_share(op: OpSpec, u: Unit, holders: Mapping[tuple[str, str], list[str]],
+                units: Mapping[str, Unit]) -> float:
+    """The share of a layer's stored copies held by unit ``u`` (by crossbars per copy)."""
+    names = holders.get((op.network, op.layer), [])
+    total = sum(units[n].crossbars for n in names)
+    return u.crossbars / total if total else 1.0
+
+
+def _update_tasks(op: OpSpec, deps: tuple[Dep, ...],
+                  holders: Mapping[tuple[str, str], list[str]], units: Mapping[str, Unit],
+                  groups: Mapping[str, Group],
+                  tier_banks: Mapping[tuple[str, str], tuple[int, ...]]) -> list[Task]:
+    """An update: the optimiser step in the update tier, then one write per stored copy.
+
+    The new weights travel from the update tier to each unit holding a copy, which is then
+    programmed (its share of the layer's cells, times its replication). A unit in a
+    swap region is not written: its next reload loads the new weights.
+    """
+    bank = tier_banks[(op.network, "update")][0]
+    opt_id = f"{op.id}:optimiser" if op.write is not None else op.id
+    out = [Task(
+        id=opt_id, op=op.id, kind="compute", network=op.network, step=op.step, pass_=op.pass_,
+        layer=op.layer, unit=f"{op.network}/update/{op.layer}:optimiser", bank=bank,
+        tier="update", samples=1, replication=1, latency_s=op.cost.latency_s,
+        energy_j=dict(op.cost.energy_j), deps=deps, accumulates=True,
+    )]
+    if op.write is None:
+        return out
+    names = holders.get((op.network, op.layer), [])
+    written = False
+    for uname in names:
+        u = units[uname]
+        if u.swapped:
+            continue
+        c = _share(op.write, _copy_share(op, u, holders, units), u.replication)
+        out.append(Task(
+            id=f"{op.id}@{uname}", op=op.id, kind="write", network=op.network, step=op.step,
+            pass_=op.pass_, layer=op.layer, unit=uname, bank=u.bank, tier=u.tier, samples=1,
+            replication=1, latency_s=c.latency_s, energy_j=dict(c.energy_j),
+            deps=(Dep(opt_id, f"{op.layer}.weights", op.weights_bytes, True),),
+            accumulates=True, cells_written=c.cells_written, crossbars=u.total_crossbars,
+        ))
+        written = True
+    if not written and not names:
+        # no crossbars hold this layer (nothing mapped): the write goes with the optimiser
+        c = op.write
+        out[0] = replace(out[0], latency_s=out[0].latency_s + c.latency_s,
+                         energy_j={**out[0].energy_j, **c.energy_j},
+                         cells_written=c.cells_written)
+    return out
 
 
 def _replication_overrides(replication: str | int | Mapping[str, int]) -> dict[str, int]:

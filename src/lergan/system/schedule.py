@@ -251,7 +251,7 @@ def schedule(
                 xid = xfer_key.get(key)
                 if xid is None:
                     xid = f"xfer:{dep.src}:{dep.tensor}->B{task.bank}"
-                    crosses = src.network != task.network
+                    crosses = src.bank != 0 and src.network != task.network
                     route = topology.route(task.step, src.bank, task.bank, crosses)
                     whole = dep.whole or src.accumulates
                     xt = _transfer_timing(st, route, dep.bytes, whole, dep.src, xid, res,

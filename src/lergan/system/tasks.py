@@ -10,7 +10,7 @@ Times are in seconds, energies in joules, per the conventions of ``docs/dev/cont
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -68,7 +68,10 @@ class OpSpec:
     digital units, ``write``: programming a layer's crossbars at the update, ``source``: data
     that comes from off-chip, e.g. real samples). ``crossbars``: crossbars needed at
     replication 1. ``cost``: cost at replication 1; ``weights_bytes``: the layer's weights
-    (moved from the update tier to the tiers that hold copies). ``barrier``: needs all its
+    (moved from the update tier to the tiers that hold copies). For an update (``engine ==
+    "write"``), ``cost`` is the optimiser step (digital, in the update tier) and ``write``
+    the programming of every stored copy at replication 1 (placement shares it among the
+    units holding a copy, times their replication). ``barrier``: needs all its
     input samples before its first output (batch norm). ``accumulates``: its output exists
     only when it finishes (weight gradients, update).
     """
@@ -86,27 +89,7 @@ class OpSpec:
     barrier: bool = False
     accumulates: bool = False
     weights_bytes: float = 0.0
-
-
-#: Cost of an operation at a replication: ``cost_fn(op, replication) -> OpCost``.
-CostFn = Callable[[OpSpec, int], OpCost]
-
-
-def scaled_cost(op: OpSpec, replication: int) -> OpCost:
-    """Default replication rule: compute costs stay, writes are repeated on every copy.
-
-    ``r`` copies of a layer's crossbars process ``r`` samples at once (latency per sample on
-    one copy unchanged; :mod:`schedule` divides the samples among copies) and spend the
-    same dynamic energy in all (the same MVMs happen); an update writes every copy, in
-    parallel (latency unchanged), ``r`` times the cells and energy.
-    """
-    if op.engine != "write" or replication == 1:
-        return op.cost
-    return OpCost(
-        latency_s=op.cost.latency_s,
-        energy_j={k: v * replication for k, v in op.cost.energy_j.items()},
-        cells_written=op.cost.cells_written * replication,
-    )
+    write: OpCost | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,210 @@
+"""``simulate``: one training iteration of a GAN on an architecture, as a plain result.
+
+A pure function of (workload, preset with overrides, options): the iteration graph and the
+per-operation costs are memoised per immutable input (the graph per benchmark name, batch
+and iteration options; costs per preset object), which changes no result.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import lru_cache
+from typing import Any
+
+from lergan.errors import LerganError
+from lergan.system.build import op_specs
+from lergan.system.engine import assemble, demands
+from lergan.system.interconnect import LinkSpec, Topology
+from lergan.system.options import (
+    DEFAULT_MODES,
+    SimulationOptions,
+    as_options,
+    resolve_architecture,
+)
+from lergan.system.placement import ChipSpec, Placement, place
+from lergan.system.result import SimulationResult
+from lergan.system.schedule import schedule
+
+LINK_COMPONENTS = ("bank_link", "internal_bus", "offchip")
+
+
+@lru_cache(maxsize=64)
+def _graph_by_name(name: str, batch: int, g_step_latent: str, stale: bool) -> Any:
+    from lergan.workload import suite
+    from lergan.workload.iteration import IterationOptions, build_iteration
+
+    return build_iteration(suite.get(name), batch=batch, options=IterationOptions(
+        g_step_latent=g_step_latent, stale_d_weights=stale))
+
+
+def iteration_graph(name_or_gan: Any, batch: int, opts: SimulationOptions) -> tuple[str, Any]:
+    """The benchmark's name and its iteration graph (``name_or_gan``: a suite name or a GAN)."""
+    from lergan.workload.iteration import IterationOptions, build_iteration
+
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise LerganError(f"batch {batch!r}: must be a positive integer")
+    if isinstance(name_or_gan, str):
+        from lergan.workload import suite
+
+        if name_or_gan not in suite.names():
+            raise LerganError(
+                f"benchmark {name_or_gan!r}: not in the suite (known: {', '.join(suite.names())})"
+            )
+        return name_or_gan, _graph_by_name(name_or_gan, batch, opts.g_step_latent,
+                                           opts.stale_d_weights)
+    it_opts = IterationOptions(g_step_latent=opts.g_step_latent,
+                               stale_d_weights=opts.stale_d_weights)
+    return getattr(name_or_gan, "name", "gan"), build_iteration(name_or_gan, batch=batch,
+                                                                options=it_opts)
+
+
+def load_architecture(arch: Any, overrides: dict[str, Any] | None) -> tuple[Any, str | None,
+                                                                            str | None, str]:
+    """(Architecture, default mode, default layout, name) of an architecture name, a preset
+    file or an ``Architecture`` object, with ``overrides``."""
+    from lergan.hardware import Architecture, load_preset
+
+    if isinstance(arch, Architecture):
+        if overrides:
+            raise LerganError("overrides: give a preset name, not an Architecture object")
+        return arch, DEFAULT_MODES.get(arch.name), None, arch.name
+    name = str(arch)
+    preset, base_over, mode, layout = resolve_architecture(name)
+    merged = {**base_over, **(overrides or {})}
+    a = load_preset(preset, overrides=merged or None)
+    return a, mode or DEFAULT_MODES.get(a.name), layout, name
+
+
+def topology_of(arch: Any, opts: SimulationOptions) -> Topology:
+    """The interconnect of ``arch`` (topology possibly overridden by the options)."""
+    ic = arch.interconnect
+    kind = opts.topology or ic.topology
+    if kind == "noc":
+        raise LerganError(
+            f"preset {arch.name!r}: interconnect.topology 'noc' is not modelled by lergan.system "
+            "(use --set topology=3d, 2d-bus or 2d-offchip)")
+    links = {n: LinkSpec(n, ln.bandwidth_bytes_per_s, ln.latency_s, ln.energy_j_per_bit,
+                         ln.area_m2, ln.static_power_w) for n, ln in ic.links.items()}
+    return Topology(kind, arch.organisation.banks, ic.ports_per_bank, links,
+                    reconfiguration_latency_s=opts.reconfiguration_latency_s,
+                    reconfiguration_energy_j=opts.reconfiguration_energy_j)
+
+
+def chip_of(arch: Any) -> ChipSpec:
+    """What placement needs of the preset's organisation."""
+    org = arch.organisation
+    return ChipSpec(
+        banks=org.banks,
+        crossbars_per_bank=org.mats_per_bank * org.crossbars_per_mat,
+        network_banks=dict(org.network_banks),
+        error_copy=arch.training.error_propagation == "transposed-copy",
+    )
+
+
+def provisioned(arch: Any, pl: Placement, budget: int) -> tuple[list, list]:
+    """Area (m2) and static power (W) per (network, component) of what the design provisions.
+
+    Mat-level components scale with the crossbars provisioned (``budget`` of the chip's),
+    shared by the networks in proportion to their groups' capacity; bank-level ones go to
+    the networks whose groups use the bank; chip-level ones to ``chip``. Links are the
+    topology's (see :mod:`lergan.system.interconnect`), not counted here.
+    """
+    from lergan.hardware.peak import breakdown
+
+    org = arch.organisation
+    total = org.banks * org.mats_per_bank * org.crossbars_per_mat
+    frac = budget / total
+    cap: dict[str, float] = defaultdict(float)
+    bank_nets: dict[int, set[str]] = defaultdict(set)
+    for g in pl.groups.values():
+        cap[g.network] += g.capacity
+        for b in g.banks:
+            bank_nets[b].add(g.network)
+    cap_total = sum(cap.values()) or 1.0
+    area: list[tuple[str, str, float]] = []
+    static: list[tuple[str, str, float]] = []
+
+    def static_w(name: str) -> float:
+        if name in arch.buffers:
+            return arch.buffers[name].static_power_w
+        if name in arch.digital:
+            return arch.digital[name].static_power_w
+        return 0.0
+
+    for row in breakdown(arch):
+        if row.component in LINK_COMPONENTS:
+            continue
+        per = row.area_m2 / row.instances if row.instances else 0.0
+        if row.level == "mat":
+            n = row.instances * frac
+            for net, c in cap.items():
+                share = c / cap_total
+                area.append((net, row.component, n * share * per))
+                static.append((net, row.component, n * share * static_w(row.component)))
+        elif row.level == "bank":
+            per_bank = row.instances / org.banks
+            for b in range(1, org.banks + 1):
+                nets = sorted(bank_nets.get(b, ())) or ["unused"]
+                for net in nets:
+                    k = per_bank / len(nets)
+                    area.append((net, row.component, k * per))
+                    static.append((net, row.component, k * static_w(row.component)))
+        else:
+            area.append(("chip", row.component, row.area_m2))
+            static.append(("chip", row.component, row.instances * static_w(row.component)))
+    return area, static
+
+
+def simulate(
+    name_or_gan: Any,
+    arch: Any = "lergan",
+    batch: int = 64,
+    overrides: dict[str, Any] | None = None,
+    options: SimulationOptions | dict | None = None,
+) -> SimulationResult:
+    """Simulate one training iteration (a D-step and a G-step on ``batch`` samples).
+
+    ``name_or_gan``: a suite benchmark name or a :class:`lergan.workload.GAN`; ``arch``: a
+    preset name, an ablation name (``lergan-no-zfdr``, ``lergan-2d-bus``,
+    ``lergan-2d-offchip``), a preset file or an ``Architecture``; ``overrides``: hardware
+    overrides (``{"crossbar.rows": 256}``); ``options``: :class:`SimulationOptions`.
+    """
+    opts = as_options(options)
+    a, default_mode, default_layout, arch_name = load_architecture(arch, overrides)
+    mode = opts.mode or default_mode or "zero-inserting"
+    layout = opts.layout or default_layout or (
+        "lergan" if a.organisation.tiers else "prime")
+    bench, graph = iteration_graph(name_or_gan, batch, opts)
+    specs, mappings = op_specs(graph, a, mode)
+    chip = chip_of(a)
+    total = chip.banks * chip.crossbars_per_bank
+    budget = opts.crossbar_budget or total
+    pl = place(specs, chip, layout=layout, crossbar_budget=budget,
+               replication=opts.replication)
+    topo = topology_of(a, opts)
+    steps = list(dict.fromkeys(t.step for t in pl.tasks))
+    topo.configure(demands(pl.tasks), steps)
+    sch = schedule(pl.tasks, topo, transfer_chunks=opts.transfer_chunks)
+    area, static = provisioned(a, pl, budget)
+    notes = []
+    for g in pl.groups.values():
+        if g.multiplexed:
+            names = [u.layer for u in pl.units.values() if u.group == g.name and u.swapped]
+            notes.append(f"{g.name} does not fit ({g.capacity:g} crossbars): "
+                         f"{', '.join(names)} take turns in a {g.swap_crossbars}-crossbar "
+                         "swap region, reloading their weights")
+    record = {
+        "mode": mode, "layout": layout, "topology": topo.kind, "crossbar_budget": budget,
+        "preset": a.name, "overrides": {k: str(v) for k, v in (overrides or {}).items()},
+        **opts.model_dump(mode="json"),
+    }
+    record["mode"], record["layout"], record["topology"] = mode, layout, topo.kind
+    record["crossbar_budget"] = budget
+    result = assemble(pl, sch, topo, static_power_w=static, area_m2=area, benchmark=bench,
+                      architecture=arch_name, batch=batch, options=record, notes=notes)
+    result.placement["macs"] = {
+        "executed": sum(m.macs_executed for m in mappings.values()),
+        "real": sum(m.macs_real for m in mappings.values()),
+        "dense": sum(m.macs_dense for m in mappings.values()),
+    }
+    return result

@@ -1,0 +1,214 @@
+"""From a workload's iteration graph and a preset to the engine's records.
+
+Every operation of :func:`lergan.workload.iteration.build_iteration`'s graph becomes an
+:class:`~lergan.system.tasks.OpSpec`:
+
+- forward and error passes of ``linear`` / ``conv`` / ``conv_transpose`` layers run on
+  crossbars; weight gradients on crossbars or digital units as the mapping decides (the
+  preset's ``training.weight_gradients``); their cost is :func:`lergan.mapping.cost` of
+  :func:`lergan.mapping.map_operation` at replication 1, and the latency per sample is the
+  operation's latency over its samples;
+- an update is split in two: the optimiser step (digital units and bank-buffer traffic of
+  master weights and optimiser state: the mapping's energy except ``cell_write``, latency
+  ``max(read, digital, buffer)``) and the programming of the stored copies (``cell_write``
+  energy, latency ``write``, cells written), which placement spreads over the units that
+  hold a copy;
+- other layers (batch norm, activations, reshapes, concatenations) and losses run on the
+  bank's digital units: ``ops_per_element x elements`` operations on ``digital.mac``
+  (energy per op, ``per_bank.mac`` units at ``ops_per_s``) plus reading their inputs and
+  writing their outputs in the bank buffer. ``ops_per_element`` is an assumption, stated in
+  :data:`DIGITAL_OPS_PER_ELEMENT`;
+- data tensors without a producer (real samples, latent vectors, conditions) come from
+  off-chip memory (a ``source`` operation in bank 0);
+- batch norm (forward and error) is a barrier over the batch; weight gradients and updates
+  accumulate (their output exists when they finish).
+
+Dependencies are the tensors an operation reads (bytes from the graph); a read of weights
+written by an update is an ordering dependency (the update programmed them in place).
+When a consumer processes more samples than a producer supplies (D on real then fake
+samples), producers feed its samples in the order it reads them.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections.abc import Mapping
+from typing import Any
+
+from lergan.system.tasks import Dep, OpCost, OpSpec
+
+#: Digital operations per output element, per layer kind and pass (an assumption: counts of
+#: the elementwise arithmetic, e.g. batch norm forward = mean and variance accumulation (2)
+#: plus normalise and scale-shift (2); its error pass about 3x that, as in its backward
+#: formula; activations 1 forward and 1 (derivative times error) backward).
+DIGITAL_OPS_PER_ELEMENT: dict[tuple[str, str], float] = {
+    ("batch_norm", "forward"): 4.0,
+    ("batch_norm", "error"): 6.0,
+    ("batch_norm", "weight_gradient"): 2.0,
+    ("activation", "forward"): 1.0,
+    ("activation", "error"): 2.0,
+    ("loss", "loss"): 2.0,
+}
+
+MAPPED_KINDS = ("linear", "conv", "conv_transpose")
+
+# Per-architecture memo of operation costs: a pure function's results, kept while the
+# Architecture object lives (load_preset returns the same object for the same overrides).
+_COSTS: dict[int, tuple[weakref.ref, dict[tuple, Any]]] = {}
+
+
+def _cost_cache(arch: Any) -> dict[tuple, Any]:
+    key = id(arch)
+    entry = _COSTS.get(key)
+    if entry is not None and entry[0]() is arch:
+        return entry[1]
+    cache: dict[tuple, Any] = {}
+    _COSTS[key] = (weakref.ref(arch, lambda _r, k=key: _COSTS.pop(k, None)), cache)
+    return cache
+
+
+def _mapped(op: Any, arch: Any, mode: str) -> Any:
+    """(LayerPassMapping, OperationCost) of a mapped layer's pass, memoised per preset."""
+    from lergan.mapping import cost, map_operation
+
+    cache = _cost_cache(arch)
+    key = (mode, op.layer_spec.model_dump_json(), op.pass_, tuple(op.input_shape), op.samples)
+    hit = cache.get(key)
+    if hit is None:
+        m = map_operation(op, arch, mode)
+        hit = cache[key] = (m, cost(m, arch))
+    return hit
+
+
+def _elements(shape: Any) -> int:
+    return int(math.prod(shape)) if shape else 1
+
+
+def digital_cost(op: Any, arch: Any, graph: Any) -> OpCost:
+    """Cost of a MAC-free operation on the bank's digital units (see module docstring)."""
+    from lergan.hardware.cost import actions
+
+    act = actions(arch)
+    kind = "loss" if op.pass_ == "loss" else op.kind
+    per_elem = DIGITAL_OPS_PER_ELEMENT.get((kind, op.pass_), 0.0)
+    if op.pass_ == "update":
+        ops = float(op.params)  # one multiply-add per parameter (SGD), on digital units
+    elif op.pass_ == "weight_gradient":
+        ops = per_elem * _elements(op.output_shape) * op.samples
+    else:
+        ops = per_elem * _elements(op.output_shape) * op.samples
+    rd = sum(graph.tensors[t].bytes for t in op.reads if graph.tensors[t].kind != "weights")
+    wr = sum(graph.tensors[t].bytes for t in op.writes)
+    bank = "bank_buffer" if "bank_buffer" in arch.buffers else max(
+        arch.buffers, key=lambda n: arch.buffers[n].capacity_bytes)
+    energy = {"buffer": rd * act[f"buffer.{bank}.read"].energy_j
+              + wr * act[f"buffer.{bank}.write"].energy_j}
+    latency = (rd + wr) / arch.buffers[bank].bandwidth_bytes_per_s
+    if ops and "mac" in arch.digital:
+        units = max(1, int(arch.organisation.per_bank.get("mac", 1)))
+        energy["digital"] = ops * act["digital.mac.op"].energy_j
+        latency = max(latency, ops / (units * arch.digital["mac"].ops_per_s))
+    return OpCost(latency, energy)
+
+
+def op_specs(graph: Any, arch: Any, mode: str) -> tuple[list[OpSpec], dict[str, Any]]:
+    """The engine's records for every operation of ``graph`` on ``arch`` in ``mode``.
+
+    Returns the records (sources first, then the graph's order) and the mappings of the
+    mapped operations (by operation id) for reports. Memoised per preset object, graph
+    object and mode (the graph is kept alive by the memo).
+    """
+    cache = _cost_cache(arch)
+    key = ("specs", id(graph), mode)
+    hit = cache.get(key)
+    if hit is None or hit[0] is not graph:
+        hit = cache[key] = (graph, *_op_specs(graph, arch, mode))
+    return list(hit[1]), dict(hit[2])
+
+
+def _op_specs(graph: Any, arch: Any, mode: str) -> tuple[list[OpSpec], dict[str, Any]]:
+    specs: list[OpSpec] = []
+    mappings: dict[str, Any] = {}
+    tensors = graph.tensors
+    sources: dict[str, str] = {}
+    for name, t in tensors.items():
+        if t.producer is None and t.kind == "data" and t.consumers:
+            sid = f"source:{name}"
+            sources[name] = sid
+            specs.append(OpSpec(sid, "offchip", _step_of(graph, t), "source", name,
+                                max(t.samples, 1), "source", 0, OpCost(0.0, {})))
+    producers = {o.id: o for o in graph.operations}
+    for op in graph.operations:
+        deps: list[Dep] = []
+        offset = 0
+        seen_src: dict[str, int] = {}
+        for name in op.reads:
+            t = tensors[name]
+            src = t.producer or sources.get(name)
+            if src is None:
+                continue  # initial weights: resident before the iteration
+            if t.kind == "weights":
+                deps.append(Dep(src, None, 0.0, True))
+                continue
+            n_src = producers[src].samples if src in producers else max(t.samples, 1)
+            first: int | None = None
+            if n_src < op.samples:
+                if src not in seen_src:
+                    seen_src[src] = offset
+                    offset += n_src
+                first = seen_src[src]
+            deps.append(Dep(src, name, float(t.bytes), False, first))
+        named = {d.src for d in deps}
+        deps += [Dep(d, None, 0.0, True) for d in op.depends_on if d not in named]
+        kind = op.kind
+        step, net, layer, pass_ = op.step, op.network, op.layer, op.pass_
+        barrier = kind == "batch_norm" and pass_ in ("forward", "error")
+        accumulates = pass_ in ("weight_gradient", "update")
+        if kind in MAPPED_KINDS:
+            m, c = _mapped(op, arch, mode)
+            mappings[op.id] = m
+            if pass_ == "update":
+                weights_bytes = float(sum(tensors[w].bytes for w in op.writes))
+                opt = {k: v for k, v in c.energy_j.items() if k != "cell_write"}
+                lp = c.latency_parts_s
+                specs.append(OpSpec(
+                    op.id, net, step, pass_, layer, 1, "write", m.crossbars,
+                    OpCost(max(lp["read"], lp["digital"], lp["buffer"]), opt),
+                    tuple(deps), accumulates=True, weights_bytes=weights_bytes,
+                    write=OpCost(lp["write"], {"cell_write": c.energy_j["cell_write"]},
+                                 float(c.cells_written)),
+                ))
+                continue
+            engine = "digital" if m.form == "digital" else "crossbar"
+            per_sample = c.latency_s / max(op.samples, 1)
+            specs.append(OpSpec(
+                op.id, net, step, pass_, layer, op.samples, engine,
+                m.crossbars if engine == "crossbar" else 0,
+                OpCost(per_sample, dict(c.energy_j), float(c.cells_written)),
+                tuple(deps), barrier=barrier, accumulates=accumulates,
+            ))
+            continue
+        c = digital_cost(op, arch, graph)
+        samples = 1 if pass_ == "update" else op.samples
+        specs.append(OpSpec(
+            op.id, net, step, pass_, layer, samples, "digital", 0,
+            OpCost(c.latency_s / samples, dict(c.energy_j)), tuple(deps),
+            barrier=barrier, accumulates=accumulates,
+        ))
+    return specs, mappings
+
+
+def _step_of(graph: Any, tensor: Any) -> str:
+    for c in tensor.consumers:
+        return graph.operation(c).step
+    return "D"
+
+
+def layer_counts(mappings: Mapping[str, Any]) -> dict[str, int]:
+    """MACs executed by the crossbars and digital units, summed over mapped operations."""
+    return {
+        "macs_executed": sum(m.macs_executed for m in mappings.values()),
+        "macs_real": sum(m.macs_real for m in mappings.values()),
+        "macs_dense": sum(m.macs_dense for m in mappings.values()),
+    }

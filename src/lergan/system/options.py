@@ -1,0 +1,94 @@
+"""Options of a simulation (the choices that are not hardware numbers), and the named
+architectures of the ablations.
+
+Numbers that no hardware preset field holds yet are options here, each labelled an
+assumption with its reason, so that sweeps can vary them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lergan.errors import LerganError
+
+Mode = Literal["zero-inserting", "scatter", "zfdr-phase", "zfdr-pattern"]
+MODES: tuple[str, ...] = ("zero-inserting", "scatter", "zfdr-phase", "zfdr-pattern")
+
+
+class SimulationOptions(BaseModel):
+    """How one iteration is simulated (``None``: the architecture's default)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    mode: Mode | None = Field(
+        None, description="mapping mode of every layer; default: the architecture's "
+        "(zfdr-pattern for lergan, zero-inserting for lergan-no-zfdr and prime)")
+    layout: Literal["lergan", "prime"] | None = Field(
+        None, description="lergan: forward/error/update tiers per network; prime: a "
+        "network's passes share its banks; default: lergan when the preset has tiers")
+    topology: Literal["3d", "2d-bus", "2d-offchip"] | None = Field(
+        None, description="interconnect topology; default: the preset's")
+    crossbar_budget: int | None = Field(
+        None, gt=0, description="crossbars placement may use (default: the whole chip)")
+    replication: Literal["auto", "none"] | int | dict[str, int] = Field(
+        "auto", description="'auto' balances each tier's pipeline under the budget; "
+        "'none' or an integer fixes every unit; a mapping fixes named units "
+        "('D/forward/conv1') or layers ('D/conv1')")
+    stale_d_weights: bool = Field(
+        False, description="the G-step's D forward uses the weights from before the D "
+        "update, which then need not finish first")
+    g_step_latent: Literal["fresh", "reuse"] = Field(
+        "fresh", description="G-step generator input: fresh latent vectors or the D-step's "
+        "fakes (see lergan.workload.iteration.IterationOptions)")
+    transfer_chunks: int = Field(
+        8, ge=1, le=1024, description="chunks a streamed transfer is scheduled in (the "
+        "first sample alone, then the rest evenly): the granularity of link sharing")
+    reconfiguration_latency_s: float = Field(
+        2e-9, ge=0, description="ASSUMPTION: time to set a 3D switch for a new link, "
+        "added to the first transfers over it in a step (a couple of cycles at 1 GHz; no "
+        "source gives LerGAN's)")
+    reconfiguration_energy_j: float = Field(
+        1e-11, ge=0, description="ASSUMPTION: energy to reconfigure one 3D link (writing "
+        "a switch's configuration register, about 10 pJ; no source gives LerGAN's)")
+
+
+#: Named architectures: (preset, hardware overrides, default mode, default layout). A
+#: preset of the same name, if one exists, wins. Ablations of section 6 of the
+#: architecture note: LerGAN without ZFDR, and with each 2D connection.
+ARCHITECTURES: dict[str, tuple[str, dict[str, object], str | None, str | None]] = {
+    "lergan-no-zfdr": ("lergan", {}, "zero-inserting", None),
+    "lergan-2d-bus": ("lergan", {"interconnect.topology": "2d-bus"}, None, None),
+    "lergan-2d-offchip": ("lergan", {"interconnect.topology": "2d-offchip"}, None, None),
+}
+
+#: Default mapping mode per preset (ZFDR is LerGAN's; the others run zero-inserting).
+DEFAULT_MODES: dict[str, str] = {"lergan": "zfdr-pattern", "lrgan": "zfdr-pattern"}
+
+
+def resolve_architecture(name: str) -> tuple[str, dict[str, object], str | None, str | None]:
+    """Preset, overrides, default mode and layout of an architecture name or preset file."""
+    from lergan.hardware import list_presets
+
+    if name in ARCHITECTURES and name not in list_presets():
+        return ARCHITECTURES[name]
+    return name, {}, None, None
+
+
+def architecture_names() -> list[str]:
+    """Presets and the named ablation architectures."""
+    from lergan.hardware import list_presets
+
+    return sorted(set(list_presets()) | set(ARCHITECTURES))
+
+
+def as_options(options: SimulationOptions | dict | None) -> SimulationOptions:
+    """Options from an object, a mapping or ``None``."""
+    if options is None:
+        return SimulationOptions()
+    if isinstance(options, SimulationOptions):
+        return options
+    if isinstance(options, dict):
+        return SimulationOptions(**options)
+    raise LerganError(f"options: expected SimulationOptions or a mapping, got {options!r}")
