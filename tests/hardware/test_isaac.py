@@ -1,8 +1,11 @@
 """The isaac preset reproduces ISAAC's own figures (Shafiee et al., ISCA 2016).
 
-Reference values are typed from the paper (Table I, Sec. VIII-B), never from our data files:
-the data files hold per-action energies and areas, and these tests check that the
-bottom-up sums over the organisation give the paper's group, tile and chip totals.
+Reference values are typed from the paper's Table I (as transcribed in
+shared/reference/hw-parameters.md), never from our data files: the data files hold
+per-action energies and areas, and these tests check that the bottom-up sums over the
+organisation give the paper's group, tile and chip totals. The two efficiency figures
+(CE, PE) have a weaker provenance; the last two tests say exactly what is and is not
+verified.
 """
 
 import pytest
@@ -33,9 +36,12 @@ TABLE_I_TILE = {
 }
 TILES = 168
 HYPERTRANSPORT = (10.4, 22.88e-6)  # W, m2 (Table I)
-# ISAAC Sec. VIII-B: peak computational efficiency of ISAAC-CE, 479 GOP/s/mm2 (chip area
-# with HyperTransport, 85.4 mm2, as in the paper's comparison with DaDianNao's 63.5).
-PUBLISHED_CE_GOPS_PER_MM2 = 479.0
+CHIP_POWER_W = 65.8  # Table I, chip total with HyperTransport
+CHIP_AREA_MM2 = 85.4  # Table I, chip total with HyperTransport
+# Peak computational efficiency of ISAAC-CE as ISAAC reports it, 479 GOPs/(s x mm2), 16-bit
+# operations, a MAC counted as 2 ops. NOT verified against the paper's own comparison table:
+# see test_peak_computational_efficiency_within_5_percent_of_reported.
+REPORTED_CE_GOPS_PER_MM2 = 479.0
 
 
 @pytest.fixture(scope="module")
@@ -114,21 +120,58 @@ def test_per_action_energy_times_peak_rate_gives_table_power(isaac):
     assert component_peak_power_w(isaac, "adc") == pytest.approx(2e-3)
 
 
-def test_peak_computational_efficiency_within_5_percent_of_published(isaac):
+def test_peak_throughput_from_table_i_organisation(isaac):
+    """16,128 crossbars x 128 rows x 16 weights (16-bit, 8 slices of 2 bits) per 1.6 us MVM
+    (16 read cycles of 100 ns, Sec. IV), 2 ops per MAC: 41.29 TOPS."""
     p = peak(isaac)
-    # 16,128 crossbars x 2 x 128 x 16 MACs per 1.6 us MVM
-    assert p.crossbars == 16128
+    assert p.crossbars == TILES * 12 * 8 == 16128
+    assert p.macs_per_mvm == 128 * 16
+    assert p.mvm_latency_s == pytest.approx(16 * 100e-9)
     assert p.gops == pytest.approx(16128 * 2 * 128 * 16 / 1.6e-6 / 1e9)
-    assert p.gops_per_mm2 == pytest.approx(PUBLISHED_CE_GOPS_PER_MM2, rel=0.05)
 
 
-def test_power_efficiency_derived(isaac):
-    """GOPS/W is derived, not typed: 41.3 TOPS / 65.8 W = 627 GOPS/W.
+def test_peak_computational_efficiency_within_5_percent_of_reported(isaac):
+    """CE = peak GOPS / chip area with HyperTransport: 41,288 / 85.42 = 483.3 GOPs/(s x mm2).
 
-    ISAAC (Sec. VIII) reports its power efficiency as 119 % above DaDianNao's (quoted by a
-    public summary of the paper); DaDianNao's 286.4 GOPS/W is the value we recall from
-    ISAAC's comparison table, whose text was not available to us: 2.19 x 286.4 = 627.
+    Reported figure: 479 GOPs/(s x mm2) for ISAAC-CE (the Table I design point), "Sec.
+    VIII-B", against DaDianNao's 63.5 -- the paper's abstract states 7.5x the computational
+    density of DaDianNao, and 479 / 63.5 = 7.5. Provenance: a public literature note written
+    from the paper's full text (a GitHub notes collection, file key 2016_Shafiee_ISAAC_ISCA,
+    claim C3), and the abstract's "14.8x, 5.5x, and 7.5x in throughput, energy, and
+    computational density" quoted identically by other notes. The paper's own comparison
+    table (CE, PE, SE of DaDianNao and ISAAC-CE/-PE/-SE) could NOT be read: the search tool
+    only returns the opening page of the stored full-text copies (studylib.net doc 14038537,
+    moam.info, vdocuments.site isca16-old), so the table number and the exact printed value
+    are unverified. The October 2016 revision corrected ISAAC-PE and ISAAC-SE results only,
+    not ISAAC-CE.
+
+    The convention is pinned by the number itself: 479 matches peak ops over the area WITH
+    HyperTransport (483.3, +0.9 %) and not without it (660, +38 %), and matches 2 ops per
+    16-bit MAC (1 op per MAC would give 242).
     """
     p = peak(isaac)
-    assert p.gops_per_w == pytest.approx(p.gops / p.power_w)
-    assert p.gops_per_w == pytest.approx(2.19 * 286.4, rel=0.01)
+    ce = p.gops / CHIP_AREA_MM2
+    assert p.gops_per_mm2 == pytest.approx(ce, rel=2e-3)  # our area is Table I's
+    assert p.gops_per_mm2 == pytest.approx(REPORTED_CE_GOPS_PER_MM2, rel=0.05)
+    no_ht_area_mm2 = sum(b.area_m2 for b in breakdown(isaac) if b.level != "chip") * 1e6
+    assert p.gops / no_ht_area_mm2 > REPORTED_CE_GOPS_PER_MM2 * 1.05
+    assert p.gops / 2 / p.area_mm2 < REPORTED_CE_GOPS_PER_MM2 * 0.95
+
+
+def test_power_efficiency_derived_from_table_i(isaac):
+    """PE = peak GOPS / Table I chip power: 41,288 GOPS / 65.8 W = 627 GOPS/W with
+    HyperTransport; 745 GOPS/W over the 168 tiles alone (55.4 W).
+
+    Nothing published is asserted here. ISAAC's own PE for ISAAC-CE (in the same comparison
+    table as CE) could not be read (see the CE test), so we cannot tell whether it includes
+    HyperTransport power. A full-text-based literature note says ISAAC's PE is "119 % better"
+    than DaDianNao's (DaDianNao 20.1 W); 627 would match that only if DaDianNao's PE were
+    286 GOPS/W, a value we have not verified either, so neither is used. If the published PE
+    is found, assert it within 5 % against whichever of the two derivations it matches.
+    """
+    p = peak(isaac)
+    assert p.gops_per_w == pytest.approx(p.gops / CHIP_POWER_W, rel=2e-3)
+    assert p.gops_per_w == pytest.approx(627.5, rel=2e-3)
+    tiles_power_w = sum(b.power_w for b in breakdown(isaac) if b.level != "chip")
+    assert tiles_power_w == pytest.approx(CHIP_POWER_W - HYPERTRANSPORT[0], rel=2e-3)
+    assert p.gops / tiles_power_w == pytest.approx(745.2, rel=2e-3)
