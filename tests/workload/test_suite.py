@@ -163,6 +163,25 @@ def test_cgan_and_artgan_class_counts() -> None:
     assert delta == 17 * 1024 * 16 + 17 * 1024 * 16
 
 
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("3DGAN", "3d-gan"),
+        ("gp_gan", "gp-gan"),
+        ("blending-gan", "gp-gan"),
+        ("conditional-dcgan", "cgan"),
+        (" DCGAN ", "dcgan"),
+    ],
+)
+def test_names_as_users_type_them(typed: str, name: str) -> None:
+    assert suite.get(typed).name == name
+
+
+def test_unknown_benchmark_lists_the_suite() -> None:
+    with pytest.raises(WorkloadError, match=r"unknown benchmark 'stylegan'.*3d-gan.*magan"):
+        suite.get("stylegan")
+
+
 def test_options_are_listed() -> None:
     assert suite.info("dcgan").options == {
         "image_size": 64,

@@ -34,6 +34,7 @@ from lergan.workload.gan import GAN, GanInput, Loss, Network, NetworkCall, Netwo
 from lergan.workload.suite import _blocks as b
 
 NAME = "cgan"
+ALIASES = ("conditional-dcgan", "cdcgan")
 SOURCE = (
     "conditional DCGAN of Radford, Metz, Chintala (ICLR 2016, appendix, MNIST), "
     "github.com/Newmu/dcgan_code mnist/train_cond_dcgan.py, with label conditioning as in "

@@ -12,10 +12,11 @@ during training, so no layer here has a bias.
 
 Choices (not fixed by the paper's text):
 
-- G's first layer is kernel 4, stride 1, padding 0 (1^3 -> 4^3, as DCGAN). Figure 1
-  labels every layer "stride 2"; on a 1^3 input, stride 2 with padding 0 gives the same
-  4^3 output from the same multiply-accumulates, so the choice changes nothing counted.
-  The other layers are stride 2, padding 1 (the only padding that doubles the size).
+- G's first layer is kernel 4, stride 1, padding 0 (1^3 -> 4^3, as DCGAN). Descriptions
+  of 3D-GAN differ on this layer's stride (1 or 2); on a 1^3 input, stride 2 with padding
+  0 gives the same 4^3 output from the same multiply-accumulates, so the choice changes
+  nothing counted. The other layers are stride 2, padding 1 (the only padding that
+  doubles the size).
 - D mirrors G literally: four stride-2 convolutions 1->64->128->256->512 (64^3 -> 4^3),
   each followed by batch norm and leaky ReLU (slope 0.2), then a 4^3 convolution to one
   value and a sigmoid. (DCGAN would skip batch norm on D's first layer: 128 parameters.)
@@ -32,6 +33,7 @@ from lergan.workload.gan import GAN, GanInput, Loss, Network, NetworkCall, Netwo
 from lergan.workload.suite import _blocks as b
 
 NAME = "3d-gan"
+ALIASES = ("3dgan",)
 SOURCE = (
     "Wu, Zhang, Xue, Freeman, Tenenbaum, NIPS 2016 (arXiv 1610.07584), section 3.1 and "
     "Figure 1 (no layer definitions in the official code github.com/zck119/3dgan-release, "
