@@ -1,12 +1,12 @@
 """DCGAN: Radford, Metz, Chintala, "Unsupervised Representation Learning with Deep
 Convolutional Generative Adversarial Networks", ICLR 2016 (arXiv 1511.06434).
 
-Transcribed from the PyTorch example that most GAN-accelerator papers use as "DCGAN":
-github.com/pytorch/examples, ``dcgan/main.py`` (classes ``Generator`` / ``Discriminator``,
-named ``_netG`` / ``_netD`` in early versions; defaults ``--nz 100 --ngf 64 --ndf 64
---imageSize 64``, ``nc=3``). It follows the paper's section 3 guidelines: strided
-convolutions in D, transposed convolutions in G, batch norm in both except G's output and
-D's input layer, ReLU in G with tanh at the output, leaky ReLU (0.2) in D.
+Transcribed from the PyTorch example, github.com/pytorch/examples, ``dcgan/main.py``
+(classes ``Generator`` / ``Discriminator``, named ``_netG`` / ``_netD`` in early versions;
+defaults ``--nz 100 --ngf 64 --ndf 64 --imageSize 64``, ``nc=3``). It follows the paper's
+section 3 guidelines: strided convolutions in D, transposed convolutions in G, batch norm
+in both except G's output and D's input layer, ReLU in G with tanh at the output, leaky
+ReLU (0.2) in D.
 
 Choices and differences:
 
