@@ -1,5 +1,162 @@
-"""`lergan` commands for simulate (registered on import by :mod:`lergan.cli`)."""
+"""`lergan simulate NAME --arch ARCH` and `lergan timeline NAME --arch ARCH --out FILE.png`.
+
+``simulate`` runs :func:`lergan.system.simulate` and shows where the iteration's time goes
+(along the critical path, per step, network, pass and layer, in microseconds) and where its
+energy goes (per network, step, pass and layer, and per component, in microjoules); both
+tables add up to the totals. ``--compare budget|area`` runs the ablations of
+:func:`lergan.system.ablation.compare` instead. ``--set KEY=VALUE`` sets a simulation option
+(``mode``, ``replication``, ``crossbar_budget``, ...; see ``SimulationOptions``) or, for
+any other key, overrides the hardware preset (``adc.bits=6``).
+"""
 
 from __future__ import annotations
 
-from lergan.cli.app import app, console, user_errors  # noqa: F401
+import json
+from typing import Any, Optional
+
+import typer
+from rich import box
+from rich.table import Table
+
+from lergan.cli.app import app, console, user_errors
+
+
+def split_settings(items: list[str] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(simulation options, hardware overrides) from ``--set KEY=VALUE`` items."""
+    from lergan.hardware import parse_set_options
+    from lergan.system.options import SimulationOptions
+
+    opts: dict[str, Any] = {}
+    hw: dict[str, Any] = {}
+    for key, value in parse_set_options(items or []).items():
+        if key in SimulationOptions.model_fields:
+            opts[key] = _option_value(value)
+        else:
+            hw[key] = value
+    return opts, hw
+
+
+def _option_value(text: str) -> Any:
+    """A JSON value (numbers, true/false, {"D/conv1": 2}) or else the text itself."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _table(title: str, rows: dict[str, float], total: float, unit: str, scale: float,
+           key_names: tuple[str, ...]) -> Table:
+    t = Table(title=title, title_justify="left", box=box.SIMPLE, pad_edge=False,
+              padding=(0, 1))
+    for k in key_names:
+        t.add_column(k, no_wrap=True)
+    t.add_column(unit, justify="right", no_wrap=True)
+    t.add_column("%", justify="right", no_wrap=True)
+    for key, v in rows.items():
+        parts = key.split("/")
+        t.add_row(*parts, f"{v * scale:,.3f}", f"{100 * v / total:.1f}" if total else "-")
+    t.add_row(*(["total"] + [""] * (len(key_names) - 1)), f"{total * scale:,.3f}",
+              "100.0", style="bold")
+    return t
+
+
+def render(result: Any) -> None:
+    """Print a result's totals and breakdowns as rich tables."""
+    r = result
+    console.print(
+        f"[bold]{r.benchmark}[/] on [bold]{r.architecture}[/] (mode {r.options['mode']}, "
+        f"layout {r.options['layout']}, topology {r.options['topology']}), batch {r.batch}: "
+        f"[bold]{r.time_s * 1e6:,.1f} us[/], [bold]{r.energy_j * 1e6:,.1f} uJ[/] "
+        f"({r.dynamic_energy_j * 1e6:,.1f} dynamic + {r.static_energy_j * 1e6:,.1f} static), "
+        f"[bold]{r.area_mm2:.3f} mm2[/], {r.cells_written:,.0f} cells written",
+        highlight=False,
+    )
+    keys = ("step", "network", "pass", "layer")
+    console.print(_table("Time along the critical path", r.breakdown(keys, "time"),
+                         r.time_s, "us", 1e6, keys))
+    console.print(_table("Energy by network, step, pass and layer",
+                         r.breakdown(keys, "energy"), r.energy_j, "uJ", 1e6, keys))
+    console.print(_table("Energy by component", r.breakdown("component", "energy"),
+                         r.energy_j, "uJ", 1e6, ("component",)))
+    console.print(_table("Area", r.breakdown(("network", "component"), "area"),
+                         r.area_mm2, "mm2", 1.0, ("network", "component")))
+    g = Table(title="Placement", title_justify="left", box=box.SIMPLE, pad_edge=False)
+    for col in ("group", "banks", "capacity", "crossbars", "swap region"):
+        g.add_column(col, no_wrap=True)
+    for name, grp in r.placement["groups"].items():
+        g.add_row(name, ",".join(f"B{b}" for b in grp["banks"]), f"{grp['capacity']:g}",
+                  str(grp["crossbars"]), str(grp["swap_crossbars"] or "-"))
+    console.print(g)
+    ic = r.interconnect
+    console.print(
+        f"interconnect {ic['topology']}: {ic['transfers']} transfers, "
+        f"{ic['bytes_sent'] / 1e6:,.2f} MB between banks "
+        f"({ic['bytes_between_networks'] / 1e6:,.2f} MB between networks), "
+        f"{ic['reconfigurations']} link reconfigurations", highlight=False)
+    for note in r.notes:
+        console.print(f"note: {note}", highlight=False)
+
+
+@app.command("simulate")
+@user_errors
+def simulate_cmd(
+    name: str = typer.Argument(..., help="benchmark GAN of the suite (lergan workload list)"),
+    arch: str = typer.Option("lergan", "--arch", help="preset or ablation architecture"),
+    batch: int = typer.Option(64, "--batch", help="samples per step"),
+    settings: Optional[list[str]] = typer.Option(  # noqa: UP045 (typer needs Optional)
+        None, "--set", help="KEY=VALUE: a simulation option or a hardware override"),
+    compare: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--compare", help="run the ablations at equal 'budget' or equal 'area'"),
+    as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
+) -> None:
+    """Simulate one training iteration and show where its time and energy go."""
+    from lergan.system import simulate
+    from lergan.system.ablation import compare as run_compare
+
+    opts, hw = split_settings(settings)
+    if compare is not None:
+        rows = run_compare(name, batch, basis=compare, overrides=hw or None,
+                           options=opts or None)
+        if as_json:
+            out = [{k: v for k, v in row.items() if k != "result"} for row in rows]
+            console.print_json(json.dumps({"benchmark": name, "basis": compare,
+                                           "rows": out}))
+            return
+        t = Table(title=f"{name}: ablations at equal {compare}", title_justify="left",
+                  box=box.SIMPLE, pad_edge=False)
+        for col in ("variant", "crossbars", "time (us)", "energy (uJ)", "area (mm2)",
+                    "speedup", "energy saving"):
+            t.add_column(col, justify="left" if col == "variant" else "right", no_wrap=True)
+        for row in rows:
+            t.add_row(row["variant"], f"{row['crossbar_budget']:,}",
+                      f"{row['time_s'] * 1e6:,.1f}", f"{row['energy_j'] * 1e6:,.1f}",
+                      f"{row['area_mm2']:.3f}", f"{row['speedup']:.3f}",
+                      f"{row['energy_saving']:.3f}")
+        console.print(t)
+        return
+    result = simulate(name, arch, batch, hw or None, opts or None)
+    if as_json:
+        console.print_json(json.dumps(result.to_dict()))
+        return
+    render(result)
+
+
+@app.command("timeline")
+@user_errors
+def timeline_cmd(
+    name: str = typer.Argument(..., help="benchmark GAN of the suite"),
+    arch: str = typer.Option("lergan", "--arch", help="preset or ablation architecture"),
+    out: str = typer.Option(..., "--out", help="image file to write (PNG)"),
+    batch: int = typer.Option(64, "--batch", help="samples per step"),
+    settings: Optional[list[str]] = typer.Option(  # noqa: UP045
+        None, "--set", help="KEY=VALUE: a simulation option or a hardware override"),
+) -> None:
+    """Draw the iteration's timeline (a Gantt chart per unit and link) to an image."""
+    from lergan.report.timeline import plot_timeline
+    from lergan.system import simulate
+
+    opts, hw = split_settings(settings)
+    result = simulate(name, arch, batch, hw or None, opts or None)
+    path = plot_timeline(result, out)
+    console.print(f"wrote {path} ({len(result.timeline)} bars, makespan "
+                  f"{result.time_s * 1e6:,.1f} us)", highlight=False)

@@ -190,9 +190,11 @@ def simulate(
     for g in pl.groups.values():
         if g.multiplexed:
             names = [u.layer for u in pl.units.values() if u.group == g.name and u.swapped]
-            notes.append(f"{g.name} does not fit ({g.capacity:g} crossbars): "
-                         f"{', '.join(names)} take turns in a {g.swap_crossbars}-crossbar "
-                         "swap region, reloading their weights")
+            why = ("does not fit" if not g.fits else
+                   "fits, but frees crossbars for copies of its busiest layers")
+            notes.append(f"{g.name} ({g.capacity:g} crossbars) {why}: {', '.join(names)} "
+                         f"take turns in a {g.swap_crossbars}-crossbar swap region, "
+                         "reloading their weights")
     record = {
         "mode": mode, "layout": layout, "topology": topo.kind, "crossbar_budget": budget,
         "preset": a.name, "overrides": {k: str(v) for k, v in (overrides or {}).items()},

@@ -26,7 +26,10 @@ move, one by one, into a shared *swap region* (as large as the largest of them) 
 resident units plus the region fit. Swapped units take turns in the region, each pass
 preceded by a reload of that layer's weights (a write costed like that copy's share of the
 update; the update itself then writes only the master copy, the next reload loads it).
-Only a layer larger than its whole group is refused (``MappingError`` saying by how much).
+With ``auto`` replication a group that fits may also swap its least busy units when the
+crossbars this frees, given as copies to its busiest units, shorten its estimated pipeline
+(see :func:`_plan_group`). Only a layer larger than its whole group is refused
+(``MappingError`` saying by how much).
 """
 
 from __future__ import annotations
@@ -88,6 +91,7 @@ class Group:
     demand: int = 0
     multiplexed: bool = False
     swap_crossbars: int = 0
+    fits: bool = True
 
 
 @dataclass
@@ -166,7 +170,7 @@ def place(
     if budget > total:
         raise MappingError(
             f"crossbar_budget {budget} exceeds the chip's {total} crossbars "
-            f"({chip.banks} banks x {chip.crossbars_per_bank})"
+            f"({chip.banks} banks x {chip.crossbars_per_bank}) by {budget - total}"
         )
     networks = list(dict.fromkeys(o.network for o in ops if o.engine != "source"))
     nbanks = network_banks(networks, chip)
@@ -240,6 +244,17 @@ def place(
         if u.crossbars > 0:
             by_group[u.group].append(u)
     overrides = _replication_overrides(replication)
+    # time to reload a unit's weights (its share of the update's programming time), and
+    # how often its unit is used: the cost of keeping it in a swap region
+    uses: dict[str, int] = defaultdict(int)
+    for op in ops:
+        for name in op_units.get(op.id, ()):
+            uses[name] += 1
+    reload_s = {}
+    for u in units.values():
+        upd = update_of.get((u.network, u.layer))
+        w = upd.write.latency_s if upd is not None and upd.write is not None else 0.0
+        reload_s[u.name] = w * uses[u.name]
     for gname, us in by_group.items():
         g = groups[gname]
         g.demand = sum(u.crossbars for u in us)
@@ -252,45 +267,9 @@ def place(
                 f"{big.crossbars - g.capacity:g} (raise crossbar_budget, use more banks, or "
                 "a mapping mode with fewer crossbars)"
             )
-        swap_size = 0
-        if g.demand > g.capacity:
-            # least busy units first into a shared swap region, until the rest plus the
-            # region fit: they take turns, each reloading its weights
-            g.multiplexed = True
-            resident = sorted(us, key=lambda u: (u.busy_estimate_s, u.crossbars, u.name))
-            swapped: list[Unit] = []
-            while sum(u.crossbars for u in resident) + swap_size > g.capacity:
-                u = resident.pop(0)
-                swapped.append(u)
-                swap_size = max(swap_size, u.crossbars)
-            g.swap_crossbars = swap_size
-            for u in swapped:
-                u.swapped = True
-                key_r = _override_for(u, overrides)
-                if key_r not in (None, 1):
-                    raise MappingError(
-                        f"replication {key_r} for {u.name}: its group {gname} is "
-                        f"time-multiplexed (its layers need {g.demand} crossbars, it has "
-                        f"{g.capacity:g}) and {u.name} takes turns in its swap region, so "
-                        "it has one copy"
-                    )
-            us = resident
-        for u in us:
-            r = _override_for(u, overrides)
-            if r is not None:
-                if r < 1:
-                    raise MappingError(f"replication of {u.name}: {r} (must be >= 1)")
-                u.replication = r
-        used = sum(u.total_crossbars for u in us) + swap_size
-        if used > g.capacity:
-            raise MappingError(
-                f"replication overrides of {gname} need {used} crossbars, it has "
-                f"{g.capacity:g}: short by {used - g.capacity:g}"
-            )
-        if overrides.get("*") is None:
-            _auto_replicate([u for u in us if _override_for(u, overrides) is None],
-                            g.capacity - used)
-        g.demand = sum(u.total_crossbars for u in us) + swap_size
+        g.fits = g.demand <= g.capacity
+        swap_size = _plan_group(g, us, overrides, reload_s)
+        g.demand = sum(u.total_crossbars for u in us if not u.swapped) + swap_size
 
     # ---- banks of units: fill a group's banks in layer order --------------------------------
     fill: dict[str, list[float]] = {}
@@ -535,16 +514,72 @@ def _override_for(u: Unit, overrides: Mapping[str, int]) -> int | None:
     return overrides.get("*")
 
 
-def _auto_replicate(units: Sequence[Unit], spare: float) -> None:
-    """Give the busiest unit one more copy while it fits: balances the group's pipeline."""
-    heap = [(-u.busy_estimate_s / u.replication, i) for i, u in enumerate(units)
-            if u.busy_estimate_s > 0]
+def _auto_replication(units: Sequence[Unit], fixed: Mapping[str, int],
+                      spare: float) -> dict[str, int]:
+    """Copies per unit: the busiest unit gets one more copy while it fits (balances the
+    group's pipeline); units in ``fixed`` keep theirs."""
+    reps = {u.name: fixed.get(u.name, 1) for u in units}
+    free = [i for i, u in enumerate(units) if u.name not in fixed and u.busy_estimate_s > 0]
+    heap = [(-units[i].busy_estimate_s, i) for i in free]
     heapq.heapify(heap)
     while heap:
         _neg, i = heapq.heappop(heap)
         u = units[i]
-        if u.replication >= u.max_samples or u.crossbars > spare:
+        if reps[u.name] >= u.max_samples or u.crossbars > spare:
             break  # the bottleneck cannot improve: more copies elsewhere would not help
-        u.replication += 1
+        reps[u.name] += 1
         spare -= u.crossbars
-        heapq.heappush(heap, (-u.busy_estimate_s / u.replication, i))
+        heapq.heappush(heap, (-u.busy_estimate_s / reps[u.name], i))
+    return reps
+
+
+def _plan_group(g: Group, us: list[Unit], overrides: Mapping[str, int],
+                reload_s: Mapping[str, float]) -> int:
+    """Choose the swapped units and the copies of a group's units; returns the swap size.
+
+    Candidates swap the ``k`` least busy units (``k = 0`` when everything fits). With
+    ``auto`` replication each candidate is replicated and scored by its estimated pipeline
+    time (the busiest resident unit, or the swap region's turns and reloads, whichever is
+    longer); the best wins (ties: fewer swapped). Otherwise the fewest swaps that fit win.
+    """
+    order = sorted(us, key=lambda u: (u.busy_estimate_s, u.crossbars, u.name))
+    fixed = {u.name: r for u in us if (r := _override_for(u, overrides)) is not None}
+    for name, r in fixed.items():
+        if r < 1:
+            raise MappingError(f"replication of {name}: {r} (must be >= 1)")
+    auto = overrides.get("*") is None
+    best: tuple[float, int, dict[str, int]] | None = None
+    for k in range(len(order) + 1):
+        swapped, resident = order[:k], order[k:]
+        size = max((u.crossbars for u in swapped), default=0)
+        if any(fixed.get(u.name, 1) != 1 for u in swapped):
+            continue
+        used = sum(u.crossbars * fixed.get(u.name, 1) for u in resident) + size
+        if used > g.capacity:
+            continue
+        if not auto:
+            best = (0.0, k, {u.name: fixed.get(u.name, 1) for u in resident})
+            break
+        reps = _auto_replication(resident, fixed, g.capacity - used)
+        t_res = max((u.busy_estimate_s / reps[u.name] for u in resident), default=0.0)
+        t_swap = sum(u.busy_estimate_s + reload_s.get(u.name, 0.0) for u in swapped)
+        score = max(t_res, t_swap)
+        if best is None or score < best[0] * (1 - 1e-9):
+            best = (score, k, reps)
+    if best is None:
+        over = [u.name for u in us if fixed.get(u.name, 1) != 1]
+        used = sum(u.crossbars * fixed.get(u.name, 1) for u in us)
+        raise MappingError(
+            f"replication overrides of {g.name} ({', '.join(over)}) need {used} crossbars, "
+            f"it has {g.capacity:g}: short by {used - g.capacity:g}"
+        )
+    _, k, reps = best
+    for u in order[:k]:
+        u.swapped = True
+        u.replication = 1
+    for u in order[k:]:
+        u.replication = reps[u.name]
+    size = max((u.crossbars for u in order[:k]), default=0)
+    g.multiplexed = k > 0
+    g.swap_crossbars = size
+    return size

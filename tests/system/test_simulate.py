@@ -1,0 +1,147 @@
+"""simulate() on real workloads, presets and mapping: invariants, options and errors."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from golden import BATCH, small_gan
+from lergan.errors import LerganError, MappingError
+from lergan.system import SimulationOptions, simulate
+from lergan.system.ablation import compare
+
+
+@pytest.fixture(scope="module")
+def gan():
+    return small_gan()
+
+
+def _check(r):
+    span = r.time_s
+    assert span > 0 and math.isfinite(span)
+    for key in ("network", "step", "pass", "layer", "component"):
+        assert sum(r.breakdown(key, "energy").values()) == pytest.approx(r.energy_j, rel=1e-9)
+        assert sum(r.breakdown(key, "time").values()) == pytest.approx(span, rel=1e-9)
+        assert sum(r.breakdown(key, "area").values()) == pytest.approx(r.area_mm2, rel=1e-9)
+    assert all(u <= 1 + 1e-9 for u in r.utilisation.values())
+    assert sum(s["end_s"] - s["start_s"] for s in r.critical_path) <= span * (1 + 1e-9)
+    assert span <= sum(i.finish_s - i.start_s for i in r.timeline) * (1 + 1e-9)
+    ic = r.interconnect
+    assert ic["bytes_sent"] == pytest.approx(sum(ic["received_by_bank"].values()))
+
+
+@settings(max_examples=8)
+@given(
+    arch=st.sampled_from(["lergan", "lergan-no-zfdr", "lergan-2d-bus", "lergan-2d-offchip",
+                          "prime"]),
+    mode=st.sampled_from([None, "zero-inserting", "scatter", "zfdr-phase", "zfdr-pattern"]),
+    layout=st.sampled_from([None, "lergan", "prime"]),
+    replication=st.sampled_from(["auto", "none", 2]),
+    stale=st.booleans(),
+    budget=st.sampled_from([None, 3000]),
+)
+def test_invariants_on_a_real_gan(gan, arch, mode, layout, replication, stale, budget):
+    opts = SimulationOptions(mode=mode, layout=layout, replication=replication,
+                             stale_d_weights=stale, crossbar_budget=budget)
+    try:
+        r = simulate(gan, arch, BATCH, options=opts)
+    except MappingError as exc:  # only impossible configurations, saying by how much
+        assert "short by" in str(exc) or "exceeds the chip" in str(exc)
+        assert any(ch.isdigit() for ch in str(exc).rsplit("by", 1)[-1])
+        return
+    _check(r)
+
+
+def test_mapped_energy_is_accounted_once(gan):
+    """The crossbar, DAC and ADC energy of the result is the mapping's, op by op."""
+    from lergan.mapping import cost, map_operation
+    from lergan.system.api import iteration_graph, load_architecture
+
+    r = simulate(gan, "lergan", BATCH, options={"replication": "none"})
+    arch, *_ = load_architecture("lergan", None)
+    _, graph = iteration_graph(gan, BATCH, SimulationOptions())
+    expected = {"crossbar": 0.0, "adc": 0.0, "dac": 0.0, "cell_write": 0.0}
+    for op in graph.operations:
+        if op.kind in ("linear", "conv", "conv_transpose"):
+            c = cost(map_operation(op, arch, "zfdr-pattern"), arch)
+            for k in expected:
+                expected[k] += c.energy_j[k]
+    by = r.breakdown("component", "energy")
+    for k, v in expected.items():
+        if k == "cell_write":  # reloads of swapped units add writes
+            assert by.get(k, 0.0) >= v * (1 - 1e-9)
+        else:
+            assert by.get(k, 0.0) == pytest.approx(v, rel=1e-9)
+
+
+def test_fresh_d_weights_wait_for_the_update(gan):
+    """Each G-step pass over a D layer starts after every copy of that layer is rewritten."""
+    r = simulate(gan, "lergan", BATCH)
+    writes: dict[str, float] = {}
+    for i in r.timeline:
+        if i.kind == "write" and i.network == "D":
+            writes[i.layer] = max(writes.get(i.layer, 0.0), i.finish_s)
+    users = [i for i in r.timeline if i.step == "G" and i.network == "D"
+             and i.kind == "compute" and i.layer in writes]
+    assert users
+    for i in users:
+        assert i.start_s >= writes[i.layer] - 1e-15, i.id
+    stale = simulate(gan, "lergan", BATCH, options={"stale_d_weights": True})
+    assert stale.time_s <= r.time_s * (1 + 1e-9)
+
+
+def test_result_is_json_and_has_the_reproduce_fields(gan):
+    d = simulate(gan, "lergan", BATCH).to_dict()
+    text = json.dumps(d)
+    back = json.loads(text)
+    assert list(back)[:6] == ["benchmark", "architecture", "batch", "time_s", "energy_j",
+                              "area_mm2"]
+    assert back["benchmark"] == "dcgan" and back["batch"] == BATCH
+
+
+def test_simulation_is_pure(gan):
+    a = simulate(gan, "lergan-2d-bus", BATCH).to_dict()
+    simulate(gan, "lergan", BATCH, overrides={"adc.bits": 6})
+    b = simulate(gan, "lergan-2d-bus", BATCH).to_dict()
+    assert a == b
+
+
+def test_3d_links_beat_off_chip_exchange_on_energy(gan):
+    r3 = simulate(gan, "lergan", BATCH)
+    r_off = simulate(gan, "lergan-2d-offchip", BATCH)
+    assert r_off.breakdown("component").get("link:offchip", 0) > r3.breakdown(
+        "component").get("link:offchip", 0)
+
+
+def test_errors_name_what_is_wrong(gan):
+    with pytest.raises(LerganError, match="benchmark 'nope'"):
+        simulate("nope")
+    with pytest.raises(LerganError, match="batch"):
+        simulate(gan, batch=0)
+    with pytest.raises(MappingError, match="short by"):
+        simulate(gan, "lergan", BATCH, options={"crossbar_budget": 60})
+    with pytest.raises(MappingError, match="exceeds the chip"):
+        simulate(gan, "lergan", BATCH, options={"crossbar_budget": 10**9})
+    with pytest.raises(LerganError, match="breakdown by 'colour'"):
+        simulate(gan, "lergan", BATCH).breakdown("colour")
+
+
+@pytest.mark.parametrize("basis", ["budget", "area"])
+def test_ablations_compare_on_the_same_graph(gan, basis):
+    rows = compare(gan, BATCH, basis=basis)
+    labels = [r["variant"] for r in rows]
+    assert labels[:4] == ["lergan", "lergan-no-zfdr", "lergan-2d-bus", "lergan-2d-offchip"]
+    assert rows[0]["speedup"] == 1.0
+    ref = rows[0]
+    for row in rows:
+        if basis == "budget":
+            assert row["crossbar_budget"] == ref["crossbar_budget"]
+        else:  # within one crossbar's area of the reference
+            assert row["area_mm2"] == pytest.approx(ref["area_mm2"], abs=0.01)
+    by = {r["variant"]: r for r in rows}
+    assert by["lergan-no-zfdr"]["mode"] == "zero-inserting"
+    assert by["lergan-2d-bus"]["result"].options["topology"] == "2d-bus"
