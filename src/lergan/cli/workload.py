@@ -1,5 +1,304 @@
-"""`lergan` commands for workload (registered on import by :mod:`lergan.cli`)."""
+"""`lergan workload`: a GAN's layers and the MACs of one training iteration (registered by
+:mod:`lergan.cli`).
+
+``lergan workload NAME`` prints one row per layer: shapes, parameters, and for each pass
+(forward, error, weight gradient) the MACs of one iteration at ``--batch`` counted three
+ways (real, zero-inserted, nominal; docs/model.md section 2) with the share of the
+zero-inserted MACs that multiply a zero. ``--json`` prints the same as data, ``--csv FILE``
+writes it, ``--graph FILE`` writes the whole iteration graph (``.json`` or ``.csv``).
+``lergan workload --list`` lists the benchmark suite with sources. NAME is a suite name or a
+``.json`` / ``.yaml`` description file.
+"""
 
 from __future__ import annotations
 
-from lergan.cli.app import app, console, user_errors  # noqa: F401
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich import box
+from rich.table import Table
+
+from lergan.cli.app import app, console, user_errors
+from lergan.errors import LerganError
+
+_PASSES = {"forward": "fwd", "error": "err", "weight_gradient": "wgrad"}
+_COUNTS = {"real": "real", "zero_inserted": "zero-ins", "nominal": "nominal"}
+
+
+def _si(n: float) -> str:
+    """Compact engineering notation: 1.23G, 45.6M, 789k, 12."""
+    for factor, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(n) >= factor:
+            return f"{n / factor:.3g}{suffix}"
+    return f"{n:.3g}" if n else "0"
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "x".join(str(v) for v in shape)
+
+
+def _parse_set(values: list[str]) -> dict[str, Any]:
+    import yaml
+
+    out: dict[str, Any] = {}
+    for item in values:
+        if "=" not in item:
+            raise LerganError(f"--set {item!r} must be KEY=VALUE (see lergan workload --list)")
+        key, value = item.split("=", 1)
+        out[key.strip().replace("-", "_")] = yaml.safe_load(value)
+    return out
+
+
+def _load(name: str, options: dict[str, Any]) -> Any:
+    from lergan.workload import GAN, suite
+
+    path = Path(name)
+    if path.suffix in (".json", ".yaml", ".yml"):
+        if not path.exists():
+            raise LerganError(f"description file {name!r} does not exist")
+        if options:
+            raise LerganError("--set applies to suite benchmarks, not description files")
+        return GAN.load(path)
+    return suite.get(name, **options)
+
+
+def _choice(option: str, text: str, allowed: dict[str, str]) -> list[str]:
+    items = [t.strip().replace("-", "_") for t in text.split(",") if t.strip()]
+    aliases = {
+        "zero_ins": "zero_inserted",
+        "fwd": "forward",
+        "err": "error",
+        "wgrad": "weight_gradient",
+    }
+    items = [aliases.get(t, t) for t in items]
+    bad = [t for t in items if t not in allowed]
+    if bad or not items:
+        raise LerganError(f"{option} {text!r}: choose from {', '.join(allowed)}")
+    return items
+
+
+_SHORT_KINDS = {"conv_transpose": "tconv", "batch_norm": "bn", "instance_norm": "in"}
+
+
+def _kind(layer: Any) -> str:
+    """A short label: the activation's function (with its slope), else the layer kind."""
+    if layer.kind == "activation":
+        if layer.function == "leaky_relu":
+            return f"lrelu({layer.negative_slope:g})"
+        return layer.function
+    if layer.kind in ("conv", "conv_transpose"):
+        k = "x".join(str(v) for v in layer.kernel_size)
+        s = "x".join(str(v) for v in layer.stride)
+        return f"{_SHORT_KINDS.get(layer.kind, layer.kind)} k{k} s{s}"
+    return _SHORT_KINDS.get(layer.kind, layer.kind)
+
+
+def layer_rows(gan: Any, graph: Any) -> list[dict[str, Any]]:
+    """Per layer: identity, shapes, parameters, and per pass the three MAC counts."""
+    from lergan.workload.iteration import per_layer
+
+    rows = []
+    for row in per_layer(graph, gan):
+        out = {k: row[k] for k in ("network", "role", "layer", "kind", "params")}
+        out["label"] = _kind(gan.network(row["network"]).layer(row["layer"]))
+        out["input_shape"] = list(row["input_shape"])
+        out["output_shape"] = list(row["output_shape"])
+        for p in _PASSES:
+            out[p] = {**row[p].to_dict(), "zero_share": row[p].zero_share}
+        rows.append(out)
+    return rows
+
+
+def _totals(graph: Any, **criteria: Any) -> dict[str, Any]:
+    out = {}
+    for p in _PASSES:
+        macs = graph.total(pass_=p, **criteria)
+        out[p] = {**macs.to_dict(), "zero_share": macs.zero_share}
+    return out
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    header = ["network", "role", "layer", "kind", "input_shape", "output_shape", "params"]
+    for p in _PASSES:
+        header += [f"{p}_{c}" for c in _COUNTS] + [f"{p}_zero_share"]
+    writer.writerow(header)
+    for r in rows:
+        line = [
+            r["network"],
+            r["role"],
+            r["layer"],
+            r["kind"],
+            _shape(r["input_shape"]),
+            _shape(r["output_shape"]),
+            r["params"],
+        ]
+        for p in _PASSES:
+            line += [r[p][c] for c in _COUNTS] + [f"{r[p]['zero_share']:.4f}"]
+        writer.writerow(line)
+    return buf.getvalue()
+
+
+def _list(as_json: bool) -> None:
+    from lergan.workload import suite
+
+    entries = []
+    for name in suite.names():
+        info = suite.info(name)
+        gan = suite.get(name)
+        entries.append(
+            {
+                **info.to_dict(),
+                "networks": {n.name: n.role for n in gan.networks},
+                "params": gan.param_count,
+            }
+        )
+    if as_json:
+        console.print_json(json.dumps({"benchmarks": entries}))
+        return
+    table = Table(title="Benchmark GANs (lergan workload NAME)", box=box.SIMPLE_HEAVY)
+    for col in ("Name", "Networks", "Params", "Options", "Source"):
+        table.add_column(col, overflow="fold", justify="right" if col == "Params" else "left")
+    for e in entries:
+        nets = ", ".join(f"{n} ({r[0].upper()})" for n, r in e["networks"].items())
+        opts = ", ".join(f"{k}={v}" for k, v in e["options"].items())
+        table.add_row(e["name"], nets, _si(e["params"]), opts, e["source"])
+    console.print(table)
+
+
+@app.command("workload")
+@user_errors
+def workload(
+    name: str | None = typer.Argument(
+        None, help="Benchmark name (see --list) or a .json/.yaml GAN description file."
+    ),
+    batch: int = typer.Option(64, "--batch", "-b", min=1, help="Samples per batch."),
+    list_: bool = typer.Option(False, "--list", help="List the benchmark suite and exit."),
+    as_json: bool = typer.Option(False, "--json", help="Print the table as JSON."),
+    csv_file: Path | None = typer.Option(
+        None, "--csv", help="Also write the per-layer table (exact integers) to this CSV file."
+    ),
+    graph_file: Path | None = typer.Option(
+        None, "--graph", help="Write the whole iteration graph to this .json or .csv file."
+    ),
+    g_step_latent: str = typer.Option(
+        "fresh", "--g-step-latent", help="G-step input: 'fresh' latent vectors or 'reuse' fakes."
+    ),
+    stale_d_weights: bool = typer.Option(
+        False, "--stale-d-weights", help="G-step's D forward uses pre-update weights."
+    ),
+    bits: int = typer.Option(16, "--bits", min=1, help="Bits per value for tensor sizes."),
+    counts: str = typer.Option(
+        "real,zero_inserted,nominal", "--counts", help="Counts shown: real,zero_inserted,nominal."
+    ),
+    passes: str = typer.Option(
+        "forward,error,weight_gradient",
+        "--passes",
+        help="Passes shown: forward,error,weight_gradient.",
+    ),
+    set_: list[str] = typer.Option(
+        [], "--set", help="Benchmark option KEY=VALUE (repeatable), e.g. --set image_size=128."
+    ),
+) -> None:
+    """Per-layer table of a GAN: shapes, parameters, MACs per pass (real, zero-inserted,
+    nominal) of one training iteration and the share of MACs on zeros."""
+    if list_:
+        _list(as_json)
+        return
+    if name is None:
+        raise LerganError("give a benchmark NAME (see lergan workload --list)")
+    from lergan.workload.iteration import IterationOptions, build_iteration
+
+    shown_counts = _choice("--counts", counts, _COUNTS)
+    shown_passes = _choice("--passes", passes, _PASSES)
+    gan = _load(name, _parse_set(set_))
+    options = IterationOptions(
+        g_step_latent=g_step_latent,  # type: ignore[arg-type]
+        stale_d_weights=stale_d_weights,
+        activation_bits=bits,
+        weight_bits=bits,
+    )
+    graph = build_iteration(gan, batch, options)
+    rows = layer_rows(gan, graph)
+    if csv_file is not None:
+        csv_file.write_text(_csv(rows))
+    if graph_file is not None:
+        text = graph.to_csv() if graph_file.suffix == ".csv" else graph.to_json()
+        graph_file.write_text(text)
+    networks = {n.name: _totals(graph, network=n.name) for n in gan.networks}
+    if as_json:
+        console.print_json(
+            json.dumps(
+                {
+                    "gan": gan.name,
+                    "source": gan.source,
+                    "batch": batch,
+                    "options": options.model_dump(mode="json"),
+                    "params": gan.param_count,
+                    "layers": rows,
+                    "networks": networks,
+                    "totals": _totals(graph),
+                }
+            )
+        )
+        return
+    title = (
+        f"{gan.name}: MACs of one training iteration, batch {batch} "
+        f"(G-step latent {options.g_step_latent}{', stale D weights' if stale_d_weights else ''})"
+    )
+    table = Table(title=title, box=box.SIMPLE_HEAVY, caption=gan.source, caption_justify="left")
+    for col in ("Net", "Layer", "Kind", "Input", "Output"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("Params", justify="right")
+    for p in shown_passes:
+        for c in shown_counts:
+            table.add_column(f"{_PASSES[p]} {_COUNTS[c]}", justify="right")
+        table.add_column(f"{_PASSES[p]} zeros", justify="right")
+
+    def cells(macs: dict[str, Any]) -> list[str]:
+        out = []
+        for p in shown_passes:
+            out += [_si(macs[p][c]) for c in shown_counts]
+            out.append(f"{100 * macs[p]['zero_share']:.0f}%" if macs[p]["zero_inserted"] else "")
+        return out
+
+    for i, r in enumerate(rows):
+        last = i + 1 == len(rows) or rows[i + 1]["network"] != r["network"]
+        table.add_row(
+            r["network"],
+            r["layer"],
+            r["label"],
+            _shape(r["input_shape"]),
+            _shape(r["output_shape"]),
+            _si(r["params"]) if r["params"] else "",
+            *cells(r),
+            end_section=False,
+        )
+        if last:
+            net = gan.network(r["network"])
+            table.add_row(
+                "",
+                f"[bold]{r['network']} total[/]",
+                "",
+                "",
+                "",
+                _si(net.param_count),
+                *cells(networks[r["network"]]),
+                end_section=True,
+            )
+    table.add_row(
+        "", "[bold]iteration[/]", "", "", "", _si(gan.param_count), *cells(_totals(graph))
+    )
+    console.print(table)
+    console.print(
+        "MACs per iteration (D-step and G-step, all samples; k, M, G, T = 10^3, 10^6, 10^9, "
+        "10^12). real: both operands real data; zero-ins: dense convolution of the "
+        "zero-inserted, padded operand; nominal: torch FlopCounterMode / 2; zeros: share of "
+        "zero-ins MACs that multiply a zero.",
+        style="dim",
+    )

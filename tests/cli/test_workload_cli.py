@@ -1,0 +1,97 @@
+"""`lergan workload`: the per-layer table, its JSON and CSV, the suite list, errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from lergan.cli import app
+from lergan.workload import suite
+from lergan.workload.iteration import IterationOptions, build_iteration
+
+runner = CliRunner()
+
+
+def _run(*args: str):
+    return runner.invoke(app, ["workload", *args], env={"COLUMNS": "220"})
+
+
+def test_list_names_every_benchmark_with_its_source():
+    result = _run("--list")
+    assert result.exit_code == 0, result.output
+    for name in suite.names():
+        assert name in result.output
+    doc = json.loads(_run("--list", "--json").output)
+    assert [b["name"] for b in doc["benchmarks"]] == suite.names()
+    assert all(b["source"] for b in doc["benchmarks"])
+
+
+@pytest.mark.parametrize("name", suite.names())
+def test_table_lists_every_layer(name):
+    result = _run(name, "--batch", "4")
+    assert result.exit_code == 0, result.output
+    gan = suite.get(name)
+    for net in gan.networks:
+        assert f"{net.name} total" in result.output
+    assert "iteration" in result.output and "zero-ins" in result.output
+
+
+def test_json_totals_equal_the_graph(tmp_path):
+    result = _run("dcgan", "--json", "--batch", "8", "--g-step-latent", "reuse")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    graph = build_iteration(suite.get("dcgan"), 8, IterationOptions(g_step_latent="reuse"))
+    for p in ("forward", "error", "weight_gradient"):
+        assert doc["totals"][p]["real"] == graph.total(pass_=p).real
+        assert doc["totals"][p]["nominal"] == sum(r[p]["nominal"] for r in doc["layers"])
+    assert doc["options"]["g_step_latent"] == "reuse"
+    assert {r["layer"] for r in doc["layers"] if r["network"] == "G"} == {
+        layer.name for layer in suite.get("dcgan").network("G").layers
+    }
+
+
+def test_csv_and_graph_files(tmp_path):
+    table, graph_json, graph_csv = tmp_path / "t.csv", tmp_path / "g.json", tmp_path / "g.csv"
+    result = _run("magan", "--batch", "2", "--csv", str(table), "--graph", str(graph_json))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(table.open()))
+    gan = suite.get("magan")
+    assert len(rows) == sum(len(n.layers) for n in gan.networks)
+    graph = build_iteration(gan, 2)
+    assert (
+        sum(int(r["forward_zero_inserted"]) for r in rows)
+        == graph.total(pass_="forward").zero_inserted
+    )
+    assert len(json.loads(graph_json.read_text())["operations"]) == len(graph.operations)
+    assert _run("magan", "--graph", str(graph_csv)).exit_code == 0
+    assert graph_csv.read_text().startswith("id,step,network")
+
+
+def test_description_file(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text(suite.get("dcgan", image_size=32).to_yaml())
+    result = _run(str(path), "--passes", "fwd", "--counts", "real")
+    assert result.exit_code == 0, result.output
+    assert "fwd real" in result.output and "err real" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("no-such-gan",), "unknown benchmark"),
+        (("dcgan", "--counts", "dense"), "--counts"),
+        (("dcgan", "--set", "image_size"), "KEY=VALUE"),
+        (("dcgan", "--set", "imagesize=64"), "unknown option"),
+        (("missing.yaml",), "does not exist"),
+        (("dcgan", "--g-step-latent", "old"), "g_step_latent"),
+        ((), "NAME"),
+    ],
+)
+def test_user_errors_exit_2_without_traceback(args, needle):
+    result = _run(*args)
+    assert result.exit_code == 2, result.output
+    assert needle in result.output
+    assert "Traceback" not in result.output
