@@ -164,11 +164,22 @@ def test_zero_latency_links_match_no_transfer_cost():
     assert r.interconnect["transfers"] == 1
 
 
-def test_impossible_layer_is_refused_with_the_shortfall():
-    ops = gan_ops([LayerCost(crossbars=40)], [LayerCost()], 4)
+def test_layer_larger_than_its_tier_runs_in_pieces():
+    ops = gan_ops([LayerCost(crossbars=40, fwd_s=1e-6)], [LayerCost()], 4)
     chip = ChipSpec(6, 16, {"G": (1, 2, 3), "D": (4, 5, 6)})
-    with pytest.raises(MappingError, match=r"needs 40 crossbars.*short by 24"):
-        place(ops, chip)
+    pl = place(ops, chip)
+    u = pl.units["G/forward/l0"]
+    assert u.swapped and u.pieces == 3  # ceil(40 / 16)
+    fwd = next(t for t in pl.tasks if t.id == "D.G.l0.fwd")
+    assert fwd.latency_s == pytest.approx(3e-6)
+    assert pl.groups["G/forward"].swap_crossbars == 16
+
+
+def test_only_a_tier_without_crossbars_is_refused():
+    ops = gan_ops([LayerCost()], [LayerCost()], 4)
+    chip = ChipSpec(6, 16, {"G": (1, 2, 3), "D": (4, 5, 6)})
+    with pytest.raises(MappingError, match=r"has 0\.5 crossbars.*short by 0\.5"):
+        place(ops, chip, crossbar_budget=3)
 
 
 def test_network_that_does_not_fit_is_time_multiplexed_with_reloads():

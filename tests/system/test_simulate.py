@@ -42,7 +42,7 @@ def _check(r):
     layout=st.sampled_from([None, "lergan", "prime"]),
     replication=st.sampled_from(["auto", "none", 2]),
     stale=st.booleans(),
-    budget=st.sampled_from([None, 3000]),
+    budget=st.sampled_from([None, 3000, 40]),
 )
 def test_invariants_on_a_real_gan(gan, arch, mode, layout, replication, stale, budget):
     opts = SimulationOptions(mode=mode, layout=layout, replication=replication,
@@ -123,7 +123,7 @@ def test_errors_name_what_is_wrong(gan):
     with pytest.raises(LerganError, match="batch"):
         simulate(gan, batch=0)
     with pytest.raises(MappingError, match="short by"):
-        simulate(gan, "lergan", BATCH, options={"crossbar_budget": 60})
+        simulate(gan, "lergan", BATCH, options={"crossbar_budget": 5})
     with pytest.raises(MappingError, match="exceeds the chip"):
         simulate(gan, "lergan", BATCH, options={"crossbar_budget": 10**9})
     with pytest.raises(LerganError, match="breakdown by 'colour'"):

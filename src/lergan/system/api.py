@@ -189,7 +189,8 @@ def simulate(
     notes = []
     for g in pl.groups.values():
         if g.multiplexed:
-            names = [u.layer for u in pl.units.values() if u.group == g.name and u.swapped]
+            names = [u.layer + (f" (in {u.pieces} pieces)" if u.pieces > 1 else "")
+                     for u in pl.units.values() if u.group == g.name and u.swapped]
             why = ("does not fit" if not g.fits else
                    "fits, but frees crossbars for copies of its busiest layers")
             notes.append(f"{g.name} ({g.capacity:g} crossbars) {why}: {', '.join(names)} "

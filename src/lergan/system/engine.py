@@ -126,7 +126,8 @@ def assemble(
                    for g in pl.groups.values()},
         "units": {u.name: {"network": u.network, "layer": u.layer, "tier": u.tier,
                            "bank": u.bank, "crossbars": u.crossbars,
-                           "replication": u.replication, "swapped": u.swapped}
+                           "replication": u.replication, "swapped": u.swapped,
+                           "pieces": u.pieces}
                   for u in pl.units.values()},
     }
     crit = []

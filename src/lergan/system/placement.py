@@ -28,13 +28,17 @@ preceded by a reload of that layer's weights (a write costed like that copy's sh
 update; the update itself then writes only the master copy, the next reload loads it).
 With ``auto`` replication a group that fits may also swap its least busy units when the
 crossbars this frees, given as copies to its busiest units, shorten its estimated pipeline
-(see :func:`_plan_group`). Only a layer larger than its whole group is refused
-(``MappingError`` saying by how much).
+(see :func:`_plan_group`). A layer larger than its whole group is swapped in ``pieces``
+(``ceil(crossbars / capacity)``): every sample goes through each piece in turn (its
+compute time times the pieces), each piece loaded once per pass (one full reload of the
+layer). Only a group without a single crossbar is refused (``MappingError`` saying by how
+much).
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -73,6 +77,7 @@ class Unit:
     max_samples: int = 1
     holds_weights: bool = False
     swapped: bool = False
+    pieces: int = 1
 
     @property
     def total_crossbars(self) -> int:
@@ -258,15 +263,16 @@ def place(
     for gname, us in by_group.items():
         g = groups[gname]
         g.demand = sum(u.crossbars for u in us)
-        big = max(us, key=lambda u: u.crossbars)
-        if big.crossbars > g.capacity:
+        slots = math.floor(g.capacity + 1e-9)
+        if slots < 1:
             raise MappingError(
-                f"layer {big.layer} of network {big.network} needs {big.crossbars} crossbars "
-                f"for its {big.tier} pass, but {gname} (banks {list(g.banks)}) has "
-                f"{g.capacity:g} under the crossbar budget: short by "
-                f"{big.crossbars - g.capacity:g} (raise crossbar_budget, use more banks, or "
-                "a mapping mode with fewer crossbars)"
+                f"{gname} (banks {list(g.banks)}) has {g.capacity:g} crossbars under the "
+                f"crossbar budget, but its layers need crossbars: short by {1 - g.capacity:g} "
+                "(raise crossbar_budget)"
             )
+        for u in us:
+            if u.crossbars > slots:
+                u.pieces = -(-u.crossbars // slots)
         g.fits = g.demand <= g.capacity
         swap_size = _plan_group(g, us, overrides, reload_s)
         g.demand = sum(u.total_crossbars for u in us if not u.swapped) + swap_size
@@ -345,6 +351,8 @@ def place(
             elif prev:
                 deps = (*deps, Dep(prev, None, 0.0, True))
         c = op.cost
+        if u.pieces > 1 and op.engine == "crossbar":  # the samples go through every piece
+            c = OpCost(c.latency_s * u.pieces, c.energy_j, c.cells_written)
         tasks.append(Task(
             id=op.id, op=op.id, kind="compute", network=op.network, step=op.step,
             pass_=op.pass_, layer=op.layer, unit=unit_res, bank=u.bank, tier=u.tier,
@@ -542,7 +550,10 @@ def _plan_group(g: Group, us: list[Unit], overrides: Mapping[str, int],
     time (the busiest resident unit, or the swap region's turns and reloads, whichever is
     longer); the best wins (ties: fewer swapped). Otherwise the fewest swaps that fit win.
     """
-    order = sorted(us, key=lambda u: (u.busy_estimate_s, u.crossbars, u.name))
+    slots = math.floor(g.capacity + 1e-9)
+    big = [u for u in us if u.pieces > 1]  # larger than the group: always swapped, in pieces
+    order = sorted((u for u in us if u.pieces == 1),
+                   key=lambda u: (u.busy_estimate_s, u.crossbars, u.name))
     fixed = {u.name: r for u in us if (r := _override_for(u, overrides)) is not None}
     for name, r in fixed.items():
         if r < 1:
@@ -550,8 +561,8 @@ def _plan_group(g: Group, us: list[Unit], overrides: Mapping[str, int],
     auto = overrides.get("*") is None
     best: tuple[float, int, dict[str, int]] | None = None
     for k in range(len(order) + 1):
-        swapped, resident = order[:k], order[k:]
-        size = max((u.crossbars for u in swapped), default=0)
+        swapped, resident = big + order[:k], order[k:]
+        size = max((min(u.crossbars, slots) for u in swapped), default=0)
         if any(fixed.get(u.name, 1) != 1 for u in swapped):
             continue
         used = sum(u.crossbars * fixed.get(u.name, 1) for u in resident) + size
@@ -562,7 +573,8 @@ def _plan_group(g: Group, us: list[Unit], overrides: Mapping[str, int],
             break
         reps = _auto_replication(resident, fixed, g.capacity - used)
         t_res = max((u.busy_estimate_s / reps[u.name] for u in resident), default=0.0)
-        t_swap = sum(u.busy_estimate_s + reload_s.get(u.name, 0.0) for u in swapped)
+        t_swap = sum(u.busy_estimate_s * u.pieces + reload_s.get(u.name, 0.0)
+                     for u in swapped)
         score = max(t_res, t_swap)
         if best is None or score < best[0] * (1 - 1e-9):
             best = (score, k, reps)
@@ -574,12 +586,12 @@ def _plan_group(g: Group, us: list[Unit], overrides: Mapping[str, int],
             f"it has {g.capacity:g}: short by {used - g.capacity:g}"
         )
     _, k, reps = best
-    for u in order[:k]:
+    for u in big + order[:k]:
         u.swapped = True
         u.replication = 1
     for u in order[k:]:
         u.replication = reps[u.name]
-    size = max((u.crossbars for u in order[:k]), default=0)
-    g.multiplexed = k > 0
+    size = max((min(u.crossbars, slots) for u in big + order[:k]), default=0)
+    g.multiplexed = bool(big) or k > 0
     g.swap_crossbars = size
     return size
