@@ -13,7 +13,7 @@ from lergan.workload import layers as L
 from lergan.workload import suite
 from lergan.workload.gan import GanInput, Loss, NetworkCall
 from lergan.workload.modules import build_gan_modules, build_module
-from lergan.workload.trace import trace_gan, trace_network
+from lergan.workload.trace import structure, trace_gan, trace_network
 
 
 @pytest.mark.parametrize(
@@ -262,3 +262,63 @@ def test_functional_layers_and_reused_parameter_free_modules():
     ]
     assert n.layers[3].name == "act_1"
     assert isinstance(n.layers[4], L.Add) and n.layers[4].source == "act"
+
+
+# Independent modules written from each benchmark's official code by the suite's author
+# (tests/workload/reference_models, without lergan.workload), traced here: each must have
+# the structure of the suite's description (a chain of described networks where the suite
+# splits one official network, as ArtGAN's).
+OFFICIAL = {
+    "dcgan": ("dcgan", {"G": ["G"], "D": ["D"]}),
+    "3d-gan": ("gan3d", {"G": ["G"], "D": ["D"]}),
+    "discogan": ("discogan", {"G_AB": ["G_AB"], "G_BA": ["G_BA"], "D_A": ["D_A"], "D_B": ["D_B"]}),
+    "gp-gan": ("gp_gan", {"G": ["G"], "D": ["D"]}),
+    "magan": ("magan", {"G": ["G"], "D": ["D"]}),
+    "cgan": ("cgan", {"G": ["G"], "D": ["D"]}),
+    "artgan": ("artgan", {"G": ["G_z", "G_dec"], "D": ["D_enc", "D_cls"]}),
+}
+
+
+def _chain(networks):
+    out = []
+    for k, net in enumerate(networks):
+        for i, entry in enumerate(structure(net)):
+            if k and i == 0 and entry["reads"] == "input:0":
+                entry = {**entry, "reads": "layer:-1"}  # the previous network's output
+            out.append(entry)
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(OFFICIAL))
+def test_official_code_modules_trace_to_the_suite_description(name):
+    import importlib
+
+    module_name, pairs = OFFICIAL[name]
+    official = importlib.import_module(f"reference_models.{module_name}")
+    with torch.device("meta"):
+        modules = official.networks()
+    gan = suite.get(name)
+    for ref, described in pairs.items():
+        nets = [gan.network(n) for n in described]
+        first = nets[0]
+        inputs = {i.name: i.shape for i in first.inputs}
+        traced = trace_network(modules[ref], list(inputs.values()), name=ref)
+        assert structure(traced) == _chain(nets), ref
+        assert traced.param_count == sum(n.param_count for n in nets)
+        if hasattr(official, "OFFICIAL_PARAMS") and ref in official.OFFICIAL_PARAMS:
+            assert traced.param_count == official.OFFICIAL_PARAMS[ref]
+
+
+def test_structure_ignores_names_but_not_settings():
+    net = tiny_conditional().network("G")
+    data = net.to_dict()
+    renamed = {layer["name"]: f"x{i}" for i, layer in enumerate(data["layers"])}
+    for layer in data["layers"]:
+        layer["name"] = renamed[layer["name"]]
+        for key in ("input", "source"):
+            if layer.get(key) in renamed:
+                layer[key] = renamed[layer[key]]
+    other = type(net).model_validate(data)
+    assert other != net and structure(other) == structure(net)
+    data["layers"][2]["negative_slope"] = 0.3
+    assert structure(type(net).model_validate(data)) != structure(net)

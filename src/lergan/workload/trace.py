@@ -762,3 +762,33 @@ def trace_gan(
         calls=tuple(calls),
         losses=tuple(losses or ()),
     )
+
+
+def structure(network: Network) -> list[dict[str, Any]]:
+    """``network``'s layers without their names: each layer's settings and output shape, and
+    what it reads as positions (``"input:k"`` for the k-th network input, ``"layer:-j"`` for
+    the layer j places earlier). Two networks that compute the same function with the same
+    layers have equal structures however their layers are named (a module traced from
+    official code against a suite description)."""
+    names = {i.name: f"input:{k}" for k, i in enumerate(network.inputs)}
+    out = []
+    for i, ls in enumerate(network.shapes()):
+
+        def ref(name: str, i: int = i) -> str:
+            if name in names:
+                return names[name]
+            j = next(k for k, s in enumerate(network.shapes()) if s.layer.name == name)
+            return f"layer:{j - i}"
+
+        settings = ls.layer.model_dump(mode="json", exclude={"name", "input"})
+        if "source" in settings:
+            settings["source"] = ref(settings["source"])
+        out.append(
+            {
+                **settings,
+                "reads": ref(ls.input_name),
+                "input_shape": list(ls.input_shape),
+                "output_shape": list(ls.output_shape),
+            }
+        )
+    return out
