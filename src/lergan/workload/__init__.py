@@ -29,6 +29,10 @@ _LAZY = {
     "build_gan_modules": "lergan.workload.modules",
     "trace_network": "lergan.workload.trace",
     "trace_gan": "lergan.workload.trace",
+    "structure": "lergan.workload.trace",
+    "reference_iteration": "lergan.workload.reference",
+    "count_iteration_flops": "lergan.workload.reference",
+    "count_forward_flops": "lergan.workload.reference",
 }
 
 __all__ = [
