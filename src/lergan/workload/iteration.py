@@ -30,7 +30,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -443,7 +443,7 @@ class _Builder:
                 elif step == "D" and self.nets[self.calls[ref].network].role == "generator":
                     rg[(c, key)] = False  # fakes are detached in the D-step
                 else:
-                    rg[(c, key)] = rg[(ref, net_out(self.nets[self.calls[ref].network]))]
+                    rg[(c, key)] = rg[(ref, _net_out(self.nets[self.calls[ref].network]))]
             for ls in net.shapes():
                 layer = ls.layer
                 rg[(c, layer.name)] = any(rg[(c, r)] for r in (ls.input_name, *layer.sources)) or (
@@ -730,7 +730,7 @@ class _Builder:
         return []
 
 
-def net_out(net: Network) -> str:
+def _net_out(net: Network) -> str:
     return net.layers[-1].name
 
 
@@ -858,9 +858,3 @@ def per_layer(graph: IterationGraph, gan: GAN) -> list[dict[str, Any]]:
             row[p] = graph.total(network=net.name, layer=ls.layer.name, pass_=p)
         rows.append(row)
     return rows
-
-
-def iter_ops(graph: IterationGraph, ids: Iterable[str]) -> list[Operation]:
-    """Operations with the given ids, in graph order."""
-    wanted = set(ids)
-    return [op for op in graph.operations if op.id in wanted]
