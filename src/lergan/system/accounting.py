@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from lergan.system.interconnect import Topology
@@ -28,19 +29,20 @@ def energy_entries(
     static_power_w: Iterable[tuple[str, str, float]],
 ) -> list[Entry]:
     """Dynamic and static energy records of the iteration."""
-    out: list[Entry] = []
+    acc: dict[tuple[str, str, str, str, str], float] = defaultdict(float)
     by_id = {}
     for t in tasks:
         by_id[t.id] = t
+        pass_ = "reload" if t.kind == "reload" else t.pass_
         for comp, j in t.energy_j.items():
             if j:
-                pass_ = "reload" if t.kind == "reload" else t.pass_
-                out.append(Entry(t.network, t.step, pass_, t.layer, comp, j))
+                acc[(t.network, t.step, pass_, t.layer, comp)] += j
     for x in sch.transfers.values():
         src = by_id[x.src_task]
         for comp, j in x.energy_j.items():
             if j:
-                out.append(Entry(src.network, x.step, "transfer", src.layer, comp, j))
+                acc[(src.network, x.step, "transfer", src.layer, comp)] += j
+    out = [Entry(*k, v) for k, v in acc.items()]
     for step, links in topology.new_links.items():
         if links and topology.reconfiguration_energy_j:
             out.append(Entry("interconnect", step, "reconfigure", "-", "switch",

@@ -30,6 +30,7 @@ import itertools
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from lergan.errors import LerganError
 
@@ -49,8 +50,7 @@ class LinkSpec:
     static_power_w: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class Hop:
+class Hop(NamedTuple):
     """One traversal of a resource (``resource`` names the physical instance)."""
 
     resource: str
@@ -65,11 +65,16 @@ class Route:
     dst: int
     hops: tuple[Hop, ...]
     extra_latency_s: float = 0.0
+    latency_s: float = field(init=False)  # the hops' latencies plus reconfiguration
+    per_byte_s: float = field(init=False)  # the slowest resource paces the transfer
+    resources: tuple[str, ...] = field(init=False)  # distinct resources it occupies
 
-    @property
-    def latency_s(self) -> float:
-        """Sum of the hops' latencies plus reconfiguration latency."""
-        return sum(h.spec.latency_s for h in self.hops) + self.extra_latency_s
+    def __post_init__(self) -> None:
+        use = self.seconds_per_byte_by_resource()
+        object.__setattr__(self, "latency_s",
+                           sum(h.spec.latency_s for h in self.hops) + self.extra_latency_s)
+        object.__setattr__(self, "per_byte_s", max(use.values(), default=0.0))
+        object.__setattr__(self, "resources", tuple(use))
 
     def seconds_per_byte_by_resource(self) -> dict[str, float]:
         """Seconds each resource is busy per byte moved (repeated use of a resource adds)."""
@@ -77,16 +82,6 @@ class Route:
         for h in self.hops:
             use[h.resource] += 1.0 / h.spec.bandwidth_bytes_per_s
         return dict(use)
-
-    @property
-    def per_byte_s(self) -> float:
-        """Seconds per byte: the slowest resource paces the transfer."""
-        return max(self.seconds_per_byte_by_resource().values(), default=0.0)
-
-    @property
-    def resources(self) -> tuple[str, ...]:
-        """Distinct resources the transfer occupies."""
-        return tuple(dict.fromkeys(h.resource for h in self.hops))
 
     def energy_by_link_j(self, nbytes: float) -> dict[str, float]:
         """Dynamic energy of moving ``nbytes`` over the route, per link kind (``link:name``)."""
@@ -96,8 +91,7 @@ class Route:
         return dict(out)
 
 
-@dataclass(frozen=True, slots=True)
-class Demand:
+class Demand(NamedTuple):
     """Bytes a step moves from one bank to another (``crosses``: between networks)."""
 
     step: str

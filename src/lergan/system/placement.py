@@ -41,7 +41,7 @@ import heapq
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from lergan.errors import MappingError
 from lergan.system.interconnect import OFFCHIP
@@ -377,36 +377,36 @@ def _write_after_read(ops: Sequence[OpSpec], tasks: list[Task]) -> list[Task]:
     weights from before it (in the same step, or in a later step with stale weights), so the
     write must come after it. Tasks are then re-ordered topologically (stable).
     """
-    children: dict[str, list[str]] = defaultdict(list)
-    for op in ops:
-        for d in op.deps:
-            children[d.src].append(op.id)
+    index = {op.id: i for i, op in enumerate(ops)}
+    parents = {op.id: [d.src for d in op.deps] for op in ops}
 
-    def descendants(root: str) -> set[str]:
+    def depends_on(op_id: str, root: str) -> bool:
+        """Whether ``op_id`` depends, even indirectly, on ``root`` (ops are topologically
+        ordered, so the search stops at ops listed before ``root``)."""
+        lo = index[root]
         seen: set[str] = set()
-        stack = [root]
+        stack = [op_id]
         while stack:
-            for c in children.get(stack.pop(), ()):
-                if c not in seen:
-                    seen.add(c)
-                    stack.append(c)
-        return seen
+            x = stack.pop()
+            if x == root:
+                return True
+            for p in parents.get(x, ()):
+                if p not in seen and index.get(p, -1) >= lo:
+                    seen.add(p)
+                    stack.append(p)
+        return False
 
     readers: dict[str, list[Task]] = defaultdict(list)
     for t in tasks:
         if t.kind == "compute" and t.pass_ in ("forward", "error"):
             readers[t.unit].append(t)
     out: list[Task] = []
-    cache: dict[str, set[str]] = {}
     for t in tasks:
         if t.kind == "write" and readers.get(t.unit):
-            after = cache.get(t.op)
-            if after is None:
-                after = cache[t.op] = descendants(t.op)
             extra = tuple(Dep(r.id, None, 0.0, True) for r in readers[t.unit]
-                          if r.op not in after)
+                          if not depends_on(r.op, t.op))
             if extra:
-                t = replace(t, deps=(*t.deps, *extra))
+                t = t._replace(deps=(*t.deps, *extra))
         out.append(t)
     return _toposort(out)
 
@@ -492,7 +492,7 @@ def _update_tasks(op: OpSpec, deps: tuple[Dep, ...],
     if not written and not names:
         # no crossbars hold this layer (nothing mapped): the write goes with the optimiser
         c = op.write
-        out[0] = replace(out[0], latency_s=out[0].latency_s + c.latency_s,
+        out[0] = out[0]._replace(latency_s=out[0].latency_s + c.latency_s,
                          energy_j={**out[0].energy_j, **c.energy_j},
                          cells_written=c.cells_written)
     return out

@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from lergan.errors import LerganError
 
 KEYS = ("network", "step", "pass", "layer", "component")
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """Joules (or seconds, or square metres) spent by one action class."""
 
     network: str
@@ -35,8 +34,7 @@ class Entry:
         return self.pass_ if by == "pass" else getattr(self, by)
 
 
-@dataclass(frozen=True, slots=True)
-class Interval:
+class Interval(NamedTuple):
     """One bar of the timeline: a task or transfer on a resource."""
 
     id: str
@@ -128,7 +126,7 @@ class SimulationResult:
             "utilisation": self.utilisation,
             "placement": self.placement,
             "interconnect": self.interconnect,
-            "timeline": [asdict(i) | {"pass": i.pass_} for i in self.timeline],
+            "timeline": [i._asdict() | {"pass": i.pass_} for i in self.timeline],
             "options": self.options,
             "notes": list(self.notes),
         }

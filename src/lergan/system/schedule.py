@@ -36,9 +36,11 @@ it goes.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from lergan.errors import LerganError
 from lergan.system.interconnect import Route, Topology
@@ -65,7 +67,7 @@ class Timing:
     finish_by_time: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Transfer:
     """Data moved between banks for one dependency (deduplicated per tensor and bank)."""
 
@@ -83,8 +85,7 @@ class Transfer:
     whole: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
+class Segment(NamedTuple):
     """A piece of the critical path: ``node`` was the binding activity from ``start`` to ``end``."""
 
     node: str
@@ -146,8 +147,38 @@ class _Resource:
             j += 1
         return s, bound
 
+    def earliest_for(self, ready: float, dur: float) -> tuple[float, str | None]:
+        """:meth:`earliest` for a fixed duration (the fast path of transfer chunks)."""
+        starts, ends = self.starts, self.ends
+        n = len(starts)
+        if n == 0 or ready >= ends[-1]:
+            return ready, None
+        s = ready
+        bound: str | None = None
+        i = bisect.bisect_right(starts, s) - 1
+        if i >= 0 and ends[i] > s:
+            s, bound = ends[i], self.owners[i]
+        j = i + 1
+        while j < n:
+            if starts[j] >= s + dur:
+                break
+            if ends[j] > s:
+                s, bound = ends[j], self.owners[j]
+            j += 1
+        return s, bound
+
     def add(self, s: float, e: float, owner: str) -> None:
         starts, ends, owners = self.starts, self.ends, self.owners
+        if starts and s >= starts[-1]:  # the common case: at or after the last interval
+            if s <= ends[-1]:
+                if e >= ends[-1]:
+                    ends[-1] = e
+                    owners[-1] = owner
+                return
+            starts.append(s)
+            ends.append(e)
+            owners.append(owner)
+            return
         i = bisect.bisect_right(starts, s)
         if i > 0 and ends[i - 1] >= s:  # touches the previous interval: extend it
             i -= 1
@@ -332,7 +363,7 @@ def _transfer_timing(src: Timing, route: Route, nbytes: float, whole: bool, src_
     first_avail = src.last if whole else src.first
     step = 0.0 if n <= 1 else (src.last - src.first) / (n - 1)
     k = min(n, max(chunks, 1))
-    sizes = [n] if k == 1 else [1] + [len(c) for c in _split(n - 1, k - 1)]
+    sizes = _chunk_sizes(n, k)
     rs = [res(name) for name in route.resources]
     cursor = -math.inf
     cum = 0
@@ -341,15 +372,21 @@ def _transfer_timing(src: Timing, route: Route, nbytes: float, whole: bool, src_
     start_by_time = first_avail
     finish_by: str | None = None
     finish_by_time = 0.0
+    single = rs[0] if len(rs) == 1 else None
     for c, size in enumerate(sizes):
         cum += size
         avail = first_avail + (cum - 1) * step
-        ready = max(avail, cursor)
+        ready = avail if avail > cursor else cursor
         dur = size * per_sample
         if dur > 0:
-            s, e, rbound, rtime = _fit(rs, ready, lambda s, dur=dur: s + dur)
-            for r in rs:
-                r.add(s, e, xid)
+            if single is not None:
+                s, rbound = single.earliest_for(ready, dur)
+                e, rtime = s + dur, s
+                single.add(s, e, xid)
+            else:
+                s, e, rbound, rtime = _fit(rs, ready, lambda s, dur=dur: s + dur)
+                for r in rs:
+                    r.add(s, e, xid)
         else:
             s, e, rbound, rtime = ready, ready, None, ready
         if c == 0:
@@ -368,6 +405,12 @@ def _transfer_timing(src: Timing, route: Route, nbytes: float, whole: bool, src_
         start_by=start_by, start_by_time=start_by_time,
         finish_by=finish_by, finish_by_time=finish_by_time,
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _chunk_sizes(n: int, k: int) -> tuple[int, ...]:
+    """Chunk sizes of a stream of ``n`` samples: the first alone, then ``k - 1`` even ones."""
+    return (n,) if k == 1 else (1, *(len(c) for c in _split(n - 1, k - 1)))
 
 
 def _split(total: int, parts: int) -> list[range]:

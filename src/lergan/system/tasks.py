@@ -11,8 +11,8 @@ Times are in seconds, energies in joules, per the conventions of ``docs/dev/cont
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
 
 Engine = Literal["crossbar", "digital", "write", "source"]
 TaskKind = Literal["compute", "write", "reload", "source"]
@@ -26,8 +26,7 @@ PASS_TIER: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Dep:
+class Dep(NamedTuple):
     """A dependency of an operation on another one.
 
     ``tensor`` names the data that flows (``None`` for an ordering-only dependency), ``bytes``
@@ -92,8 +91,7 @@ class OpSpec:
     write: OpCost | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Task:
+class Task(NamedTuple):
     """A placed operation: what runs on which resource for how long.
 
     ``unit`` is the resource it occupies (a group of crossbars, a digital unit, a
@@ -120,7 +118,6 @@ class Task:
     accumulates: bool = False
     cells_written: float = 0.0
     crossbars: int = 0
-    extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def busy_s(self) -> float:
