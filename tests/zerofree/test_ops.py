@@ -18,7 +18,7 @@ from test_ops_support import (
 
 from lergan.zerofree import ops
 
-FORMULATION = st.sampled_from([None, "phase", "subpixel"])
+FORMULATION = st.sampled_from([None, "phase", "pattern", "subpixel"])
 
 
 def _abs_ref(c: Case, x, w, b=None):
@@ -214,7 +214,7 @@ def test_conv_transpose_weight_grad_matches_autograd(c: Case) -> None:
 def test_channels_last_input_keeps_layout_and_values() -> None:
     x = torch.randn(2, 6, 5, 7).contiguous(memory_format=torch.channels_last)
     w = torch.randn(6, 4, 4, 3)
-    for f in (None, "phase", "subpixel"):
+    for f in (None, "phase", "pattern", "subpixel"):
         y = ops.conv_transpose(x, w, None, 2, 1, formulation=f)
         assert y.is_contiguous(memory_format=torch.channels_last)
         torch.testing.assert_close(y, F.conv_transpose2d(x, w, None, 2, 1))
@@ -227,7 +227,7 @@ def test_phase_without_taps_gives_bias_only() -> None:
     x = torch.randn(1, 2, 4, dtype=torch.float64)
     w = torch.randn(2, 3, 1, dtype=torch.float64)
     b = torch.randn(3, dtype=torch.float64)
-    for f in ("phase", "subpixel"):
+    for f in ("phase", "pattern", "subpixel"):
         y = ops.conv_transpose(x, w, b, stride=3, output_padding=2, formulation=f)
         torch.testing.assert_close(y, F.conv_transpose1d(x, w, b, 3, 0, 2))
         torch.testing.assert_close(y[..., 1::3], b.view(1, 3, 1).expand(1, 3, 4))

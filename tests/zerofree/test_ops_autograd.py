@@ -61,7 +61,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("formulation", [None, "phase", "subpixel"])
+@pytest.mark.parametrize("formulation", [None, "phase", "pattern", "subpixel"])
 @pytest.mark.parametrize("case", CASES)
 def test_no_transposed_convolution_runs(case, formulation) -> None:
     rank, size, k, s, p, op, d, g = case
@@ -88,7 +88,7 @@ def F_conv(rank):
     return {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[rank]
 
 
-@pytest.mark.parametrize("formulation", ["phase", "subpixel"])
+@pytest.mark.parametrize("formulation", ["phase", "pattern", "subpixel"])
 @pytest.mark.parametrize("case", CASES)
 def test_gradcheck_conv_transpose(case, formulation) -> None:
     _rank, size, k, s, p, op, d, g = case

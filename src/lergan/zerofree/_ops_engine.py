@@ -95,12 +95,35 @@ def _pad(x: torch.Tensor, lefts: tuple[int, ...], rights: tuple[int, ...]) -> to
     return F.pad(x, _pad_args(lefts, rights))
 
 
-def _sub_kernel(wc: torch.Tensor, taps: tuple[tuple[int, ...], ...]) -> torch.Tensor:
-    for a, t in enumerate(taps):
-        k = wc.shape[2 + a]
-        if t != tuple(range(k)):
-            wc = wc.index_select(2 + a, torch.tensor(t, device=wc.device))
-    return wc
+def flipped_conv_weight(weight: torch.Tensor, groups: int, channels_last: bool) -> torch.Tensor:
+    """The convolution weight ``[Cout, Cin/g, *k]`` with every spatial axis flipped, in one
+    copy (channels-last memory order if asked). Phase and pattern sub-kernels are strided
+    views of it: phase taps ``t_max, t_max - s/g, ...`` are flipped taps ``k-1-t_max, ...``."""
+    rank = weight.dim() - 2
+    cin, coutg = weight.shape[:2]
+    ks = tuple(weight.shape[2:])
+    w = weight.reshape(groups, cin // groups, coutg, *ks)
+    spatial = tuple(range(3, 3 + rank))
+    if channels_last:  # memory [g, Cout/g, *k, Cin/g]
+        w = w.permute(0, 2, *spatial, 1).flip(tuple(range(2, 2 + rank))).contiguous()
+        w = w.reshape(groups * coutg, *ks, cin // groups)
+        return w.permute(0, rank + 1, *range(1, rank + 1))
+    w = w.permute(0, 2, 1, *spatial).flip(spatial).contiguous()
+    return w.reshape(groups * coutg, cin // groups, *ks)
+
+
+def _sub_kernel(
+    wf: torch.Tensor, axes: tuple[AxisPhase, ...], ranges: tuple[tuple[int, int], ...] | None = None
+) -> torch.Tensor:
+    """View of the flipped weight holding the taps ``a.taps[lo:hi]`` on each axis."""
+    index: list[slice] = [slice(None), slice(None)]
+    for n, a in enumerate(axes):
+        k = wf.shape[2 + n]
+        lo, hi = (0, len(a.taps)) if ranges is None else ranges[n]
+        step = a.taps[0] - a.taps[1] if len(a.taps) > 1 else 1
+        start = k - 1 - a.taps[0] + lo * step
+        index.append(slice(start, start + (hi - lo - 1) * step + 1, step))
+    return wf[tuple(index)]
 
 
 def _macs(out: torch.Tensor, w: torch.Tensor) -> int:
@@ -134,17 +157,24 @@ def transposed_phase(
     cl = channels_last_format(rank) if channels_last else None
     if cl is not None:
         x = x.contiguous(memory_format=cl)
-    wc = to_conv_weight(weight, g.groups)
+    wf = flipped_conv_weight(weight, g.groups, cl is not None)
     n = x.shape[0]
-    cout = wc.shape[0]
+    cout = wf.shape[0]
     y = torch.empty(
-        (n, cout, *g.out_size), dtype=x.dtype, device=x.device, memory_format=cl or out_format
+        (n, cout, *g.out_size),
+        dtype=x.dtype,
+        device=x.device,
+        memory_format=cl or out_format,
     )
     executed = 0
     per_axis = [
         axis_phases(*a)
         for a in zip(g.in_size, g.kernel, g.stride, g.padding, g.dilation, g.out_size, strict=True)
     ]
+    # one padded copy of x serves every phase (each reads a slice of it)
+    lefts = tuple(max([0] + [a.pad_left for a in ph if a.taps and a.n_out]) for ph in per_axis)
+    rights = tuple(max([0] + [a.pad_right for a in ph if a.taps and a.n_out]) for ph in per_axis)
+    xp = _pad(x, lefts, rights)
     for combo in itertools.product(*per_axis):
         if any(a.n_out == 0 for a in combo):
             continue
@@ -156,13 +186,108 @@ def transposed_phase(
         if any(not a.taps for a in combo):
             y[index] = 0 if bias is None else bias.reshape(-1, *([1] * rank))
             continue
-        xr = _pad(x, tuple(a.pad_left for a in combo), tuple(a.pad_right for a in combo))
-        kr = _sub_kernel(wc, tuple(a.taps for a in combo))
-        if cl is not None:
-            kr = kr.contiguous(memory_format=cl)
+        xr = xp[
+            (
+                slice(None),
+                slice(None),
+                *tuple(
+                    slice(left - a.pad_left, left + n_in + a.pad_right)
+                    for a, left, n_in in zip(combo, lefts, g.in_size, strict=True)
+                ),
+            )
+        ]
+        kr = _sub_kernel(wf, combo)
         out = conv(xr, kr, bias, 1, 0, tuple(a.dilation for a in combo), g.groups)
         executed += _macs(out, kr)
         y[index] = out
+    if cl is not None and out_format != cl:
+        y = y.contiguous(memory_format=out_format)
+    return y, executed
+
+
+@lru_cache(maxsize=4096)
+def axis_segments(phase: AxisPhase, n_in: int) -> tuple[tuple[int, int, int, int], ...]:
+    """Pattern classes of one phase along one axis: runs ``(j0, j1, lo, hi)`` of the phase's
+    outputs ``j0 <= j < j1`` that meet real input with exactly the taps ``lo <= c < hi``
+    (border classes where padding cuts the window, one interior class)."""
+    segs: list[tuple[int, int, int, int]] = []
+    n_taps, dp, left = len(phase.taps), phase.dilation, phase.pad_left
+    for j in range(phase.n_out):
+        lo = max(0, -((j - left) // dp))  # ceil((left - j) / dp)
+        hi = min(n_taps, (n_in - 1 + left - j) // dp + 1)
+        lo, hi = (lo, hi) if lo < hi else (0, 0)
+        if segs and segs[-1][1] == j and segs[-1][2:] == (lo, hi):
+            segs[-1] = (segs[-1][0], j + 1, lo, hi)
+        else:
+            segs.append((j, j + 1, lo, hi))
+    return tuple(segs)
+
+
+def transposed_pattern(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None,
+    g: Geometry,
+    channels_last: bool,
+) -> tuple[torch.Tensor, int]:
+    """Transposed convolution (batched ``x``), one dense convolution per pattern (ZFDR
+    phase x border class on every axis): only products of real data with real taps, and
+    no copy of the input (each pattern reads a slice of it)."""
+    rank = g.rank
+    conv = _CONV[rank]
+    out_format = _memory_format(x, rank)
+    cl = channels_last_format(rank) if channels_last else None
+    if cl is not None:
+        x = x.contiguous(memory_format=cl)
+    wf = flipped_conv_weight(weight, g.groups, cl is not None)
+    n = x.shape[0]
+    cout = wf.shape[0]
+    y = torch.empty(
+        (n, cout, *g.out_size),
+        dtype=x.dtype,
+        device=x.device,
+        memory_format=cl or out_format,
+    )
+    executed = 0
+    per_axis = [
+        axis_phases(*a)
+        for a in zip(g.in_size, g.kernel, g.stride, g.padding, g.dilation, g.out_size, strict=True)
+    ]
+    fill = 0 if bias is None else bias.reshape(-1, *([1] * rank))
+    for combo in itertools.product(*per_axis):
+        if any(a.n_out == 0 for a in combo):
+            continue
+        segments = [
+            axis_segments(a, n_in) if a.taps else ((0, a.n_out, 0, 0),)
+            for a, n_in in zip(combo, g.in_size, strict=True)
+        ]
+        for seg in itertools.product(*segments):
+            index = (
+                slice(None),
+                slice(None),
+                *tuple(
+                    slice(a.first_out + j0 * s, a.first_out + (j1 - 1) * s + 1, s)
+                    for a, s, (j0, j1, _, _) in zip(combo, g.stride, seg, strict=True)
+                ),
+            )
+            if any(lo == hi for _, _, lo, hi in seg):
+                y[index] = fill
+                continue
+            src = (
+                slice(None),
+                slice(None),
+                *tuple(
+                    slice(
+                        j0 + lo * a.dilation - a.pad_left,
+                        j1 - 1 + (hi - 1) * a.dilation - a.pad_left + 1,
+                    )
+                    for a, (j0, j1, lo, hi) in zip(combo, seg, strict=True)
+                ),
+            )
+            kr = _sub_kernel(wf, combo, tuple((lo, hi) for _, _, lo, hi in seg))
+            out = conv(x[src], kr, bias, 1, 0, tuple(a.dilation for a in combo), g.groups)
+            executed += _macs(out, kr)
+            y[index] = out
     if cl is not None and out_format != cl:
         y = y.contiguous(memory_format=out_format)
     return y, executed
@@ -202,14 +327,14 @@ def transposed_subpixel(
         widths.append(width)
         n_common.append(n_c)
         rights.append(n_c + width - 1 - left - n_in)
-    wc = to_conv_weight(weight, g.groups)
-    cout, cin_g = wc.shape[:2]
+    wf = flipped_conv_weight(weight, g.groups, False)
+    cout, cin_g = wf.shape[:2]
     n_phase = prod(g.stride)
-    big = wc.new_zeros((cout, n_phase, cin_g, *widths))
+    big = wf.new_zeros((cout, n_phase, cin_g, *widths))
     for ph, combo in enumerate(itertools.product(*per_axis)):
         if any(not a.taps for a in combo):
             continue
-        kr = _sub_kernel(wc, tuple(a.taps for a in combo))
+        kr = _sub_kernel(wf, combo)
         where = tuple(
             slice(left - a.pad_left, left - a.pad_left + len(a.taps))
             for a, left in zip(combo, lefts, strict=True)

@@ -29,6 +29,7 @@ report covers the forward call only.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from math import prod
 from typing import Any
 
 import torch
@@ -52,13 +53,14 @@ __all__ = [
     "FORMULATIONS",
     "MacReport",
     "ZeroFreeArgumentError",
+    "chosen_formulation",
     "conv_input_grad",
     "conv_transpose",
     "conv_transpose_weight_grad",
     "conv_weight_grad",
 ]
 
-FORMULATIONS = ("phase", "subpixel")
+FORMULATIONS = ("phase", "pattern", "subpixel")
 
 
 def _transposed_forward(
@@ -67,16 +69,21 @@ def _transposed_forward(
     bias: torch.Tensor | None,
     g: Geometry,
     formulation: str | None,
-) -> tuple[torch.Tensor, int]:
-    cl = _channels_last(x, g)
+) -> tuple[torch.Tensor, int, str]:
+    """Run the chosen formulation; returns the output, the MACs executed, and which MACs of
+    the dense computation it performs (``"grid"`` or ``"real"``, see ``_ops_macs.report``)."""
     if formulation is None:
-        formulation = _auto(g, x, weight)
+        formulation, cl = _auto(g, x, weight)
+    else:
+        cl = _channels_last(x, g)
     if formulation == "subpixel" and not engine.subpixel_supported(g):
         formulation = "phase"
     with torch.no_grad():
         if formulation == "subpixel":
-            return engine.transposed_subpixel(x, weight, bias, g, cl)
-        return engine.transposed_phase(x, weight, bias, g, cl)
+            return (*engine.transposed_subpixel(x, weight, bias, g, cl), "grid")
+        if formulation == "pattern":
+            return (*engine.transposed_pattern(x, weight, bias, g, cl), "real")
+        return (*engine.transposed_phase(x, weight, bias, g, cl), "grid")
 
 
 def _channels_last(x: torch.Tensor, g: Geometry) -> bool:
@@ -92,13 +99,54 @@ def _channels_last(x: torch.Tensor, g: Geometry) -> bool:
 
 
 _CL_MIN_NUMEL = 1 << 15
+_SUBPIXEL_MAX_CHANNELS = 64
 
 
-def _auto(g: Geometry, x: torch.Tensor, weight: torch.Tensor) -> str:
-    cout = weight.shape[1] * g.groups
-    if engine.subpixel_supported(g) and cout <= 16:
-        return "subpixel"
-    return "phase"
+def _auto(g: Geometry, x: torch.Tensor, weight: torch.Tensor) -> tuple[str, bool]:
+    """Formulation and channels-last flag, by rules measured with
+    ``benchmarks/bench_zerofree.py`` (2-core x86 CPU, torch 2.13 with oneDNN):
+
+    - few output channels (``out_channels/groups x stride^d <= 64``, e.g. DCGAN's last
+      layer, 64 -> 3): the single sub-pixel convolution reads the input once and beats
+      per-phase convolutions (which each re-read all of it for 3 output channels);
+    - otherwise float32 inputs of some size: one convolution per pattern, channels-last
+      (no copy of the input, only real MACs);
+    - small or float64 inputs: one convolution per phase (fewest calls).
+    """
+    cl = _channels_last(x, g)
+    if engine.subpixel_supported(g) and weight.shape[1] * prod(g.stride) <= (
+        _SUBPIXEL_MAX_CHANNELS
+    ):
+        return "subpixel", cl and not x.is_contiguous()
+    return ("pattern" if cl else "phase"), cl
+
+
+def chosen_formulation(
+    input: torch.Tensor,
+    weight: torch.Tensor,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    groups: int = 1,
+    dilation: IntOrTuple = 1,
+) -> str:
+    """The formulation :func:`conv_transpose` picks for these arguments (with ``formulation=
+    None``), with ``+cl`` when its convolutions run channels-last."""
+    rank = weight_rank("chosen_formulation", weight)
+    x = input if batched("chosen_formulation", "input", input, rank) else input.unsqueeze(0)
+    g = transposed_geometry(
+        "chosen_formulation",
+        rank,
+        tuple(x.shape[2:]),
+        tuple(weight.shape[2:]),
+        stride,
+        padding,
+        output_padding,
+        dilation,
+        groups,
+    )
+    name, cl = _auto(g, x, weight)
+    return name + ("+cl" if cl else "")
 
 
 class _ConvTranspose(torch.autograd.Function):
@@ -112,10 +160,12 @@ class _ConvTranspose(torch.autograd.Function):
         bias: torch.Tensor | None,
         g: Geometry,
         formulation: str | None,
-        counter: list[int],
+        counter: list[tuple[int, str]],
     ) -> torch.Tensor:
-        y, executed = _transposed_forward(x.detach(), weight.detach(), _det(bias), g, formulation)
-        counter.append(executed)
+        y, executed, dense = _transposed_forward(
+            x.detach(), weight.detach(), _det(bias), g, formulation
+        )
+        counter.append((executed, dense))
         ctx.save_for_backward(x, weight)
         ctx.geometry = g
         ctx.has_bias = bias is not None
@@ -209,14 +259,14 @@ def conv_transpose(
         dilation,
         groups,
     )
-    counter: list[int] = []
+    counter: list[tuple[int, str]] = []
     y = _ConvTranspose.apply(x, weight, bias, g, formulation, counter)
     if not is_batched:
         y = y.squeeze(0)
     if not return_report:
         return y
     channels = x.shape[0] * weight.shape[0] * weight.shape[1]
-    return y, report(transposed_axes(g), channels, counter[0], "grid")
+    return y, report(transposed_axes(g), channels, *counter[0])
 
 
 def conv_input_grad(
@@ -277,14 +327,14 @@ def conv_input_grad(
         tuple(gy.shape[2:]),
         "grad_output",
     )
-    counter: list[int] = []
+    counter: list[tuple[int, str]] = []
     gx = _ConvTranspose.apply(gy, weight, None, g, formulation, counter)
     if not is_batched:
         gx = gx.squeeze(0)
     if not return_report:
         return gx
     channels = gy.shape[0] * weight.shape[0] * weight.shape[1]
-    return gx, report(transposed_axes(g), channels, counter[0], "grid")
+    return gx, report(transposed_axes(g), channels, *counter[0])
 
 
 def _full_size(
