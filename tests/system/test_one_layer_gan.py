@@ -56,6 +56,10 @@ def test_one_layer_gan_time_and_energy_by_hand():
     ops = {op.id: op for op in graph.operations}
     c = {k: cost(map_operation(op, arch, "zfdr-pattern"), arch)
          for k, op in ops.items() if op.kind == "linear"}
+    # G has no error pass (its input is z), so no transposed copy of G's weights exists:
+    # its update programs the forward copy only
+    c["G:G:fc:update"] = cost(map_operation(ops["G:G:fc:update"], arch, "zfdr-pattern",
+                                            error_propagation="transposed-read"), arch)
     bus, off = arch.interconnect.links["internal_bus"], arch.interconnect.links["offchip"]
     # off-chip -> bank: channel then bus, paced by the slower (the bus), both latencies
     per_byte = 1e9 / min(bus.bandwidth_bytes_per_s, off.bandwidth_bytes_per_s)

@@ -8,8 +8,10 @@ Every operation of :func:`lergan.workload.iteration.build_iteration`'s graph bec
   preset's ``training.weight_gradients``); their cost is :func:`lergan.mapping.cost` of
   :func:`lergan.mapping.map_operation` at replication 1, and the latency per sample is the
   operation's latency over its samples;
-- an update is split in two: the optimiser step (digital units and bank-buffer traffic of
-  master weights and optimiser state: the mapping's energy except ``cell_write``, latency
+- an update is split in two (a layer without an error pass, such as G's first, keeps no
+  transposed copy, so its update is mapped without one): the optimiser step (digital
+  units and bank-buffer traffic of master weights and optimiser state: the mapping's
+  energy except ``cell_write``, latency
   ``max(read, digital, buffer)``) and the programming of the stored copies (``cell_write``
   energy, latency ``write``, cells written), which placement spreads over the units that
   hold a copy;
@@ -68,15 +70,16 @@ def _cost_cache(arch: Any) -> dict[tuple, Any]:
     return cache
 
 
-def _mapped(op: Any, arch: Any, mode: str) -> Any:
+def _mapped(op: Any, arch: Any, mode: str, **overrides: Any) -> Any:
     """(LayerPassMapping, OperationCost) of a mapped layer's pass, memoised per preset."""
     from lergan.mapping import cost, map_operation
 
     cache = _cost_cache(arch)
-    key = (mode, op.layer_spec.model_dump_json(), op.pass_, tuple(op.input_shape), op.samples)
+    key = (mode, op.layer_spec.model_dump_json(), op.pass_, tuple(op.input_shape), op.samples,
+           tuple(sorted(overrides.items())))
     hit = cache.get(key)
     if hit is None:
-        m = map_operation(op, arch, mode)
+        m = map_operation(op, arch, mode, **overrides)
         hit = cache[key] = (m, cost(m, arch))
     return hit
 
@@ -139,6 +142,9 @@ def _op_specs(graph: Any, arch: Any, mode: str) -> tuple[list[OpSpec], dict[str,
             specs.append(OpSpec(sid, "offchip", _step_of(graph, t), "source", name,
                                 max(t.samples, 1), "source", 0, OpCost(0.0, {})))
     producers = {o.id: o for o in graph.operations}
+    # layers whose error pass runs on crossbars: only they hold a transposed copy to update
+    with_error = {(o.network, o.layer) for o in graph.operations
+                  if o.pass_ == "error" and o.kind in MAPPED_KINDS}
     for op in graph.operations:
         deps: list[Dep] = []
         offset = 0
@@ -166,7 +172,11 @@ def _op_specs(graph: Any, arch: Any, mode: str) -> tuple[list[OpSpec], dict[str,
         barrier = kind == "batch_norm" and pass_ in ("forward", "error")
         accumulates = pass_ in ("weight_gradient", "update")
         if kind in MAPPED_KINDS:
-            m, c = _mapped(op, arch, mode)
+            over = {}
+            if (pass_ == "update" and (net, layer) not in with_error
+                    and arch.training.error_propagation == "transposed-copy"):
+                over = {"error_propagation": "transposed-read"}  # no error pass: no copy
+            m, c = _mapped(op, arch, mode, **over)
             mappings[op.id] = m
             if pass_ == "update":
                 weights_bytes = float(sum(tensors[w].bytes for w in op.writes))
