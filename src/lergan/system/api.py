@@ -197,17 +197,15 @@ def simulate(
                          f"take turns in a {g.swap_crossbars}-crossbar swap region, "
                          "reloading their weights")
     record = {
+        **opts.model_dump(mode="json"),
         "mode": mode, "layout": layout, "topology": topo.kind, "crossbar_budget": budget,
         "preset": a.name, "overrides": {k: str(v) for k, v in (overrides or {}).items()},
-        **opts.model_dump(mode="json"),
     }
-    record["mode"], record["layout"], record["topology"] = mode, layout, topo.kind
-    record["crossbar_budget"] = budget
-    result = assemble(pl, sch, topo, static_power_w=static, area_m2=area, benchmark=bench,
-                      architecture=arch_name, batch=batch, options=record, notes=notes)
-    result.placement["macs"] = {
+    macs = {
         "executed": sum(m.macs_executed for m in mappings.values()),
         "real": sum(m.macs_real for m in mappings.values()),
         "dense": sum(m.macs_dense for m in mappings.values()),
     }
-    return result
+    return assemble(pl, sch, topo, static_power_w=static, area_m2=area, benchmark=bench,
+                    architecture=arch_name, batch=batch, options=record, notes=notes,
+                    extra_placement={"macs": macs})

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import math
 import weakref
-from collections.abc import Mapping
 from typing import Any
 
 from lergan.system.tasks import Dep, OpCost, OpSpec
@@ -213,12 +212,3 @@ def _step_of(graph: Any, tensor: Any) -> str:
     for c in tensor.consumers:
         return graph.operation(c).step
     return "D"
-
-
-def layer_counts(mappings: Mapping[str, Any]) -> dict[str, int]:
-    """MACs executed by the crossbars and digital units, summed over mapped operations."""
-    return {
-        "macs_executed": sum(m.macs_executed for m in mappings.values()),
-        "macs_real": sum(m.macs_real for m in mappings.values()),
-        "macs_dense": sum(m.macs_dense for m in mappings.values()),
-    }

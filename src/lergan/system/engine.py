@@ -76,6 +76,7 @@ def assemble(
     batch: int,
     options: Mapping[str, Any] | None,
     notes: Sequence[str],
+    extra_placement: Mapping[str, Any] | None = None,
 ) -> SimulationResult:
     """Turn a placement and its schedule into a :class:`SimulationResult`."""
     tasks = {t.id: t for t in pl.tasks}
@@ -124,6 +125,7 @@ def assemble(
                             "capacity": g.capacity, "crossbars": g.demand,
                             "multiplexed": g.multiplexed, "swap_crossbars": g.swap_crossbars}
                    for g in pl.groups.values()},
+        **(extra_placement or {}),
         "units": {u.name: {"network": u.network, "layer": u.layer, "tier": u.tier,
                            "bank": u.bank, "crossbars": u.crossbars,
                            "replication": u.replication, "swapped": u.swapped,

@@ -59,7 +59,7 @@ def _group(entries: list[Entry], by: str | tuple[str, ...]) -> dict[str, float]:
     return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
 
-@dataclass
+@dataclass(frozen=True)
 class SimulationResult:
     """Totals, breakdowns, placement, interconnect use and the timeline of one iteration."""
 
