@@ -47,6 +47,14 @@ def test_set_routes_options_and_hardware_overrides():
     assert d["options"]["overrides"] == {"adc.bits": "6"}
 
 
+def test_compare_table_names_every_mode_variant():
+    res = runner.invoke(app, ["simulate", "dcgan", *SMALL, "--compare", "budget"],
+                        env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    for mode in ("zero-inserting", "scatter", "zfdr-phase", "zfdr-pattern"):
+        assert f"lergan[{mode}]" in res.output
+
+
 def test_compare_flag_runs_the_ablations():
     res = runner.invoke(app, ["simulate", "dcgan", *SMALL, "--compare", "area", "--json"])
     assert res.exit_code == 0, res.output

@@ -16,6 +16,7 @@ from typing import Any, Optional
 
 import typer
 from rich import box
+from rich.markup import escape
 from rich.table import Table
 
 from lergan.cli.app import app, console, user_errors
@@ -54,7 +55,8 @@ def _table(title: str, rows: dict[str, float], total: float, unit: str, scale: f
     t.add_column("%", justify="right", no_wrap=True)
     for key, v in rows.items():
         parts = key.split("/")
-        t.add_row(*parts, f"{v * scale:,.3f}", f"{100 * v / total:.1f}" if total else "-")
+        t.add_row(*map(escape, parts), f"{v * scale:,.3f}",
+                  f"{100 * v / total:.1f}" if total else "-")
     t.add_row(*(["total"] + [""] * (len(key_names) - 1)), f"{total * scale:,.3f}",
               "100.0", style="bold")
     return t
@@ -94,7 +96,7 @@ def render(result: Any) -> None:
         f"({ic['bytes_between_networks'] / 1e6:,.2f} MB between networks), "
         f"{ic['reconfigurations']} link reconfigurations", highlight=False)
     for note in r.notes:
-        console.print(f"note: {note}", highlight=False)
+        console.print(f"note: {escape(note)}", highlight=False)
 
 
 @app.command("simulate")
@@ -128,7 +130,7 @@ def simulate_cmd(
                     "speedup", "energy saving"):
             t.add_column(col, justify="left" if col == "variant" else "right", no_wrap=True)
         for row in rows:
-            t.add_row(row["variant"], f"{row['crossbar_budget']:,}",
+            t.add_row(escape(row["variant"]), f"{row['crossbar_budget']:,}",
                       f"{row['time_s'] * 1e6:,.1f}", f"{row['energy_j'] * 1e6:,.1f}",
                       f"{row['area_mm2']:.3f}", f"{row['speedup']:.3f}",
                       f"{row['energy_saving']:.3f}")
