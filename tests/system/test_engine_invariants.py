@@ -107,6 +107,12 @@ def test_dependencies_are_respected(c):
             if not d.first_sample:  # a dependency that feeds the task's first sample
                 assert tm[t.id].start >= need - 1e-12 * max(need, 1e-9), (t.id, d.src)
             assert tm[t.id].finish >= tm[d.src].last - 1e-12 * max(need, 1e-9)
+    # makespan <= the sum of every operation's own time (tasks' busy time, transfers' bytes
+    # over their slowest link plus latency)
+    work = sum(t.busy_s for t in pl.tasks) + sum(
+        x.bytes * x.route.per_byte_s + x.route.latency_s for x in sch.transfers.values())
+    assert sch.makespan_s <= work * (1 + 1e-9)
+    assert sch.critical_path_s <= sch.makespan_s * (1 + 1e-9)
 
 
 @settings(max_examples=40)

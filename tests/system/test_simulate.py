@@ -187,6 +187,9 @@ def test_real_schedule_respects_every_dependency(gan, arch):
             if not d.first_sample:
                 assert tm[t.id].start >= need * (1 - 1e-12), (t.id, d.src)
             assert tm[t.id].finish >= tm[d.src].last * (1 - 1e-12), (t.id, d.src)
+    work = sum(t.busy_s for t in pl.tasks) + sum(
+        x.bytes * x.route.per_byte_s + x.route.latency_s for x in sch.transfers.values())
+    assert sch.critical_path_s <= sch.makespan_s * (1 + 1e-9) <= work * (1 + 1e-9) ** 2
     per_unit: dict[str, list[tuple[float, float]]] = {}
     for t in pl.tasks:
         if t.busy_s > 0:
