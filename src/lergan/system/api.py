@@ -16,6 +16,7 @@ from lergan.system.build import op_specs
 from lergan.system.engine import assemble, demands
 from lergan.system.interconnect import LinkSpec, Topology
 from lergan.system.options import (
+    DEFAULT_LAYOUTS,
     DEFAULT_MODES,
     SimulationOptions,
     as_options,
@@ -172,7 +173,7 @@ def simulate(
     opts = as_options(options)
     a, default_mode, default_layout, arch_name = load_architecture(arch, overrides)
     mode = opts.mode or default_mode or "zero-inserting"
-    layout = opts.layout or default_layout or (
+    layout = opts.layout or default_layout or DEFAULT_LAYOUTS.get(a.name) or (
         "lergan" if a.organisation.tiers else "prime")
     bench, graph = iteration_graph(name_or_gan, batch, opts)
     specs, mappings = op_specs(graph, a, mode)
@@ -189,7 +190,7 @@ def simulate(
     notes = []
     for g in pl.groups.values():
         if g.multiplexed:
-            names = [u.layer + (f" (in {u.pieces} pieces)" if u.pieces > 1 else "")
+            names = [u.name + (f" (in {u.pieces} pieces)" if u.pieces > 1 else "")
                      for u in pl.units.values() if u.group == g.name and u.swapped]
             why = ("does not fit" if not g.fits else
                    "fits, but frees crossbars for copies of its busiest layers")

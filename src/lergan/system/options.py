@@ -66,6 +66,11 @@ ARCHITECTURES: dict[str, tuple[str, dict[str, object], str | None, str | None]] 
 #: Default mapping mode per preset (ZFDR is LerGAN's; the others run zero-inserting).
 DEFAULT_MODES: dict[str, str] = {"lergan": "zfdr-pattern", "lrgan": "zfdr-pattern"}
 
+#: Default layout per preset: the PRIME baseline keeps a network's passes in its banks
+#: (its per-pass arrays side by side, PipeLayer-style); presets not named here use the
+#: LerGAN tiers when their organisation has tiers, else the PRIME-style layout.
+DEFAULT_LAYOUTS: dict[str, str] = {"prime": "prime"}
+
 
 def resolve_architecture(name: str) -> tuple[str, dict[str, object], str | None, str | None]:
     """Preset, overrides, default mode and layout of an architecture name or preset file."""
