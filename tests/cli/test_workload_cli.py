@@ -86,7 +86,7 @@ def test_description_file(tmp_path):
         (("dcgan", "--set", "image_size"), "KEY=VALUE"),
         (("dcgan", "--set", "imagesize=64"), "unknown option"),
         (("missing.yaml",), "does not exist"),
-        (("dcgan", "--g-step-latent", "old"), "g_step_latent"),
+        (("dcgan", "--g-step-latent", "old"), "--g-step-latent"),
         ((), "NAME"),
     ],
 )
@@ -95,3 +95,26 @@ def test_user_errors_exit_2_without_traceback(args, needle):
     assert result.exit_code == 2, result.output
     assert needle in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "needle"),
+    [
+        ("bad.yaml", "name: x\n  bad: [\n", "not valid YAML"),
+        ("bad.json", "{bad json", "not valid JSON"),
+    ],
+)
+def test_malformed_description_file_is_a_user_error(tmp_path, name, body, needle):
+    path = tmp_path / name
+    path.write_text(body)
+    result = _run(str(path))
+    assert result.exit_code == 2, result.output
+    assert needle in result.output and name in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_g_step_latent_names_the_option_and_choices():
+    result = _run("dcgan", "--g-step-latent", "old")
+    assert result.exit_code == 2, result.output
+    assert "--g-step-latent 'old'" in result.output and "fresh, reuse" in result.output
+    assert "pydantic" not in result.output

@@ -27,6 +27,7 @@ from lergan.errors import LerganError
 
 _PASSES = {"forward": "fwd", "error": "err", "weight_gradient": "wgrad"}
 _COUNTS = {"real": "real", "zero_inserted": "zero-ins", "nominal": "nominal"}
+_G_STEP_LATENT = ("fresh", "reuse")
 
 
 def _si(n: float) -> str:
@@ -58,11 +59,21 @@ def _load(name: str, options: dict[str, Any]) -> Any:
 
     path = Path(name)
     if path.suffix in (".json", ".yaml", ".yml"):
-        if not path.exists():
+        if not path.is_file():
             raise LerganError(f"description file {name!r} does not exist")
         if options:
             raise LerganError("--set applies to suite benchmarks, not description files")
-        return GAN.load(path)
+        import yaml
+
+        try:
+            return GAN.load(path)
+        except yaml.YAMLError as exc:
+            # GAN.from_yaml lets the parser's error through; keep it a user error
+            raise LerganError(f"description file {name!r}: not valid YAML: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise LerganError(f"description file {name!r}: cannot be read: {exc}") from None
+        except LerganError as exc:
+            raise LerganError(f"description file {name!r}: {exc}") from None
     return suite.get(name, **options)
 
 
@@ -214,6 +225,10 @@ def workload(
         raise LerganError("give a benchmark NAME (see lergan workload --list)")
     from lergan.workload.iteration import IterationOptions, build_iteration
 
+    if g_step_latent not in _G_STEP_LATENT:
+        raise LerganError(
+            f"--g-step-latent {g_step_latent!r}: choose from {', '.join(_G_STEP_LATENT)}"
+        )
     shown_counts = _choice("--counts", counts, _COUNTS)
     shown_passes = _choice("--passes", passes, _PASSES)
     gan = _load(name, _parse_set(set_))
