@@ -116,8 +116,9 @@ class Placement:
 
 def network_banks(networks: Sequence[str], chip: ChipSpec) -> dict[str, tuple[int, ...]]:
     """Banks of each network: the preset's ``network_banks`` where it names the network
-    (exactly, or by the same first letter G/D when that is unambiguous), else an even split
-    of the chip's banks in network order (networks share banks when there are fewer banks)."""
+    (exactly, or by the same first letter G/D when that is unambiguous), else the free banks
+    split in network order into runs whose sizes differ by at most one (networks share banks
+    when there are fewer banks than networks)."""
     out: dict[str, tuple[int, ...]] = {}
     given = dict(chip.network_banks)
     for net in networks:
@@ -134,12 +135,16 @@ def network_banks(networks: Sequence[str], chip: ChipSpec) -> dict[str, tuple[in
         free = [b for b in range(1, chip.banks + 1) if b not in used] or list(
             range(1, chip.banks + 1)
         )
-        per = max(len(free) // len(rest), 1)
-        for i, net in enumerate(rest):
-            chunk = free[i * per:(i + 1) * per] if len(free) >= len(rest) else [
-                free[i % len(free)]
-            ]
-            out[net] = tuple(chunk)
+        if len(free) >= len(rest):  # consecutive runs, sizes differing by at most one
+            per, extra = divmod(len(free), len(rest))
+            i = 0
+            for k, net in enumerate(rest):
+                m = per + (1 if k < extra else 0)
+                out[net] = tuple(free[i:i + m])
+                i += m
+        else:
+            for k, net in enumerate(rest):
+                out[net] = (free[k % len(free)],)
     return out
 
 
