@@ -75,7 +75,10 @@ def test_description_file(tmp_path):
     path.write_text(suite.get("dcgan", image_size=32).to_yaml())
     result = _run(str(path), "--passes", "fwd", "--counts", "real")
     assert result.exit_code == 0, result.output
-    assert "fwd real" in result.output and "err real" not in result.output
+    lines = result.output.splitlines()
+    top = next(i for i, line in enumerate(lines) if "fwd" in line)
+    assert lines[top].split() == ["fwd", "fwd"] and "wgrad" not in result.output
+    assert lines[top + 1].split()[-2:] == ["real", "zeros"]
 
 
 @pytest.mark.parametrize(
@@ -118,3 +121,15 @@ def test_bad_g_step_latent_names_the_option_and_choices():
     assert result.exit_code == 2, result.output
     assert "--g-step-latent 'old'" in result.output and "fresh, reuse" in result.output
     assert "pydantic" not in result.output
+
+
+@pytest.mark.parametrize("columns", ["80", "120"])
+def test_narrow_or_redirected_output_never_cuts_numbers(columns):
+    """Rich used to fit the table to 80 columns by printing "3…" for 3.29G."""
+    result = runner.invoke(app, ["workload", "dcgan"], env={"COLUMNS": columns})
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output
+    graph = build_iteration(suite.get("dcgan"), 64)
+    tconv2 = next(line for line in result.output.splitlines() if " tconv2 " in line)
+    real = graph.total(pass_="forward", network="G", layer="tconv2").real
+    assert f"{real / 1e9:.3g}G" in tconv2

@@ -108,6 +108,35 @@ def _kind(layer: Any) -> str:
     return _SHORT_KINDS.get(layer.kind, layer.kind)
 
 
+def print_uncropped(table: Table) -> None:
+    """Print ``table`` at its natural width, wider than the console if need be.
+
+    Rich fits a table to the console (80 columns when output is redirected) by cutting
+    cells to "1…", which turns numbers into wrong ones; a wide table is printed whole
+    instead (a terminal wraps it; narrow it with --passes / --counts, or use --csv).
+    """
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    needed = Measurement.get(console, console.options.update(max_width=10**5), table).maximum
+    if needed <= console.width:
+        console.print(table)
+        return
+    wide = Console(
+        width=needed,
+        color_system=console.color_system,  # type: ignore[arg-type]
+        force_terminal=console.is_terminal,
+        highlight=False,
+    )
+    wide.print(table)
+    if console.is_terminal:
+        console.print(
+            f"(table is {needed} columns wide, the terminal {console.width}: narrow it with "
+            "--passes / --counts, or write it with --csv)",
+            style="dim",
+        )
+
+
 def layer_rows(gan: Any, graph: Any) -> list[dict[str, Any]]:
     """Per layer: identity, shapes, parameters, and per pass the three MAC counts."""
     from lergan.workload.iteration import per_layer
@@ -272,8 +301,8 @@ def workload(
     table.add_column("Params", justify="right")
     for p in shown_passes:
         for c in shown_counts:
-            table.add_column(f"{_PASSES[p]} {_COUNTS[c]}", justify="right")
-        table.add_column(f"{_PASSES[p]} zeros", justify="right")
+            table.add_column(f"{_PASSES[p]}\n{_COUNTS[c]}", justify="right", no_wrap=True)
+        table.add_column(f"{_PASSES[p]}\nzeros", justify="right", no_wrap=True)
 
     def cells(macs: dict[str, Any]) -> list[str]:
         out = []
@@ -309,7 +338,7 @@ def workload(
     table.add_row(
         "", "[bold]iteration[/]", "", "", "", _si(gan.param_count), *cells(_totals(graph))
     )
-    console.print(table)
+    print_uncropped(table)
     console.print(
         "MACs per iteration (D-step and G-step, all samples; k, M, G, T = 10^3, 10^6, 10^9, "
         "10^12). real: both operands real data; zero-ins: dense convolution of the "
