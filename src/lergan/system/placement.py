@@ -28,16 +28,15 @@ preceded by a reload of that layer's weights (a write costed like that copy's sh
 update; the update itself then writes only the master copy, the next reload loads it).
 With ``auto`` replication a group that fits may also swap its least busy units when the
 crossbars this frees, given as copies to its busiest units, shorten its estimated pipeline
-(see :func:`_plan_group`). A layer larger than its whole group is swapped in ``pieces``
-(``ceil(crossbars / capacity)``): every sample goes through each piece in turn (its
-compute time times the pieces), each piece loaded once per pass (one full reload of the
-layer). Only a group without a single crossbar is refused (``MappingError`` saying by how
-much).
+(see :func:`lergan.system.replication.plan_group`). A layer larger than its whole group
+is swapped in ``pieces`` (``ceil(crossbars / capacity)``): every sample goes through each
+piece in turn (its compute time times the pieces), each piece loaded once per pass (one
+full reload of the layer). Only a group without a single crossbar is refused
+(``MappingError`` saying by how much).
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -45,6 +44,8 @@ from dataclasses import dataclass, field
 
 from lergan.errors import MappingError
 from lergan.system.interconnect import OFFCHIP
+from lergan.system.ordering import write_after_read
+from lergan.system.replication import plan_group, replication_overrides
 from lergan.system.tasks import PASS_TIER, Dep, OpCost, OpSpec, Task
 
 LAYOUTS = ("lergan", "prime")
@@ -253,7 +254,7 @@ def place(
     for u in units.values():
         if u.crossbars > 0:
             by_group[u.group].append(u)
-    overrides = _replication_overrides(replication)
+    overrides = replication_overrides(replication)
     # time to reload a unit's weights (its share of the update's programming time), and
     # how often its unit is used: the cost of keeping it in a swap region
     uses: dict[str, int] = defaultdict(int)
@@ -279,7 +280,7 @@ def place(
             if u.crossbars > slots:
                 u.pieces = -(-u.crossbars // slots)
         g.fits = g.demand <= g.capacity
-        swap_size = _plan_group(g, us, overrides, reload_s)
+        swap_size = plan_group(g, us, overrides, reload_s)
         g.demand = sum(u.total_crossbars for u in us if not u.swapped) + swap_size
 
     # ---- banks of units: fill a group's banks in layer order --------------------------------
@@ -371,77 +372,8 @@ def place(
         if unit_res != uname:
             last_on_mux[unit_res] = op.id
         op_tasks[op.id] = (op.id,)
-    tasks = _write_after_read(ops, tasks)
+    tasks = write_after_read(ops, tasks)
     return Placement(layout, tasks, units, groups, op_tasks)
-
-
-def _write_after_read(ops: Sequence[OpSpec], tasks: list[Task]) -> list[Task]:
-    """Make each weight write wait for the reads of the old weights on its unit.
-
-    A read of a unit's weights that does not (even indirectly) depend on the update uses the
-    weights from before it (in the same step, or in a later step with stale weights), so the
-    write must come after it. Tasks are then re-ordered topologically (stable).
-    """
-    index = {op.id: i for i, op in enumerate(ops)}
-    parents = {op.id: [d.src for d in op.deps] for op in ops}
-
-    def depends_on(op_id: str, root: str) -> bool:
-        """Whether ``op_id`` depends, even indirectly, on ``root`` (ops are topologically
-        ordered, so the search stops at ops listed before ``root``)."""
-        lo = index[root]
-        seen: set[str] = set()
-        stack = [op_id]
-        while stack:
-            x = stack.pop()
-            if x == root:
-                return True
-            for p in parents.get(x, ()):
-                if p not in seen and index.get(p, -1) >= lo:
-                    seen.add(p)
-                    stack.append(p)
-        return False
-
-    readers: dict[str, list[Task]] = defaultdict(list)
-    for t in tasks:
-        if t.kind == "compute" and t.pass_ in ("forward", "error"):
-            readers[t.unit].append(t)
-    out: list[Task] = []
-    for t in tasks:
-        if t.kind == "write" and readers.get(t.unit):
-            extra = tuple(Dep(r.id, None, 0.0, True) for r in readers[t.unit]
-                          if not depends_on(r.op, t.op))
-            if extra:
-                t = t._replace(deps=(*t.deps, *extra))
-        out.append(t)
-    return _toposort(out)
-
-
-def _toposort(tasks: list[Task]) -> list[Task]:
-    """Stable topological order (Kahn's algorithm, ties by original position)."""
-    index = {t.id: i for i, t in enumerate(tasks)}
-    indeg = [0] * len(tasks)
-    succ: list[list[int]] = [[] for _ in tasks]
-    for i, t in enumerate(tasks):
-        for d in t.deps:
-            j = index.get(d.src)
-            if j is None:
-                raise MappingError(f"task {t.id}: depends on unknown operation {d.src!r}")
-            succ[j].append(i)
-            indeg[i] += 1
-    ready = [i for i, k in enumerate(indeg) if k == 0]
-    heapq.heapify(ready)
-    order: list[Task] = []
-    while ready:
-        i = heapq.heappop(ready)
-        order.append(tasks[i])
-        for j in succ[i]:
-            indeg[j] -= 1
-            if indeg[j] == 0:
-                heapq.heappush(ready, j)
-    if len(order) != len(tasks):
-        stuck = [tasks[i].id for i, k in enumerate(indeg) if k > 0][:5]
-        raise MappingError(f"the iteration's dependencies form a cycle (through {stuck})")
-    return order
 
 
 def _share(c: OpCost, fraction: float, replication: int) -> OpCost:
@@ -501,102 +433,3 @@ def _update_tasks(op: OpSpec, deps: tuple[Dep, ...],
                          energy_j={**out[0].energy_j, **c.energy_j},
                          cells_written=c.cells_written)
     return out
-
-
-def _replication_overrides(replication: str | int | Mapping[str, int]) -> dict[str, int]:
-    if replication == "auto":
-        return {}
-    if replication == "none":
-        return {"*": 1}
-    if isinstance(replication, int):
-        return {"*": replication}
-    if isinstance(replication, Mapping):
-        return {str(k): int(v) for k, v in replication.items()}
-    raise MappingError(
-        f"replication {replication!r}: expected 'auto', 'none', an integer or a mapping from "
-        "unit name (or network/layer) to an integer"
-    )
-
-
-def _override_for(u: Unit, overrides: Mapping[str, int]) -> int | None:
-    if u.name in overrides:
-        return overrides[u.name]
-    key = f"{u.network}/{u.layer}"
-    if key in overrides:
-        return overrides[key]
-    return overrides.get("*")
-
-
-def _auto_replication(units: Sequence[Unit], fixed: Mapping[str, int],
-                      spare: float) -> dict[str, int]:
-    """Copies per unit: the busiest unit gets one more copy while it fits (balances the
-    group's pipeline); units in ``fixed`` keep theirs."""
-    reps = {u.name: fixed.get(u.name, 1) for u in units}
-    free = [i for i, u in enumerate(units) if u.name not in fixed and u.busy_estimate_s > 0]
-    heap = [(-units[i].busy_estimate_s, i) for i in free]
-    heapq.heapify(heap)
-    while heap:
-        _neg, i = heapq.heappop(heap)
-        u = units[i]
-        if reps[u.name] >= u.max_samples or u.crossbars > spare:
-            break  # the bottleneck cannot improve: more copies elsewhere would not help
-        reps[u.name] += 1
-        spare -= u.crossbars
-        heapq.heappush(heap, (-u.busy_estimate_s / reps[u.name], i))
-    return reps
-
-
-def _plan_group(g: Group, us: list[Unit], overrides: Mapping[str, int],
-                reload_s: Mapping[str, float]) -> int:
-    """Choose the swapped units and the copies of a group's units; returns the swap size.
-
-    Candidates swap the ``k`` least busy units (``k = 0`` when everything fits). With
-    ``auto`` replication each candidate is replicated and scored by its estimated pipeline
-    time (the busiest resident unit, or the swap region's turns and reloads, whichever is
-    longer); the best wins (ties: fewer swapped). Otherwise the fewest swaps that fit win.
-    """
-    slots = math.floor(g.capacity + 1e-9)
-    big = [u for u in us if u.pieces > 1]  # larger than the group: always swapped, in pieces
-    order = sorted((u for u in us if u.pieces == 1),
-                   key=lambda u: (u.busy_estimate_s, u.crossbars, u.name))
-    fixed = {u.name: r for u in us if (r := _override_for(u, overrides)) is not None}
-    for name, r in fixed.items():
-        if r < 1:
-            raise MappingError(f"replication of {name}: {r} (must be >= 1)")
-    auto = overrides.get("*") is None
-    best: tuple[float, int, dict[str, int]] | None = None
-    for k in range(len(order) + 1):
-        swapped, resident = big + order[:k], order[k:]
-        size = max((min(u.crossbars, slots) for u in swapped), default=0)
-        if any(fixed.get(u.name, 1) != 1 for u in swapped):
-            continue
-        used = sum(u.crossbars * fixed.get(u.name, 1) for u in resident) + size
-        if used > g.capacity:
-            continue
-        if not auto:
-            best = (0.0, k, {u.name: fixed.get(u.name, 1) for u in resident})
-            break
-        reps = _auto_replication(resident, fixed, g.capacity - used)
-        t_res = max((u.busy_estimate_s / reps[u.name] for u in resident), default=0.0)
-        t_swap = sum(u.busy_estimate_s * u.pieces + reload_s.get(u.name, 0.0)
-                     for u in swapped)
-        score = max(t_res, t_swap)
-        if best is None or score < best[0] * (1 - 1e-9):
-            best = (score, k, reps)
-    if best is None:
-        over = [u.name for u in us if fixed.get(u.name, 1) != 1]
-        used = sum(u.crossbars * fixed.get(u.name, 1) for u in us)
-        raise MappingError(
-            f"replication overrides of {g.name} ({', '.join(over)}) need {used} crossbars, "
-            f"it has {g.capacity:g}: short by {used - g.capacity:g}"
-        )
-    _, k, reps = best
-    for u in big + order[:k]:
-        u.swapped = True
-        u.replication = 1
-    for u in order[k:]:
-        u.replication = reps[u.name]
-    size = max((min(u.crossbars, slots) for u in big + order[:k]), default=0)
-    g.multiplexed = bool(big) or k > 0
-    g.swap_crossbars = size
-    return size

@@ -1,0 +1,84 @@
+"""Orders placed tasks: write-after-read edges for weight updates, then a topological order.
+
+A read of a unit's weights that does not (even indirectly) depend on an update uses the
+weights from before it (in the same step, or in a later step with stale weights), so the
+update's write on that unit must come after the read.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Sequence
+
+from lergan.errors import MappingError
+from lergan.system.tasks import Dep, OpSpec, Task
+
+
+def write_after_read(ops: Sequence[OpSpec], tasks: list[Task]) -> list[Task]:
+    """Make each weight write wait for the reads of the old weights on its unit.
+
+    A read of a unit's weights that does not (even indirectly) depend on the update uses the
+    weights from before it (in the same step, or in a later step with stale weights), so the
+    write must come after it. Tasks are then re-ordered topologically (stable).
+    """
+    index = {op.id: i for i, op in enumerate(ops)}
+    parents = {op.id: [d.src for d in op.deps] for op in ops}
+
+    def depends_on(op_id: str, root: str) -> bool:
+        """Whether ``op_id`` depends, even indirectly, on ``root`` (ops are topologically
+        ordered, so the search stops at ops listed before ``root``)."""
+        lo = index[root]
+        seen: set[str] = set()
+        stack = [op_id]
+        while stack:
+            x = stack.pop()
+            if x == root:
+                return True
+            for p in parents.get(x, ()):
+                if p not in seen and index.get(p, -1) >= lo:
+                    seen.add(p)
+                    stack.append(p)
+        return False
+
+    readers: dict[str, list[Task]] = defaultdict(list)
+    for t in tasks:
+        if t.kind == "compute" and t.pass_ in ("forward", "error"):
+            readers[t.unit].append(t)
+    out: list[Task] = []
+    for t in tasks:
+        if t.kind == "write" and readers.get(t.unit):
+            extra = tuple(Dep(r.id, None, 0.0, True) for r in readers[t.unit]
+                          if not depends_on(r.op, t.op))
+            if extra:
+                t = t._replace(deps=(*t.deps, *extra))
+        out.append(t)
+    return toposort(out)
+
+
+def toposort(tasks: list[Task]) -> list[Task]:
+    """Stable topological order (Kahn's algorithm, ties by original position)."""
+    index = {t.id: i for i, t in enumerate(tasks)}
+    indeg = [0] * len(tasks)
+    succ: list[list[int]] = [[] for _ in tasks]
+    for i, t in enumerate(tasks):
+        for d in t.deps:
+            j = index.get(d.src)
+            if j is None:
+                raise MappingError(f"task {t.id}: depends on unknown operation {d.src!r}")
+            succ[j].append(i)
+            indeg[i] += 1
+    ready = [i for i, k in enumerate(indeg) if k == 0]
+    heapq.heapify(ready)
+    order: list[Task] = []
+    while ready:
+        i = heapq.heappop(ready)
+        order.append(tasks[i])
+        for j in succ[i]:
+            indeg[j] -= 1
+            if indeg[j] == 0:
+                heapq.heappush(ready, j)
+    if len(order) != len(tasks):
+        stuck = [tasks[i].id for i, k in enumerate(indeg) if k > 0][:5]
+        raise MappingError(f"the iteration's dependencies form a cycle (through {stuck})")
+    return order
