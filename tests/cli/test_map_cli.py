@@ -77,3 +77,34 @@ def test_user_errors_exit_2_with_a_message(args, message):
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_help_points_to_the_right_list_option_and_names_the_choices():
+    result = runner.invoke(app, ["map", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "lergan workload --list" in result.output
+    assert "lergan workload list" not in result.output  # no such command
+    for choice in (*MODES, *PASSES):
+        assert choice in result.output
+
+
+def test_latency_and_energy_carry_their_unit_and_are_never_cut():
+    """Was "37.6k" under "latency (us)" and "ener…" at 80 columns."""
+    result = runner.invoke(app, ["map", "3d-gan", "G.tconv2", "--pass", "error"],
+                           env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output
+    doc = json.loads(_run("3d-gan", "G.tconv2", "--pass", "error", "--json").output)
+    row = doc["rows"][0]
+    line = next(line for line in result.output.splitlines() if line.startswith(" zero-ins"))
+    assert f"{row['latency_s'] * 1e3:.3g} ms" in line
+    assert f"{row['energy_j'] * 1e3:.3g} mJ" in line
+
+
+def test_a_description_file_maps_like_the_suite_gan(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text(suite.get("dcgan").to_yaml())
+    mine = _run(str(path), "G.tconv2", "--batch", "2", "--json")
+    assert mine.exit_code == 0, mine.output
+    ref = json.loads(_run("dcgan", "G.tconv2", "--batch", "2", "--json").output)
+    assert json.loads(mine.output)["rows"] == ref["rows"]

@@ -1,11 +1,11 @@
 """`lergan map WORKLOAD LAYER --arch PRESET`: how one layer maps, per pass and mode.
 
 For one linear, convolution or transposed-convolution layer of a suite GAN
-(:func:`lergan.workload.suite.get`), every pass (forward, error, weight gradient, update) in
-every mapping mode (or the one ``--mode`` names) is mapped with :func:`lergan.mapping.map_pass`
-and costed with :func:`lergan.mapping.cost` on the preset: crossbars, MVM steps, read cycles,
-ADC conversions, cells written, latency and energy. ``LAYER`` is ``NETWORK.LAYER`` or a
-layer name found in one network only.
+(:func:`lergan.workload.suite.get`) or a GAN description file, every pass (forward, error,
+weight gradient, update) in every mapping mode (or the one ``--mode`` names) is mapped with
+:func:`lergan.mapping.map_pass` and costed with :func:`lergan.mapping.cost` on the preset:
+crossbars, MVM steps, read cycles, ADC conversions, cells written, latency and energy.
+``LAYER`` is ``NETWORK.LAYER`` or a layer name found in one network only.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from rich import box
 from rich.table import Table
 
 from lergan.cli.app import app, console, user_errors
+from lergan.cli.workload import print_uncropped
 from lergan.errors import MappingError
 
 
@@ -87,6 +88,19 @@ def map_layer(
     }
 
 
+_PREFIXES = ((1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "u"), (1e-9, "n"), (1e-12, "p"))
+
+
+def _eng(x: float, unit: str) -> str:
+    """A value in SI with a prefix and three significant digits: 37.6 ms, 614 us, 1.16 mJ."""
+    if x == 0:
+        return f"0 {unit}"
+    for scale, prefix in _PREFIXES:
+        if abs(x) >= scale * 0.9995:
+            return f"{x / scale:.3g} {prefix}{unit}"
+    return f"{x:.3g} {unit}"
+
+
 def _num(x: float) -> str:
     """Compact count: 4,096 / 24.6k / 1.61M / 6.44G."""
     for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
@@ -101,16 +115,16 @@ def _tables(report: dict[str, Any]) -> list[Table]:
     for pass_ in dict.fromkeys(r["pass"] for r in report["rows"]):
         t = Table(title=pass_, title_justify="left", box=box.SIMPLE, pad_edge=False,
                   padding=(0, 1))
-        t.add_column("mode", no_wrap=True, min_width=14)
+        t.add_column("mode", no_wrap=True, min_width=16)
         for col in ("cross-\nbars", "MVM\nsteps", "read\ncycles", "ADC\nconv.",
-                    "cells\nwritten", "latency\n(us)", "energy\n(uJ)"):
+                    "cells\nwritten", "latency", "energy"):
             t.add_column(col, justify="right", no_wrap=True)
         for r in (r for r in report["rows"] if r["pass"] == pass_):
             mode = r["mode"] if r["mode_applied"] == r["mode"] else f"{r['mode']} *"
             t.add_row(
                 mode, _num(r["crossbars"]), _num(r["mvm_steps"]), _num(r["read_cycles"]),
                 _num(r["adc_conversions"]), _num(r["cells_written"]),
-                _num(r["latency_s"] * 1e6), _num(r["energy_j"] * 1e6),
+                _eng(r["latency_s"], "s"), _eng(r["energy_j"], "J"),
             )
         tables.append(t)
     return tables
@@ -119,14 +133,18 @@ def _tables(report: dict[str, Any]) -> list[Table]:
 @app.command("map")
 @user_errors
 def map_command(
-    workload: str = typer.Argument(..., help="A suite GAN (see `lergan workload list`)."),
+    workload: str = typer.Argument(
+        ..., help="A suite GAN (see `lergan workload --list`) or a .json/.yaml GAN description."
+    ),
     layer: str = typer.Argument(..., help="NETWORK.LAYER, or LAYER if only one network has it."),
     arch: str = typer.Option("lergan", "--arch", help="Hardware preset name or YAML path."),
     batch: int = typer.Option(64, "--batch", min=1, help="Samples the operation processes."),
     mode: Optional[str] = typer.Option(  # noqa: UP045 (typer needs Optional)
-        None, "--mode", help="One mapping mode (default: all four)."),
+        None, "--mode", help="One mapping mode: zero-inserting, scatter, zfdr-phase or "
+        "zfdr-pattern (default: all four)."),
     pass_: Optional[str] = typer.Option(  # noqa: UP045
-        None, "--pass", help="One pass (default: forward, error, weight_gradient, update)."),
+        None, "--pass", help="One pass: forward, error, weight_gradient or update (default: "
+        "all four)."),
     replication: int = typer.Option(1, "--replication", min=1, help="Copies of the crossbars."),
     gate: bool = typer.Option(False, "--gate-zero-row-tiles",
                               help="zero-inserting: skip row tiles whose inputs are all zero."),
@@ -134,10 +152,18 @@ def map_command(
         None, "--set", help="Override a preset field: KEY=VALUE (repeatable)."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
-    """How one layer of a suite GAN maps onto crossbars, per pass and mode, and its cost."""
+    """How one layer of a GAN maps onto crossbars, per pass and mode, and its cost.
+
+    A * marks a pass that the mode does not change (it maps the ordinary way). Every count
+    traces to `lergan hardware actions PRESET` and `lergan hardware show PRESET`; --json
+    gives the whole mapping and the energy per component.
+
+    Examples: `lergan map dcgan G.tconv2 --arch lergan`;
+    `lergan map dcgan D.conv2 --mode zfdr-phase --pass error --set adc.bits=6 --json`.
+    """
+    from lergan.cli.workload import load_gan
     from lergan.hardware import load_preset, parse_set_options
     from lergan.mapping import MODES, PASSES
-    from lergan.workload import suite
 
     if mode is not None and mode not in MODES:
         raise MappingError(f"--mode must be one of {', '.join(MODES)}; got {mode!r}")
@@ -145,7 +171,7 @@ def map_command(
         raise MappingError(f"--pass must be one of {', '.join(PASSES)}; got {pass_!r}")
     hw = load_preset(arch, overrides=parse_set_options(set_))
     report = map_layer(
-        suite.get(workload), layer, hw, batch=batch,
+        load_gan(workload, {}), layer, hw, batch=batch,
         modes=(mode,) if mode else None, passes=(pass_,) if pass_ else None,
         replication=replication, gate_zero_row_tiles=gate,
     )
@@ -158,7 +184,7 @@ def map_command(
         f"batch {report['batch']}, replication {report['replication']}"
     )
     for table in _tables(report):
-        console.print(table)
+        print_uncropped(table)
     console.print(
         f"error propagation: {report['error_propagation']}; weight gradients: "
         f"{report['weight_gradients']}. * the pass maps another way (ordinary: not "

@@ -54,7 +54,8 @@ def _parse_set(values: list[str]) -> dict[str, Any]:
     return out
 
 
-def _load(name: str, options: dict[str, Any]) -> Any:
+def load_gan(name: str, options: dict[str, Any]) -> Any:
+    """A suite benchmark (with its options) or a GAN from a .json / .yaml file."""
     from lergan.workload import GAN, suite
 
     path = Path(name)
@@ -260,7 +261,7 @@ def workload(
         )
     shown_counts = _choice("--counts", counts, _COUNTS)
     shown_passes = _choice("--passes", passes, _PASSES)
-    gan = _load(name, _parse_set(set_))
+    gan = load_gan(name, _parse_set(set_))
     options = IterationOptions(
         g_step_latent=g_step_latent,  # type: ignore[arg-type]
         stale_d_weights=stale_d_weights,
