@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
@@ -194,15 +195,23 @@ def test_conv_weight_grad_matches_autograd(c: Case) -> None:
     assert_close_products(got, w.grad, wa.grad)
 
 
-@given(c=transposed_cases())
-def test_conv_transpose_weight_grad_matches_autograd(c: Case) -> None:
+@given(c=transposed_cases(), formulation=st.sampled_from([None, "conv", "im2col"]))
+def test_conv_transpose_weight_grad_matches_autograd(c: Case, formulation) -> None:
     x, w, _ = make_tensors(c)
     wr = w.clone().requires_grad_()
     y = CONV_T[c.rank](x, wr, None, c.stride, c.padding, c.output_padding, c.groups, c.dilation)
     gy = torch.randn(y.shape, generator=torch.Generator().manual_seed(3), dtype=c.dtype)
     y.backward(gy)
     got = ops.conv_transpose_weight_grad(
-        x, gy, tuple(w.shape), c.stride, c.padding, c.output_padding, c.groups, c.dilation
+        x,
+        gy,
+        tuple(w.shape),
+        c.stride,
+        c.padding,
+        c.output_padding,
+        c.groups,
+        c.dilation,
+        formulation=formulation,
     )
     wa = torch.zeros(w.shape, dtype=torch.float64, requires_grad=True)
     CONV_T[c.rank](
@@ -237,3 +246,17 @@ def test_empty_batch() -> None:
     x = torch.randn(0, 4, 3, 3)
     w = torch.randn(4, 2, 3, 3)
     assert ops.conv_transpose(x, w, None, 2).shape == (0, 2, 7, 7)
+
+
+@pytest.mark.parametrize("formulation", [None, "phase", "pattern", "subpixel"])
+def test_float32_channels_last_path_on_a_larger_input(formulation) -> None:
+    """float32 inputs above the size threshold run channels-last internally."""
+    gen = torch.Generator().manual_seed(5)
+    x = torch.randn(2, 64, 16, 16, generator=gen)
+    w = torch.randn(64, 8, 4, 4, generator=gen) * 0.1
+    b = torch.randn(8, generator=gen)
+    got = ops.conv_transpose(x, w, b, 2, 1, formulation=formulation)
+    assert got.is_contiguous()
+    want = F.conv_transpose2d(x.double(), w.double(), b.double(), 2, 1)
+    scale = F.conv_transpose2d(x.abs().double(), w.abs().double(), b.abs().double(), 2, 1)
+    assert_close_products(got, want.float(), scale)

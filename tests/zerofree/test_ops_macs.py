@@ -126,8 +126,8 @@ def test_conv_transpose_report(c: Case, formulation) -> None:
 
 
 @settings(max_examples=40)
-@given(c=small)
-def test_conv_transpose_weight_grad_report(c: Case) -> None:
+@given(c=small, formulation=st.sampled_from([None, "conv", "im2col"]))
+def test_conv_transpose_weight_grad_report(c: Case, formulation) -> None:
     x, w, _ = make_tensors(c)
     xb = x if c.batch is not None else x.unsqueeze(0)
     gy = torch.randn((xb.shape[0], c.cout, *c.out_size()), dtype=c.dtype)
@@ -141,6 +141,7 @@ def test_conv_transpose_weight_grad_report(c: Case) -> None:
             c.output_padding,
             c.groups,
             c.dilation,
+            formulation=formulation,
             return_report=True,
         )
     )

@@ -95,35 +95,33 @@ def _pad(x: torch.Tensor, lefts: tuple[int, ...], rights: tuple[int, ...]) -> to
     return F.pad(x, _pad_args(lefts, rights))
 
 
-def flipped_conv_weight(weight: torch.Tensor, groups: int, channels_last: bool) -> torch.Tensor:
-    """The convolution weight ``[Cout, Cin/g, *k]`` with every spatial axis flipped, in one
-    copy (channels-last memory order if asked). Phase and pattern sub-kernels are strided
-    views of it: phase taps ``t_max, t_max - s/g, ...`` are flipped taps ``k-1-t_max, ...``."""
+def phase_kernel(
+    weight: torch.Tensor, groups: int, axes: tuple[AxisPhase, ...], channels_last: bool
+) -> torch.Tensor:
+    """The convolution sub-kernel ``[Cout, Cin/g, *n_taps]`` of one ZFDR phase (taps
+    ``a.taps`` on each axis, in correlation order), gathered from the transposed-convolution
+    weight ``[Cin, Cout/g, *k]`` in one pass over its taps (channels-last memory order if
+    asked). The taps of a phase are every ``s/g``-th, so the gather is a strided slice and a
+    flip; no other copy of the weight is made."""
     rank = weight.dim() - 2
     cin, coutg = weight.shape[:2]
-    ks = tuple(weight.shape[2:])
-    w = weight.reshape(groups, cin // groups, coutg, *ks)
+    w = weight.reshape(groups, cin // groups, coutg, *weight.shape[2:])
     spatial = tuple(range(3, 3 + rank))
-    if channels_last:  # memory [g, Cout/g, *k, Cin/g]
-        w = w.permute(0, 2, *spatial, 1).flip(tuple(range(2, 2 + rank))).contiguous()
-        w = w.reshape(groups * coutg, *ks, cin // groups)
-        return w.permute(0, rank + 1, *range(1, rank + 1))
-    w = w.permute(0, 2, 1, *spatial).flip(spatial).contiguous()
-    return w.reshape(groups * coutg, cin // groups, *ks)
-
-
-def _sub_kernel(
-    wf: torch.Tensor, axes: tuple[AxisPhase, ...], ranges: tuple[tuple[int, int], ...] | None = None
-) -> torch.Tensor:
-    """View of the flipped weight holding the taps ``a.taps[lo:hi]`` on each axis."""
-    index: list[slice] = [slice(None), slice(None)]
-    for n, a in enumerate(axes):
-        k = wf.shape[2 + n]
-        lo, hi = (0, len(a.taps)) if ranges is None else ranges[n]
+    if channels_last:  # [g, Cout/g, *k, Cin/g]
+        w = w.permute(0, 2, *spatial, 1)
+        taps_dims = tuple(range(2, 2 + rank))
+    else:  # [g, Cout/g, Cin/g, *k]
+        w = w.permute(0, 2, 1, *spatial)
+        taps_dims = spatial
+    index = [slice(None)] * w.dim()
+    for dim, a in zip(taps_dims, axes, strict=True):
         step = a.taps[0] - a.taps[1] if len(a.taps) > 1 else 1
-        start = k - 1 - a.taps[0] + lo * step
-        index.append(slice(start, start + (hi - lo - 1) * step + 1, step))
-    return wf[tuple(index)]
+        index[dim] = slice(a.taps[-1], a.taps[0] + 1, step)
+    w = w[tuple(index)].flip(taps_dims)
+    w = w.reshape(groups * coutg, *w.shape[2:])
+    if channels_last:
+        return w.permute(0, rank + 1, *range(1, rank + 1))
+    return w
 
 
 def _macs(out: torch.Tensor, w: torch.Tensor) -> int:
@@ -157,9 +155,8 @@ def transposed_phase(
     cl = channels_last_format(rank) if channels_last else None
     if cl is not None:
         x = x.contiguous(memory_format=cl)
-    wf = flipped_conv_weight(weight, g.groups, cl is not None)
     n = x.shape[0]
-    cout = wf.shape[0]
+    cout = weight.shape[1] * g.groups
     y = torch.empty(
         (n, cout, *g.out_size),
         dtype=x.dtype,
@@ -196,7 +193,7 @@ def transposed_phase(
                 ),
             )
         ]
-        kr = _sub_kernel(wf, combo)
+        kr = phase_kernel(weight, g.groups, combo, cl is not None)
         out = conv(xr, kr, bias, 1, 0, tuple(a.dilation for a in combo), g.groups)
         executed += _macs(out, kr)
         y[index] = out
@@ -239,9 +236,8 @@ def transposed_pattern(
     cl = channels_last_format(rank) if channels_last else None
     if cl is not None:
         x = x.contiguous(memory_format=cl)
-    wf = flipped_conv_weight(weight, g.groups, cl is not None)
     n = x.shape[0]
-    cout = wf.shape[0]
+    cout = weight.shape[1] * g.groups
     y = torch.empty(
         (n, cout, *g.out_size),
         dtype=x.dtype,
@@ -257,6 +253,11 @@ def transposed_pattern(
     for combo in itertools.product(*per_axis):
         if any(a.n_out == 0 for a in combo):
             continue
+        kp = (
+            phase_kernel(weight, g.groups, combo, cl is not None)
+            if all(a.taps for a in combo)
+            else None
+        )
         segments = [
             axis_segments(a, n_in) if a.taps else ((0, a.n_out, 0, 0),)
             for a, n_in in zip(combo, g.in_size, strict=True)
@@ -284,7 +285,7 @@ def transposed_pattern(
                     for a, (j0, j1, lo, hi) in zip(combo, seg, strict=True)
                 ),
             )
-            kr = _sub_kernel(wf, combo, tuple((lo, hi) for _, _, lo, hi in seg))
+            kr = kp[(slice(None), slice(None), *(slice(lo, hi) for _, _, lo, hi in seg))]
             out = conv(x[src], kr, bias, 1, 0, tuple(a.dilation for a in combo), g.groups)
             executed += _macs(out, kr)
             y[index] = out
@@ -327,14 +328,13 @@ def transposed_subpixel(
         widths.append(width)
         n_common.append(n_c)
         rights.append(n_c + width - 1 - left - n_in)
-    wf = flipped_conv_weight(weight, g.groups, False)
-    cout, cin_g = wf.shape[:2]
+    cout, cin_g = weight.shape[1] * g.groups, weight.shape[0] // g.groups
     n_phase = prod(g.stride)
-    big = wf.new_zeros((cout, n_phase, cin_g, *widths))
+    big = weight.new_zeros((cout, n_phase, cin_g, *widths))
     for ph, combo in enumerate(itertools.product(*per_axis)):
         if any(not a.taps for a in combo):
             continue
-        kr = _sub_kernel(wf, combo)
+        kr = phase_kernel(weight, g.groups, combo, False)
         where = tuple(
             slice(left - a.pad_left, left - a.pad_left + len(a.taps))
             for a, left in zip(combo, lefts, strict=True)
@@ -406,6 +406,44 @@ def transposed_weight_grad(
     ker = _channels_as_out(x, g.groups)  # [Cin, N, *Li]
     out = conv(inp, ker, None, g.dilation, 0, g.stride, g.groups)  # [Cout/g, Cin, *k]
     return out.transpose(0, 1), _macs(out, ker)
+
+
+def transposed_weight_grad_im2col(
+    x: torch.Tensor, grad_out: torch.Tensor, g: Geometry
+) -> tuple[torch.Tensor, int]:
+    """Weight gradient of a transposed convolution by batched matrix multiplies: for every
+    tap, the output error read at stride ``s`` (a strided view of the padded error, copied
+    once as ``[N*g, Cout/g * taps, input positions]``) times the un-inserted input, summed
+    over the batch. Same MACs as :func:`transposed_weight_grad`; faster when
+    ``Cout/g x taps`` is small against the input's positions (few output channels)."""
+    rank, groups = g.rank, g.groups
+    n, cin = x.shape[:2]
+    cout = grad_out.shape[1]
+    lefts = g.padding
+    rights = tuple(
+        (k - 1) * d + (m - 1) * s + 1 - o - p
+        for k, d, m, s, o, p in zip(
+            g.kernel, g.dilation, g.in_size, g.stride, g.out_size, g.padding, strict=True
+        )
+    )
+    gp = _pad(grad_out, lefts, rights).contiguous()
+    st = gp.stride()
+    view = gp.as_strided(
+        (n, groups, cout // groups, *g.kernel, *g.in_size),
+        (
+            st[0],
+            st[1] * (cout // groups),
+            st[1],
+            *(st[2 + a] * g.dilation[a] for a in range(rank)),
+            *(st[2 + a] * g.stride[a] for a in range(rank)),
+        ),
+    )
+    taps, positions = prod(g.kernel), prod(g.in_size)
+    cols = view.reshape(n * groups, (cout // groups) * taps, positions)
+    xm = x.reshape(n * groups, cin // groups, positions)
+    out = torch.bmm(xm, cols.transpose(1, 2))  # [N*g, Cin/g, Cout/g * taps]
+    dw = out.reshape(n, cin, (cout // groups) * taps).sum(0)
+    return dw.reshape(cin, cout // groups, *g.kernel), out.numel() * positions
 
 
 def conv_weight_grad(

@@ -51,6 +51,7 @@ from lergan.zerofree._ops_macs import MacReport, conv_weight_axis, report, trans
 
 __all__ = [
     "FORMULATIONS",
+    "WEIGHT_GRAD_FORMULATIONS",
     "MacReport",
     "ZeroFreeArgumentError",
     "chosen_formulation",
@@ -109,8 +110,11 @@ def _auto(g: Geometry, x: torch.Tensor, weight: torch.Tensor) -> tuple[str, bool
     - few output channels (``out_channels/groups x stride^d <= 64``, e.g. DCGAN's last
       layer, 64 -> 3): the single sub-pixel convolution reads the input once and beats
       per-phase convolutions (which each re-read all of it for 3 output channels);
-    - otherwise float32 inputs of some size: one convolution per pattern, channels-last
-      (no copy of the input, only real MACs);
+    - otherwise, float32 inputs of some size run channels-last, one convolution per pattern
+      (only real MACs, no copy of the input) when the input is at least as large as the
+      weight, else one convolution per phase (each tap of the weight gathered once: the
+      patterns' sub-kernels repeat taps, 36 instead of 16 for kernel 4 stride 2, which costs
+      more than the padded input copy when the weight dominates, e.g. DCGAN's 512 -> 256);
     - small or float64 inputs: one convolution per phase (fewest calls).
     """
     cl = _channels_last(x, g)
@@ -118,7 +122,9 @@ def _auto(g: Geometry, x: torch.Tensor, weight: torch.Tensor) -> tuple[str, bool
         _SUBPIXEL_MAX_CHANNELS
     ):
         return "subpixel", cl and not x.is_contiguous()
-    return ("pattern" if cl else "phase"), cl
+    if cl and x.numel() >= weight.numel():
+        return "pattern", cl
+    return "phase", cl
 
 
 def chosen_formulation(
@@ -181,7 +187,7 @@ class _ConvTranspose(torch.autograd.Function):
             if ctx.needs_input_grad[0]:
                 gx, _ = engine.strided_conv(grad_y, weight, g)
             if ctx.needs_input_grad[1]:
-                gw, _ = engine.transposed_weight_grad(x, grad_y, g)
+                gw, _ = _transposed_weight_grad(x, grad_y, g, None)
             if ctx.has_bias and ctx.needs_input_grad[2]:
                 gb = grad_y.sum(dim=(0, *range(2, grad_y.dim())))
         return gx, gw, gb, None, None, None
@@ -460,6 +466,7 @@ def conv_transpose_weight_grad(
     groups: int = 1,
     dilation: IntOrTuple = 1,
     *,
+    formulation: str | None = None,
     return_report: bool = False,
 ) -> Any:
     """Weight gradient of a transposed convolution (what autograd gives for ``weight``).
@@ -496,8 +503,31 @@ def conv_transpose_weight_grad(
             f"{op}: grad_output has spatial size {tuple(gy.shape[2:])} but the transposed "
             f"convolution gives {g.out_size}"
         )
+    if formulation not in (None, *WEIGHT_GRAD_FORMULATIONS):
+        raise ZeroFreeArgumentError(
+            f"{op}: formulation must be one of {WEIGHT_GRAD_FORMULATIONS} or None, "
+            f"got {formulation!r}"
+        )
     with torch.no_grad():
-        dw, executed = engine.transposed_weight_grad(x, gy, g)
+        dw, executed = _transposed_weight_grad(x, gy, g, formulation)
     if not return_report:
         return dw
     return dw, report(transposed_axes(g), x.shape[0] * ws[0] * ws[1], executed, "real")
+
+
+WEIGHT_GRAD_FORMULATIONS = ("conv", "im2col")
+
+
+def _transposed_weight_grad(
+    x: torch.Tensor, gy: torch.Tensor, g: Geometry, formulation: str | None
+) -> tuple[torch.Tensor, int]:
+    """Weight gradient of a transposed convolution. ``None`` picks by a measured rule
+    (``benchmarks/bench_zerofree.py``): the batched matrix multiply when its per-sample
+    result (``Cin x Cout/g x taps``) is no larger than the input (few output channels, large
+    images: DCGAN's 64 -> 3 layer), else the single dense convolution."""
+    if formulation is None:
+        small = gy.shape[1] // g.groups * prod(g.kernel) <= prod(g.in_size)
+        formulation = "im2col" if small else "conv"
+    if formulation == "im2col":
+        return engine.transposed_weight_grad_im2col(x, gy, g)
+    return engine.transposed_weight_grad(x, gy, g)
