@@ -147,6 +147,28 @@ class _Resource:
             j += 1
         return s, bound
 
+    def earliest_window(self, ready: float, own: float,
+                        tail: float) -> tuple[float, str | None]:
+        """:meth:`earliest` for a task's window ``[s, max(s + own, tail))``."""
+        starts, ends = self.starts, self.ends
+        n = len(starts)
+        if n == 0 or ready >= ends[-1]:
+            return ready, None
+        s = ready
+        bound: str | None = None
+        i = bisect.bisect_right(starts, s) - 1
+        if i >= 0 and ends[i] > s:
+            s, bound = ends[i], self.owners[i]
+        j = i + 1
+        while j < n:
+            e = s + own
+            if starts[j] >= (e if e > tail else tail):
+                break
+            if ends[j] > s:
+                s, bound = ends[j], self.owners[j]
+            j += 1
+        return s, bound
+
     def earliest_for(self, ready: float, dur: float) -> tuple[float, str | None]:
         """:meth:`earliest` for a fixed duration (the fast path of transfer chunks)."""
         starts, ends = self.starts, self.ends
@@ -261,16 +283,25 @@ def schedule(
             busy[name] = 0.0
         return r
 
+    timings_get = timings.get
+    by_id_get = by_id.get
     for task in tasks:
-        n = max(task.samples, 1)
-        r = max(task.replication, 1)
+        n = task.samples if task.samples > 1 else 1
+        r = task.replication if task.replication > 1 else 1
         d = task.latency_s
-        points: list[tuple[int, float, str]] = []
+        barrier = task.barrier
+        ready = 0.0
+        ready_by: str | None = None
+        tail = -math.inf
+        tail_by: str | None = None
+        tail_time = 0.0
+        latest = -math.inf  # barrier: the last input sample of all
+        latest_by: str | None = None
         for dep in task.deps:
-            src = by_id.get(dep.src)
+            src = by_id_get(dep.src)
             if src is None:
                 raise LerganError(f"task {task.id}: depends on unknown task {dep.src!r}")
-            st = timings.get(dep.src)
+            st = timings_get(dep.src)
             if st is None:
                 raise LerganError(
                     f"task {task.id}: scheduled before its dependency {dep.src!r} (order the "
@@ -300,36 +331,34 @@ def schedule(
                     xfer_key[key] = xid
                 node = xid
                 st = timings[xid]
-            whole = dep.whole or task.barrier or src.accumulates
+            whole = dep.whole or barrier or src.accumulates
             for i, t in _profile_points(st, n, whole, dep.first_sample):
-                points.append((i, t, node))
-        if task.barrier and points:
-            latest = max(points, key=lambda p: p[1])
-            points = [(1, latest[1], latest[2])]
-        ready = 0.0
-        ready_by: str | None = None
-        for i, t, node in points:
-            if i == 1 and t > ready:
-                ready, ready_by = t, node
-        tail = -math.inf
-        tail_by: str | None = None
-        tail_time = 0.0
-        for i, t, node in points:
-            v = t + -(-(n - i + 1) // r) * d
-            if v > tail:
-                tail, tail_by, tail_time = v, node, t
+                if barrier:
+                    if t > latest:
+                        latest, latest_by = t, node
+                    continue
+                if i == 1 and t > ready:
+                    ready, ready_by = t, node
+                v = t + -(-(n - i + 1) // r) * d
+                if v > tail:
+                    tail, tail_by, tail_time = v, node, t
+        if barrier and latest_by is not None:
+            ready, ready_by = latest, latest_by
+            tail, tail_by, tail_time = latest + -(-n // r) * d, latest_by, latest
         own = -(-n // r) * d
-
-        def end_of(s: float, own: float = own, tail: float = tail) -> float:
-            return max(s + own, tail)
-
         if own > 0:
-            s, e, rbound, rtime = _fit((res(task.unit),), ready, end_of)
+            unit = resources.get(task.unit)
+            if unit is None:
+                unit = res(task.unit)
+            s, rbound = unit.earliest_window(ready, own, tail)
+            rtime = s
         else:
-            s, e, rbound, rtime = ready, end_of(ready), None, 0.0
+            s, rbound, rtime = ready, None, 0.0
+        e = s + own if s + own > tail else tail
         first = e if task.accumulates else s + d
         timing = Timing(
-            start=s, finish=e, first=min(first, e), last=e, n=1 if task.accumulates else n,
+            start=s, finish=e, first=first if first < e else e, last=e,
+            n=1 if task.accumulates else n,
             start_by=rbound if rbound is not None else ready_by,
             start_by_time=rtime if rbound is not None else ready,
         )
@@ -337,7 +366,7 @@ def schedule(
             timing.finish_by, timing.finish_by_time = tail_by, tail_time
         timings[task.id] = timing
         if own > 0:
-            resources[task.unit].add(s, e, task.id)
+            unit.add(s, e, task.id)
             busy[task.unit] += own
     makespan = max((t.finish for t in timings.values()), default=0.0)
     intervals = {
