@@ -112,3 +112,42 @@ def test_show_prints_brackets_in_sources_verbatim(tmp_path):
     assert r.exit_code == 0, r.output
     flat = "".join(r.output.replace("│", "").split())  # the table folds long cells
     assert "Smith[bold]etal.[/]" in flat
+
+
+def test_si_prefixes():
+    from lergan.cli.hardware import si
+
+    assert si(3.90625e-13, "J", 4) == "390.6 fJ"
+    assert si(1e-7, "s") == "100 ns"
+    assert si(0.9999999e-9, "s") == "1 ns"  # rounds up into the next prefix
+    assert si(2.5e3, "W") == "2.5 kW" and si(0, "J") == "0 J"
+
+
+def test_actions_table_prints_energies_and_latencies_with_prefixes():
+    """Was '3e-11' and '1e-07' under 'energy (J)' / 'latency (s)'."""
+    r = _run("hardware", "actions", "isaac")
+    assert r.exit_code == 0, r.output
+    line = next(x for x in r.output.splitlines() if "crossbar.read" in x)
+    assert "30 pJ" in line and "100 ns" in line
+
+
+def test_show_names_the_file_that_sets_each_field():
+    r = runner.invoke(app, ["hardware", "show", "lrgan"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    arch = load_preset("lrgan")
+    for key in ("technology.node_m", "write.fraction_rewritten"):
+        line = next(x for x in r.output.splitlines() if f" {key} " in x)
+        assert line.split("│")[2].strip() == arch.provenance(key).defined_in
+    assert {arch.provenance(k).defined_in for k in ("technology.node_m",
+                                                    "write.fraction_rewritten")} == {
+        "prime.yaml", "lrgan.yaml"}
+
+
+def test_peak_table_labels_every_figure_with_its_unit():
+    r = _run("peak", "isaac")
+    assert r.exit_code == 0, r.output
+    rows = {x.split("│")[1].strip(): x.split("│")[2:4] for x in r.output.splitlines()
+            if x.count("│") == 5}
+    assert [c.strip() for c in rows["computational efficiency"]] == ["483.3", "GOPS/mm2"]
+    assert [c.strip() for c in rows["power efficiency"]] == ["627.4", "GOPS/W"]
+    assert [c.strip() for c in rows["area"]] == ["85.42", "mm2"]

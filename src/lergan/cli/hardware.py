@@ -36,6 +36,20 @@ def _load(preset: str, sets: Optional[list[str]]):  # noqa: UP045 (typer needs O
     return load_preset(preset, overrides=parse_set_options(sets))
 
 
+_PREFIXES = ((1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "u"), (1e-9, "n"), (1e-12, "p"),
+             (1e-15, "f"), (1e-18, "a"))
+
+
+def si(x: float, unit: str, digits: int = 3) -> str:
+    """``x`` (in the SI ``unit``) with a prefix: si(3.906e-13, "J", 4) == "390.6 fJ"."""
+    if x == 0:
+        return f"0 {unit}"
+    for scale, prefix in _PREFIXES:
+        if abs(round(x / scale, digits)) >= 1:
+            return f"{x / scale:.{digits}g} {prefix}{unit}"
+    return f"{x:.{digits}g} {unit}"
+
+
 def _fmt(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
@@ -97,7 +111,9 @@ def show(
     for d in arch.deviations:
         console.print(f"  deviation: {escape(d)}", highlight=False)
     table = Table(show_lines=False)
-    for col in ("key", "value (SI)", "unit", "as written", "source / assumption"):
+    table.add_column("key", overflow="fold")
+    table.add_column("file", no_wrap=True, style="dim")
+    for col in ("value (SI)", "unit", "as written", "source / assumption"):
         table.add_column(col, overflow="fold")
     for key, p in prov.items():
         written = f"{_fmt(p.written_value)} {p.written_unit}".strip()
@@ -109,7 +125,8 @@ def show(
                 src += f" [dim]({escape(p.derivation)})[/]"
         if p.overridden:
             src = f"[magenta]override[/]: {src}"
-        table.add_row(escape(key), escape(_fmt(p.value)), escape(p.unit), escape(written), src)
+        table.add_row(escape(key), escape(p.defined_in or ""), escape(_fmt(p.value)),
+                      escape(p.unit), escape(written), src)
     console.print(table)
 
 
@@ -130,12 +147,28 @@ def actions_cmd(
         console.print_json(json.dumps({k: a.to_dict() for k, a in acts.items()}))
         return
     table = Table(title=f"actions of {preset}")
-    for col in ("action", "energy (J)", "latency (s)", "per", "formula"):
-        table.add_column(col, overflow="fold")
+    table.add_column("action", overflow="fold")
+    table.add_column("energy", justify="right", no_wrap=True)
+    table.add_column("latency", justify="right", no_wrap=True)
+    table.add_column("per", overflow="fold")
+    table.add_column("formula", overflow="fold")
     for a in acts.values():
-        table.add_row(escape(a.name), f"{a.energy_j:.4g}", f"{a.latency_s:.4g}", escape(a.per),
-                      escape(a.formula))
+        table.add_row(escape(a.name), si(a.energy_j, "J", 4), si(a.latency_s, "s", 4),
+                      escape(a.per), escape(a.formula))
     console.print(table)
+
+
+#: (--json key, label, unit, format) of the peak table's rows
+_PEAK_ROWS = (
+    ("gops", "peak throughput (2 ops per MAC)", "GOPS", ",.1f"),
+    ("area_mm2", "area", "mm2", ",.2f"),
+    ("power_w", "peak power", "W", ",.2f"),
+    ("gops_per_mm2", "computational efficiency", "GOPS/mm2", ",.1f"),
+    ("gops_per_w", "power efficiency", "GOPS/W", ",.1f"),
+    ("crossbars", "crossbars", "", ","),
+    ("macs_per_mvm", "MACs per crossbar MVM", "", ","),
+    ("mvm_latency_s", "MVM latency", "us", ".4g"),
+)
 
 
 @app.command("peak")
@@ -164,9 +197,11 @@ def peak_cmd(
     table = Table(title=f"peak figures of {arch.name}")
     table.add_column("figure")
     table.add_column("value", justify="right")
-    for k in ("gops", "area_mm2", "power_w", "gops_per_mm2", "gops_per_w", "crossbars",
-              "macs_per_mvm", "mvm_latency_s"):
-        table.add_row(k, _fmt(data[k]))
+    table.add_column("unit")
+    table.add_column("--json key", style="dim")
+    for key, label, unit, fmt in _PEAK_ROWS:
+        value = data[key] * 1e6 if key == "mvm_latency_s" else data[key]
+        table.add_row(label, format(value, fmt), unit, key)
     console.print(table)
     if breakdown_:
         bt = Table(title="breakdown")

@@ -18,6 +18,7 @@ from rich import box
 from rich.table import Table
 
 from lergan.cli.app import app, console, user_errors
+from lergan.cli.hardware import si
 from lergan.cli.workload import print_uncropped
 from lergan.errors import MappingError
 
@@ -88,19 +89,6 @@ def map_layer(
     }
 
 
-_PREFIXES = ((1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "u"), (1e-9, "n"), (1e-12, "p"))
-
-
-def _eng(x: float, unit: str) -> str:
-    """A value in SI with a prefix and three significant digits: 37.6 ms, 614 us, 1.16 mJ."""
-    if x == 0:
-        return f"0 {unit}"
-    for scale, prefix in _PREFIXES:
-        if abs(x) >= scale * 0.9995:
-            return f"{x / scale:.3g} {prefix}{unit}"
-    return f"{x:.3g} {unit}"
-
-
 def _num(x: float) -> str:
     """Compact count: 4,096 / 24.6k / 1.61M / 6.44G."""
     for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
@@ -124,7 +112,7 @@ def _tables(report: dict[str, Any]) -> list[Table]:
             t.add_row(
                 mode, _num(r["crossbars"]), _num(r["mvm_steps"]), _num(r["read_cycles"]),
                 _num(r["adc_conversions"]), _num(r["cells_written"]),
-                _eng(r["latency_s"], "s"), _eng(r["energy_j"], "J"),
+                si(r["latency_s"], "s"), si(r["energy_j"], "J"),
             )
         tables.append(t)
     return tables
