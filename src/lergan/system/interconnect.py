@@ -4,12 +4,13 @@ Three topologies (``lergan-architecture.md`` section 4):
 
 - ``3d``: LerGAN's 3D-connected PIM. Direct bank-to-bank links (``bank_link``), configured
   anew for each step of the iteration (D-step, G-step) within ``ports_per_bank`` ports per
-  bank: the pairs that carry the most bytes in that step get a direct link first (greedy);
-  a pair left without one is routed over configured links through other banks, else over
-  the internal bus if the preset has one, else through the off-chip memory controller. A
-  link newly configured in a step adds ``reconfiguration_latency_s`` to the transfers that
-  use it in that step and costs ``reconfiguration_energy_j`` once. Each direction of a
-  configured pair is a separate resource (full-duplex point-to-point links, a choice).
+  bank: a spanning forest of the step's bank pairs, heaviest first, then direct shortcuts
+  for the heaviest remaining pairs (:meth:`Topology.configure`); a pair left without one
+  is routed over configured links through other banks, else over the internal bus if the
+  preset has one, else through the off-chip memory controller. A link newly configured in
+  a step adds ``reconfiguration_latency_s`` to the transfers that use it in that step and
+  costs ``reconfiguration_energy_j`` once. Each direction of a configured pair is a
+  separate resource (full-duplex point-to-point links, a choice).
 - ``2d-bus``: every transfer between banks shares one internal bus (one transfer at a time),
   data exchanged between networks included.
 - ``2d-offchip``: transfers inside a network use the internal bus; data exchanged between
@@ -127,7 +128,14 @@ class Topology:
     # ---- configuration ------------------------------------------------------------------
 
     def configure(self, demands: Iterable[Demand], step_order: Iterable[str]) -> None:
-        """Choose the direct links of each step (3D only): most bytes first, within ports."""
+        """Choose the direct links of each step (3D only), within the ports of each bank.
+
+        First a spanning forest, heaviest pairs first (Kruskal's order), so that every bank
+        pair of the step that can be connected is (over one or more links); then direct
+        shortcuts for the remaining pairs, heaviest first, while ports remain. For a network
+        whose tiers talk in a chain this gives the forward -> error -> update links plus the
+        link between the networks (architecture note, section 4).
+        """
         if self.kind != "3d":
             return
         per_step: dict[str, dict[tuple[int, int], float]] = defaultdict(lambda: defaultdict(float))
@@ -140,11 +148,18 @@ class Topology:
             pairs = sorted(per_step.get(step, {}).items(), key=lambda kv: (-kv[1], kv[0]))
             ports: dict[int, int] = defaultdict(int)
             chosen: set[tuple[int, int]] = set()
-            for (a, b), _ in pairs:
-                if ports[a] < self.ports_per_bank and ports[b] < self.ports_per_bank:
-                    chosen.add((a, b))
-                    ports[a] += 1
-                    ports[b] += 1
+            root = {b: b for pair, _ in pairs for b in pair}
+            for forest in (True, False):
+                for (a, b), _ in pairs:
+                    if (a, b) in chosen:
+                        continue
+                    if forest and _find(root, a) == _find(root, b):
+                        continue
+                    if ports[a] < self.ports_per_bank and ports[b] < self.ports_per_bank:
+                        chosen.add((a, b))
+                        ports[a] += 1
+                        ports[b] += 1
+                        root[_find(root, a)] = _find(root, b)
             self.direct[step] = frozenset(chosen)
             self.new_links[step] = frozenset(chosen - previous)
             previous = frozenset(chosen)
@@ -216,6 +231,14 @@ class Topology:
     def static_power_w(self) -> dict[str, float]:
         """Static power of the provisioned link instances per link kind."""
         return {k: n * self.links[k].static_power_w for k, n in self.instances().items()}
+
+
+def _find(root: dict[int, int], x: int) -> int:
+    """Union-find root of ``x`` (path halving)."""
+    while root[x] != x:
+        root[x] = root[root[x]]
+        x = root[x]
+    return x
 
 
 def _adjacency(links: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
