@@ -89,7 +89,15 @@ def show(
     set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),  # noqa: UP045
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
-    """Every field of PRESET with its SI value, the value as written, and its source."""
+    """Every field of PRESET with its SI value, the value as written, and its source.
+
+    The file column says which data file sets the field (a preset may build on a `base`
+    preset), or `override` for --set.
+
+    Examples: `lergan hardware show lergan`; `lergan hardware show isaac --json`;
+    `lergan hardware show lergan --set adc.bits=6 --set "adc.energy_j=2 pJ"`;
+    `lergan hardware show mine.yaml` (a file of one's own that starts with `base: lergan`).
+    """
     arch = _load(preset, set_)
     prov = arch.provenance_table()
     if json_out:
@@ -137,7 +145,11 @@ def actions_cmd(
     set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),  # noqa: UP045
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
-    """Every action of PRESET with its energy (J) and latency (s)."""
+    """Every action of PRESET with its energy and latency, and the formula behind them.
+
+    Examples: `lergan hardware actions isaac`; `lergan hardware actions lergan --set
+    adc.bits=6 --json` (SI values: J and s).
+    """
     from rich.markup import escape
 
     from lergan.hardware.cost import actions
@@ -181,7 +193,11 @@ def peak_cmd(
         False, "--breakdown", help="Also list area and power per component."
     ),
 ) -> None:
-    """Peak throughput, area and power of PRESET, summed from its component tables."""
+    """Peak throughput, area and power of PRESET, summed from its component tables.
+
+    Examples: `lergan peak isaac` (ISAAC's Table I: 65.8 W, 85.4 mm2);
+    `lergan peak lergan --breakdown`; `lergan peak prime --set crossbar.rows=128 --json`.
+    """
     from lergan.hardware.peak import breakdown, peak
 
     arch = _load(preset, set_)

@@ -235,19 +235,32 @@ def workload(
     ),
     bits: int = typer.Option(16, "--bits", min=1, help="Bits per value for tensor sizes."),
     counts: str = typer.Option(
-        "real,zero_inserted,nominal", "--counts", help="Counts shown: real,zero_inserted,nominal."
+        "real,zero_inserted,nominal",
+        "--counts",
+        help="Counts shown, comma-separated: real, zero_inserted (zero-ins), nominal.",
     ),
     passes: str = typer.Option(
         "forward,error,weight_gradient",
         "--passes",
-        help="Passes shown: forward,error,weight_gradient.",
+        help="Passes shown, comma-separated: forward (fwd), error (err), weight_gradient "
+        "(wgrad).",
     ),
     set_: list[str] = typer.Option(
         [], "--set", help="Benchmark option KEY=VALUE (repeatable), e.g. --set image_size=128."
     ),
 ) -> None:
-    """Per-layer table of a GAN: shapes, parameters, MACs per pass (real, zero-inserted,
-    nominal) of one training iteration and the share of MACs on zeros."""
+    """Per-layer table of one GAN training iteration: shapes, parameters, MACs per pass.
+
+    Each pass (forward, error, weight gradient) is counted three ways: real (both operands
+    real data), zero-ins (a dense convolution of the zero-inserted, padded operand) and
+    nominal (torch FlopCounterMode / 2), with the share of zero-ins MACs that multiply a
+    zero. Exact integers: --json or --csv.
+
+    Examples: `lergan workload --list`; `lergan workload dcgan`;
+    `lergan workload 3d-gan --json`; `lergan workload dcgan --passes fwd,err --counts
+    real,nominal --csv dcgan.csv`; `lergan workload dcgan --set image_size=128`;
+    `lergan workload my_gan.yaml` (a GAN description, e.g. from `GAN.to_yaml()`).
+    """
     if list_:
         _list(as_json)
         return
