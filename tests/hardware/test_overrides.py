@@ -180,3 +180,11 @@ def test_unknown_component_in_the_organisation(tmp_path):
     )
     with pytest.raises(HardwareError, match=r"per_mat\.flux_capacitor"):
         load_preset(f)
+
+
+@pytest.mark.parametrize(("text", "shown"), [("-1", "(got -1)"), ("6.5", "(got 6.5)")])
+def test_impossible_integer_override_shows_the_value_as_given(text, shown):
+    """`--set adc.bits=-1` used to say "(got -1.0)"."""
+    with pytest.raises(HardwareError) as exc:
+        load_preset("lergan", overrides=parse_set_options([f"adc.bits={text}"]))
+    assert "adc.bits" in str(exc.value) and shown in str(exc.value)
