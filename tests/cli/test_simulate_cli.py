@@ -32,7 +32,7 @@ def test_simulate_tables_show_where_time_and_energy_go(dcgan_json):
                         env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     for title in ("Time along the critical path", "Energy by network, step, pass and layer",
-                  "Energy by component", "Area", "Placement"):
+                  "Energy by component", "Area", "Busiest resources", "Placement"):
         assert title in res.output
     assert f"{dcgan_json['time_s'] * 1e6:,.1f} us" in res.output
 

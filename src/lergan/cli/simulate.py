@@ -82,6 +82,14 @@ def render(result: Any) -> None:
                          r.energy_j, "uJ", 1e6, ("component",)))
     console.print(_table("Area", r.breakdown(("network", "component"), "area"),
                          r.area_mm2, "mm2", 1.0, ("network", "component")))
+    u = Table(title="Busiest resources", title_justify="left",
+              box=box.SIMPLE, pad_edge=False)
+    u.add_column("resource", no_wrap=True)
+    u.add_column("busy us", justify="right", no_wrap=True)
+    u.add_column("%", justify="right", no_wrap=True)
+    for name, frac in sorted(r.utilisation.items(), key=lambda kv: -kv[1])[:12]:
+        u.add_row(escape(name), f"{frac * r.time_s * 1e6:,.1f}", f"{100 * frac:.1f}")
+    console.print(u)
     g = Table(title="Placement", title_justify="left", box=box.SIMPLE, pad_edge=False)
     for col in ("group", "banks", "capacity", "crossbars", "swap region"):
         g.add_column(col, no_wrap=True)
