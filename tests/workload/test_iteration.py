@@ -85,7 +85,8 @@ def _check_structure(gan, graph, options):
         # the D-step's generators run forward only
         if op.step == "D" and roles[op.network] == "generator":
             assert op.pass_ == "forward"
-        if op.step == "G" and options.g_step_latent == "reuse" and op.pass_ == "forward":
+        reusing = options.g_step_latent == "reuse" and op.step_index == 1
+        if op.step == "G" and reusing and op.pass_ == "forward":
             assert (
                 roles[op.network] == "discriminator"
                 or op.network not in {o.network for o in graph.filter(step="D", pass_="forward")}
@@ -107,12 +108,23 @@ def _check_structure(gan, graph, options):
             )
             // 8
         )
-        assert t.consumers or t.kind == "weights" or t.name.endswith("@G-step"), t.name
-    # the G-step's discriminator forward waits for the D-step's update unless stale
+        last_g = "G" if graph.g_steps == 1 else f"G{graph.g_steps}"
+        assert t.consumers or t.kind == "weights" or t.name.endswith(f"@{last_g}-step"), t.name
+    # the G-step's discriminator forward waits for the last D-step's update unless stale
     for op in graph.filter(step="G", pass_="forward"):
         if roles[op.network] == "discriminator" and op.params:
-            waits = any(graph.operation(d).pass_ == "update" for d in op.depends_on)
+            waits = any(
+                graph.operation(d).pass_ == "update"
+                and graph.operation(d).step == "D"
+                and graph.operation(d).step_index == graph.d_steps
+                for d in op.depends_on
+            )
             assert waits != options.stale_d_weights
+    # steps come in order: every D-step, then every G-step, indices from 1
+    order = [(op.step, op.step_index) for op in graph.operations]
+    assert order == sorted(order)
+    assert {i for s, i in order if s == "D"} == set(range(1, graph.d_steps + 1))
+    assert {i for s, i in order if s == "G"} == set(range(1, graph.g_steps + 1))
 
 
 @pytest.mark.parametrize("options", OPTIONS, ids=["fresh", "reuse", "stale"])

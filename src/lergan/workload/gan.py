@@ -12,7 +12,8 @@
   reconstruction ``rec_a = G_BA(fake_b)``) and the **losses**, each used in the D-step or
   the G-step (architecture note, section 1). The D-step trains the discriminators and
   detaches generator outputs; the G-step trains the generators with the discriminators
-  frozen.
+  frozen. ``d_steps`` and ``g_steps`` say how many of each one iteration runs (the
+  official training schedule: WGAN-style critics take several D-steps per G-step).
 
 Descriptions round-trip through JSON and YAML (:meth:`GAN.to_json`, :meth:`GAN.from_yaml`).
 """
@@ -285,6 +286,12 @@ class GAN(Description):
     networks: tuple[Network, ...] = Field(min_length=2)
     calls: tuple[NetworkCall, ...] = Field(min_length=1)
     losses: tuple[Loss, ...] = Field(min_length=2)
+    d_steps: int = Field(
+        default=1,
+        ge=1,
+        description="discriminator steps per iteration (n_critic = d_steps / g_steps)",
+    )
+    g_steps: int = Field(default=1, ge=1, description="generator steps per iteration")
 
     _order: tuple[str, ...] = PrivateAttr(default=())
 

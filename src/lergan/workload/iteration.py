@@ -79,6 +79,17 @@ class IterationOptions(BaseModel):
             "update, so it need not wait for the update"
         ),
     )
+    d_steps: int | None = Field(
+        default=None,
+        ge=1,
+        description="D-steps per iteration; None: the GAN's own (GAN.d_steps, its official "
+        "schedule)",
+    )
+    g_steps: int | None = Field(
+        default=None,
+        ge=1,
+        description="G-steps per iteration; None: the GAN's own (GAN.g_steps)",
+    )
     activation_bits: int = Field(
         default=16, gt=0, description="bits per activation, error and data value"
     )
@@ -142,6 +153,7 @@ class Operation:
     depends_on: list[str]
     calls: tuple[str, ...] = ()  # the network calls (or the loss's call) it serves
     params: int = 0  # trainable parameters of the layer
+    step_index: int = 1  # which D-step (or G-step) of the iteration, from 1
 
     @property
     def kind(self) -> str:
@@ -156,6 +168,7 @@ class Operation:
         return {
             "id": self.id,
             "step": self.step,
+            "step_index": self.step_index,
             "network": self.network,
             "layer": self.layer,
             "kind": self.kind,
@@ -193,6 +206,8 @@ class IterationGraph:
     options: IterationOptions
     operations: list[Operation]
     tensors: dict[str, Tensor]
+    d_steps: int = 1  # D-steps and G-steps the iteration runs
+    g_steps: int = 1
 
     # --- queries ---------------------------------------------------------------------
     def operation(self, op_id: str) -> Operation:
@@ -253,6 +268,8 @@ class IterationGraph:
             "gan": self.gan,
             "batch": self.batch,
             "options": self.options.model_dump(mode="json"),
+            "d_steps": self.d_steps,
+            "g_steps": self.g_steps,
             "totals": {p: self.total(pass_=p).to_dict() for p in PASSES},
             "operations": [op.to_dict() for op in self.operations],
             "tensors": [t.to_dict() for t in self.tensors.values()],
@@ -337,8 +354,14 @@ class _Builder:
                     self._tensor(name, "weights", net.name, (layer.param_count,), 0)
                     self.weights[(net.name, layer.name)] = name
                     self.initial_weights[(net.name, layer.name)] = name
-        # where each call's activations live: step prefix of the step that computed them
+        # where each call's activations live: tag of the step that computed them
         self.computed_in: dict[str, str] = {}
+        # the step being built: "D" or "G", its index (from 1) and its tag ("D", "D2", ...)
+        self.step_index = 1
+        self.tag = "D"
+        self.last_tag = {"D": "D", "G": "G"}
+        # discriminator weights from before the last D-step's update (stale_d_weights)
+        self.stale_weights = dict(self.weights)
 
     # tensors ---------------------------------------------------------------------------
     def _tensor(
@@ -357,12 +380,15 @@ class _Builder:
         return name
 
     def data_tensor(self, step: str, name: str) -> str:
+        """A data input as the current step reads it. Latent vectors are drawn per step
+        (the first G-step reuses the last D-step's with ``g_step_latent="reuse"``); the first
+        D-step and the first G-step share one batch of data, later steps draw their own."""
         inp = self.inputs[name]
         if inp.kind == "latent":
-            prefix = step if (step == "D" or self.opt.g_step_latent == "fresh") else "D"
-            tname = f"{prefix}/{name}"
+            reuse = step == "G" and self.step_index == 1 and self.opt.g_step_latent == "reuse"
+            tname = f"{self.last_tag['D'] if reuse else self.tag}/{name}"
         else:
-            tname = f"data/{name}"
+            tname = f"data/{name}" if self.step_index == 1 else f"data@{self.tag}/{name}"
         return self._tensor(tname, "data", None, inp.shape, self.batch)
 
     def act(self, call: str, layer: str) -> str:
@@ -419,13 +445,19 @@ class _Builder:
             stack.extend(v for v in self.calls[c].inputs.values() if v in self.calls)
         return [c for c in self.gan.call_order() if c in need]
 
-    def step(self, step: str, d_step_calls: set[str]) -> set[str]:
+    def step(self, step: str, index: int, d_step_calls: set[str]) -> set[str]:
+        """Add the operations of the ``index``-th D-step or G-step (from 1) of the iteration."""
         gan, batch = self.gan, self.batch
+        self.step_index = index
+        self.tag = step if index == 1 else f"{step}{index}"
+        self.last_tag[step] = self.tag
+        if step == "D":
+            self.stale_weights = dict(self.weights)
         role = "discriminator" if step == "D" else "generator"
         trained = {n.name for n in gan.networks if n.role == role}
         calls = self.needed_calls(step)
         reused = set()
-        if step == "G" and self.opt.g_step_latent == "reuse":
+        if step == "G" and index == 1 and self.opt.g_step_latent == "reuse":
             reused = {
                 c
                 for c in calls
@@ -457,7 +489,7 @@ class _Builder:
         groups = _group_calls(calls, self.calls, profile)
         for c in calls:
             if c not in reused:
-                self.computed_in[c] = step
+                self.computed_in[c] = self.tag
         # forward
         for group in groups:
             if group[0] in reused:
@@ -479,7 +511,7 @@ class _Builder:
             ls = next(s for s in net.shapes() if s.layer.name == layer_name)
             old = self.weights[(net_name, layer_name)]
             new = self._tensor(
-                f"{net_name}/{layer_name}.weights@{step}-step",
+                f"{net_name}/{layer_name}.weights@{self.tag}-step",
                 "weights",
                 net_name,
                 (layer.param_count,),
@@ -487,8 +519,9 @@ class _Builder:
             )
             self.add(
                 Operation(
-                    id=f"{step}:{net_name}:{layer_name}:update",
+                    id=f"{self.tag}:{net_name}:{layer_name}:update",
                     step=step,  # type: ignore[arg-type]
+                    step_index=self.step_index,
                     network=net_name,
                     layer=layer_name,
                     layer_spec=layer,
@@ -511,7 +544,7 @@ class _Builder:
     def _weights_for(self, step: str, net: Network, layer_name: str) -> str:
         key = (net.name, layer_name)
         if step == "G" and net.role == "discriminator" and self.opt.stale_d_weights:
-            return self.initial_weights[key]
+            return self.stale_weights[key]
         return self.weights[key]
 
     def forward(self, step: str, group: tuple[str, ...]) -> None:
@@ -535,8 +568,9 @@ class _Builder:
             macs, comp = layer_pass_macs(layer, "forward", ls.input_shape, ls.output_shape)
             self.add(
                 Operation(
-                    id=f"{step}:{gid}:{layer.name}:forward",
+                    id=f"{self.tag}:{gid}:{layer.name}:forward",
                     step=step,  # type: ignore[arg-type]
+                    step_index=self.step_index,
                     network=net.name,
                     layer=layer.name,
                     layer_spec=layer,
@@ -596,8 +630,9 @@ class _Builder:
             reads.append(self.data_tensor(step, loss.label))
         self.add(
             Operation(
-                id=f"{step}:loss:{loss.name}",
+                id=f"{self.tag}:loss:{loss.name}",
                 step=step,  # type: ignore[arg-type]
+                step_index=self.step_index,
                 network=net.name,
                 layer=loss.name,
                 layer_spec=None,
@@ -660,8 +695,9 @@ class _Builder:
                 macs, comp = layer_pass_macs(layer, "error", ls.input_shape, ls.output_shape)
                 self.add(
                     Operation(
-                        id=f"{step}:{gid}:{layer.name}:error",
+                        id=f"{self.tag}:{gid}:{layer.name}:error",
                         step=step,  # type: ignore[arg-type]
+                        step_index=self.step_index,
                         network=net.name,
                         layer=layer.name,
                         layer_spec=layer,
@@ -682,7 +718,7 @@ class _Builder:
                 reads = list(out_errors)
                 reads += [self.read_tensor(step, c, ls.input_name) for c in group]
                 wname = self._tensor(
-                    f"{step}/{gid}/{layer.name}.weight_gradient",
+                    f"{self.tag}/{gid}/{layer.name}.weight_gradient",
                     "weight_gradient",
                     net.name,
                     (layer.param_count,),
@@ -693,8 +729,9 @@ class _Builder:
                 )
                 self.add(
                     Operation(
-                        id=f"{step}:{gid}:{layer.name}:weight_gradient",
+                        id=f"{self.tag}:{gid}:{layer.name}:weight_gradient",
                         step=step,  # type: ignore[arg-type]
+                        step_index=self.step_index,
                         network=net.name,
                         layer=layer.name,
                         layer_spec=layer,
@@ -831,10 +868,14 @@ def build_iteration(
         raise WorkloadError(f"batch must be a positive integer, got {batch!r}")
     options = options or IterationOptions()
     b = _Builder(gan, batch, options)
-    d_calls = b.step("D", set())
-    b.step("G", d_calls)
+    d_steps, g_steps = options.d_steps or gan.d_steps, options.g_steps or gan.g_steps
+    d_calls: set[str] = set()
+    for k in range(1, d_steps + 1):
+        d_calls = b.step("D", k, set())
+    for k in range(1, g_steps + 1):
+        b.step("G", k, d_calls)
     _finish(b)
-    return IterationGraph(gan.name, batch, options, b.ops, b.tensors)
+    return IterationGraph(gan.name, batch, options, b.ops, b.tensors, d_steps, g_steps)
 
 
 def per_layer(graph: IterationGraph, gan: GAN) -> list[dict[str, Any]]:

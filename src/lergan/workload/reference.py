@@ -6,7 +6,8 @@ losses need with every generator output **detached**, back-propagates and update
 discriminators; the G-step **freezes the discriminators' weights** (``requires_grad``
 off), evaluates the G-step's calls (fresh latent vectors, or the D-step's fakes with their
 autograd graph when ``g_step_latent="reuse"``, as the PyTorch DCGAN example), back-propagates
-and updates the generators. It is independent of :mod:`lergan.workload.iteration`, so that
+and updates the generators; ``d_steps`` D-steps then ``g_steps`` G-steps (the GAN's
+schedule, or the options'). It is independent of :mod:`lergan.workload.iteration`, so that
 the graph's nominal MAC counts can be checked against ``FlopCounterMode`` on it
 (:func:`count_iteration_flops`); run on the ``meta`` device it costs no arithmetic.
 """
@@ -121,11 +122,17 @@ def reference_iteration(
     device: Any = None,
     lr: float = 2e-4,
 ) -> dict[str, float | Tensor]:
-    """One alternating training iteration; returns each step's total loss (tensors).
+    """One alternating training iteration; returns the last D-step's and G-step's total
+    loss (tensors).
 
-    ``modules`` maps network names to modules (e.g. :func:`build_gan_modules`); ``data``
-    supplies the GAN inputs (default: :func:`sample_inputs` on the modules' device, with
-    fresh latent vectors for the G-step); ``optimizers`` per network default to SGD(lr).
+    The iteration runs ``d_steps`` D-steps, then ``g_steps`` G-steps (the options' or the
+    GAN's). ``modules`` maps network names to modules (e.g. :func:`build_gan_modules`);
+    ``data`` supplies the GAN inputs of the first D-step and the first G-step (default:
+    :func:`sample_inputs` on the modules' device, with fresh latent vectors for the G-step);
+    every further step samples its own batch. With ``stale_d_weights`` the G-steps use the
+    discriminators' weights from before the last D-step's update; with
+    ``g_step_latent="reuse"`` the first G-step reuses the last D-step's fakes.
+    ``optimizers`` per network default to SGD(lr).
     """
     options = options or IterationOptions()
     if device is None:
@@ -135,6 +142,8 @@ def reference_iteration(
     if optimizers is None:
         optimizers = {name: torch.optim.SGD(m.parameters(), lr=lr) for name, m in modules.items()}
     d_data = data if data is not None else sample_inputs(gan, batch, device=device)
+    d_steps = options.d_steps or gan.d_steps
+    g_steps = options.g_steps or gan.g_steps
 
     def run(
         step: str,
@@ -172,47 +181,54 @@ def reference_iteration(
         assert total is not None
         return total
 
-    # D-step
-    for name, m in modules.items():
-        m.train()
-        m.requires_grad_(True)
-        if roles[name] == "discriminator":
-            m.zero_grad(set_to_none=True)
-    d_values: dict[str, Tensor] = dict(d_data)
-    d_loss = run("D", d_values, {}, {})
+    # D-steps
+    d_values: dict[str, Tensor] = {}
     stale: dict[str, dict[str, Tensor]] = {}
-    if options.stale_d_weights:
-        stale = {
-            name: {k: v.detach().clone() for k, v in m.state_dict().items()}
-            for name, m in modules.items()
-            if roles[name] == "discriminator"
-        }
-    d_loss.backward()
-    for name in modules:
-        if roles[name] == "discriminator":
-            optimizers[name].step()
-    # G-step: discriminators frozen
-    for name, m in modules.items():
-        if roles[name] == "discriminator":
-            m.requires_grad_(False)
+    d_loss = g_loss = torch.zeros(())
+    for k in range(d_steps):
+        for name, m in modules.items():
+            m.train()
+            m.requires_grad_(True)
+            if roles[name] == "discriminator":
+                m.zero_grad(set_to_none=True)
+        d_values = dict(d_data if k == 0 else sample_inputs(gan, batch, device=device))
+        d_loss = run("D", d_values, {}, {})
+        if options.stale_d_weights and k == d_steps - 1:
+            stale = {
+                name: {key: v.detach().clone() for key, v in m.state_dict().items()}
+                for name, m in modules.items()
+                if roles[name] == "discriminator"
+            }
+        d_loss.backward()
+        for name in modules:
+            if roles[name] == "discriminator":
+                optimizers[name].step()
+    # G-steps: discriminators frozen
+    for k in range(g_steps):
+        for name, m in modules.items():
+            if roles[name] == "discriminator":
+                m.requires_grad_(False)
+            else:
+                m.zero_grad(set_to_none=True)
+        reuse = {}
+        if k == 0:
+            g_values = dict(d_data)
+            if options.g_step_latent == "reuse":
+                reuse = {
+                    c: v
+                    for c, v in d_values.items()
+                    if c not in inputs and roles[gan.call(c).network] == "generator"
+                }
+            else:
+                fresh = sample_inputs(gan, batch, device=device)
+                g_values.update({n: v for n, v in fresh.items() if inputs[n].kind == "latent"})
         else:
-            m.zero_grad(set_to_none=True)
-    reuse = {}
-    g_values = dict(d_data)
-    if options.g_step_latent == "reuse":
-        reuse = {
-            c: v
-            for c, v in d_values.items()
-            if c not in inputs and roles[gan.call(c).network] == "generator"
-        }
-    else:
-        fresh = sample_inputs(gan, batch, device=device)
-        g_values.update({k: v for k, v in fresh.items() if inputs[k].kind == "latent"})
-    g_loss = run("G", g_values, reuse, stale)
-    g_loss.backward()
-    for name in modules:
-        if roles[name] == "generator":
-            optimizers[name].step()
+            g_values = sample_inputs(gan, batch, device=device)
+        g_loss = run("G", g_values, reuse, stale)
+        g_loss.backward()
+        for name in modules:
+            if roles[name] == "generator":
+                optimizers[name].step()
     for m in modules.values():
         m.requires_grad_(True)
     return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}

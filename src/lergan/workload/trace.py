@@ -681,12 +681,15 @@ def trace_gan(
     calls: Sequence[NetworkCall] | None = None,
     losses: Sequence[Loss] | None = None,
     roles: Mapping[str, str] | None = None,
+    d_steps: int | None = None,
+    g_steps: int | None = None,
     batch: int = 2,
 ) -> GAN:
     """A GAN description whose networks are traced from ``modules`` (keyed by network name).
 
-    With ``like``, the GAN's inputs, calls, losses, roles, name and source come from that
-    description (unless given) and each module is traced with its network's input shapes.
+    With ``like``, the GAN's inputs, calls, losses, roles, name, source and schedule
+    (``d_steps``, ``g_steps``) come from that description (unless given) and each module is
+    traced with its network's input shapes.
     Otherwise ``inputs``, ``calls``, ``losses`` and ``roles`` are required; each network's
     input shapes follow from its first call's bindings, and its input names are the keys of
     those bindings (passed to ``forward`` by keyword).
@@ -699,6 +702,8 @@ def trace_gan(
         calls = calls or like.calls
         losses = losses or like.losses
         roles = roles or {n.name: n.role for n in like.networks}  # type: ignore[misc]
+        d_steps = d_steps or like.d_steps
+        g_steps = g_steps or like.g_steps
     missing = [
         k
         for k, v in (
@@ -761,6 +766,8 @@ def trace_gan(
         networks=tuple(ordered),
         calls=tuple(calls),
         losses=tuple(losses or ()),
+        d_steps=d_steps or 1,
+        g_steps=g_steps or 1,
     )
 
 

@@ -22,9 +22,11 @@ Choices and differences:
 - The feature-matching term (hinge loss on D's relu2..relu4 batch means) is left out: the
   description format has no loss on a network's inner layers. It adds no multiply-
   accumulate (D's error pass to its input runs anyway); only element-wise work.
-- The official loop alternates: D is updated every third batch (``update_interval=3``)
-  and G on the others, and its D-step does not detach the fakes; one iteration here is
-  one D-step and one G-step, with fakes detached in the D-step.
+- Schedule: the official loop updates D on every third batch (``iters %
+  update_interval == 0``, ``update_interval=3``) and G on the two others, so one
+  iteration here is one D-step and two G-steps (``D_STEPS = 1``, ``G_STEPS = 2``), each
+  step on its own batch. Its D-step does not detach the fakes (it back-propagates into G
+  and discards those gradients); here the fakes are detached in the D-step.
 - D's output is the 1x1x1 map the official ``Discriminator`` returns (no flatten).
 - ``image_size`` other than 64 changes the number of stride-2 layers (4x4 bottleneck).
 
@@ -44,6 +46,10 @@ SOURCE = (
     "discogan/image_translation.py"
 )
 DESCRIPTION = "Two encoder-decoder generators and two discriminators, cross-domain"
+#: Official schedule (image_translation.py, ``update_interval=3``): of every three
+#: batches, one updates the discriminators and two the generators.
+D_STEPS = 1
+G_STEPS = 2
 
 
 def generator(name: str, *, image_size: int, channels: int, width: int) -> Network:
@@ -120,6 +126,8 @@ def build(*, image_size: int = 64, channels: int = 3, width: int = 64) -> GAN:
             GanInput(name="a", kind="image", shape=image, description="images of domain A"),
             GanInput(name="b", kind="image", shape=image, description="images of domain B"),
         ),
+        d_steps=D_STEPS,
+        g_steps=G_STEPS,
         networks=tuple(nets),
         calls=(
             NetworkCall(name="fake_b", network="G_AB", inputs={"x": "a"}),

@@ -22,11 +22,14 @@ Losses (``updater.py``): D-step: Wasserstein critic loss ``D(real) - D(fake)`` w
 critic's weights clipped to [-0.01, 0.01]; G-step: ``0.001 x adversarial + 0.999 x L2``
 between G's output and the ground-truth blend (``--l2_weight 0.999``).
 
-Choices and differences: the official loop runs ``--d_iters 5`` critic steps per G-step
-(100 in the first 25 iterations and every 500th) and draws a new batch for each step; one
-iteration here is one D-step and one G-step on the same batch. The weight clipping is an
-update-time element-wise operation, not a layer. ``image_size`` other than 64 changes the
-number of stride-2 layers as in ``DCGAN_D``/``DCGAN_G``.
+Schedule: the official loop (``updater.py``, ``--d_iters 5``) runs 5 critic steps per
+G-step, each on a new batch (100 in the first 25 generator iterations and every 500th,
+a warm-up not modelled): ``D_STEPS = 5``, so one iteration here is five D-steps and one
+G-step (``IterationOptions(d_steps=1)`` gives the architecture note's one-and-one).
+
+Choices and differences: the weight clipping is an update-time element-wise operation, not
+a layer. ``image_size`` other than 64 changes the number of stride-2 layers as in
+``DCGAN_D``/``DCGAN_G``.
 
 Parameters at the defaults: G 71,058,880 (the 4000-d bottleneck's two 512x4000x4x4 layers
 hold 65.5 M), D 2,765,568 (as the official code).
@@ -46,6 +49,8 @@ SOURCE = (
     "train_blending_gan.py defaults and updater.py"
 )
 DESCRIPTION = "Blending GAN: encoder-decoder generator fed a composite image, WGAN critic + L2"
+#: Critic steps per generator step in the official training loop (``--d_iters 5``).
+D_STEPS = 5
 
 
 def encoder_decoder(
@@ -141,6 +146,7 @@ def build(
                 description="ground-truth well-blended image (real sample)",
             ),
         ),
+        d_steps=D_STEPS,
         networks=(
             encoder_decoder(
                 image_size=image_size, channels=channels, nef=nef, ngf=ngf, bottleneck=bottleneck
