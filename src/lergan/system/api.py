@@ -13,7 +13,7 @@ from typing import Any
 
 from lergan.errors import LerganError
 from lergan.system.build import op_specs
-from lergan.system.engine import assemble, demands
+from lergan.system.engine import run_engine
 from lergan.system.interconnect import LinkSpec, Topology
 from lergan.system.options import (
     DEFAULT_LAYOUTS,
@@ -22,9 +22,8 @@ from lergan.system.options import (
     as_options,
     resolve_architecture,
 )
-from lergan.system.placement import ChipSpec, Placement, place
+from lergan.system.placement import ChipSpec, Placement
 from lergan.system.result import SimulationResult
-from lergan.system.schedule import schedule
 
 LINK_COMPONENTS = ("bank_link", "internal_bus", "offchip")
 
@@ -180,23 +179,7 @@ def simulate(
     chip = chip_of(a)
     total = chip.banks * chip.crossbars_per_bank
     budget = opts.crossbar_budget or total
-    pl = place(specs, chip, layout=layout, crossbar_budget=budget,
-               replication=opts.replication)
     topo = topology_of(a, opts)
-    steps = list(dict.fromkeys(t.step for t in pl.tasks))
-    topo.configure(demands(pl.tasks), steps)
-    sch = schedule(pl.tasks, topo, transfer_chunks=opts.transfer_chunks)
-    area, static = provisioned(a, pl, budget)
-    notes = []
-    for g in pl.groups.values():
-        if g.multiplexed:
-            names = [u.name + (f" (in {u.pieces} pieces)" if u.pieces > 1 else "")
-                     for u in pl.units.values() if u.group == g.name and u.swapped]
-            why = ("does not fit" if not g.fits else
-                   "fits, but frees crossbars for copies of its busiest layers")
-            notes.append(f"{g.name} ({g.capacity:g} crossbars) {why}: {', '.join(names)} "
-                         f"take turns in a {g.swap_crossbars}-crossbar swap region, "
-                         "reloading their weights")
     record = {
         **opts.model_dump(mode="json"),
         "mode": mode, "layout": layout, "topology": topo.kind, "crossbar_budget": budget,
@@ -207,6 +190,9 @@ def simulate(
         "real": sum(m.macs_real for m in mappings.values()),
         "dense": sum(m.macs_dense for m in mappings.values()),
     }
-    return assemble(pl, sch, topo, static_power_w=static, area_m2=area, benchmark=bench,
-                    architecture=arch_name, batch=batch, options=record, notes=notes,
-                    extra_placement={"macs": macs})
+    return run_engine(
+        specs, chip, topo, layout=layout, crossbar_budget=budget,
+        replication=opts.replication, transfer_chunks=opts.transfer_chunks,
+        provision=lambda pl: provisioned(a, pl, budget), benchmark=bench,
+        architecture=arch_name, batch=batch, options=record, extra_placement={"macs": macs},
+    )

@@ -7,7 +7,7 @@ builds those records from a workload, a preset and the mapping.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from lergan.system import accounting
@@ -47,21 +47,44 @@ def run_engine(
     transfer_chunks: int = 8,
     static_power_w: Iterable[tuple[str, str, float]] = (),
     area_m2: Iterable[tuple[str, str, float]] = (),
+    provision: Callable[[Placement], tuple[Iterable, Iterable]] | None = None,
     benchmark: str = "synthetic",
     architecture: str = "synthetic",
     batch: int = 1,
     options: Mapping[str, Any] | None = None,
     notes: Sequence[str] = (),
+    extra_placement: Mapping[str, Any] | None = None,
 ) -> SimulationResult:
-    """Simulate one iteration given as engine records; see :mod:`lergan.system`."""
+    """Simulate one iteration given as engine records: place, configure the interconnect
+    for each step, schedule, account. ``provision(placement) -> (area_m2, static_power_w)``
+    replaces the fixed ``area_m2`` / ``static_power_w`` records when what is provisioned
+    depends on the placement; notes on time-multiplexed groups are added."""
     pl = place(ops, chip, layout=layout, crossbar_budget=crossbar_budget,
                replication=replication)
     steps = list(dict.fromkeys(t.step for t in pl.tasks))
     topology.configure(demands(pl.tasks), steps)
     sch = schedule(pl.tasks, topology, transfer_chunks=transfer_chunks)
+    if provision is not None:
+        area_m2, static_power_w = provision(pl)
     return assemble(pl, sch, topology, static_power_w=static_power_w, area_m2=area_m2,
                     benchmark=benchmark, architecture=architecture, batch=batch,
-                    options=options, notes=notes)
+                    options=options, notes=[*notes, *multiplexing_notes(pl)],
+                    extra_placement=extra_placement)
+
+
+def multiplexing_notes(pl: Placement) -> list[str]:
+    """One line per time-multiplexed group: why, and which units take turns."""
+    notes = []
+    for g in pl.groups.values():
+        if g.multiplexed:
+            names = [u.name + (f" (in {u.pieces} pieces)" if u.pieces > 1 else "")
+                     for u in pl.units.values() if u.group == g.name and u.swapped]
+            why = ("does not fit" if not g.fits else
+                   "fits, but frees crossbars for copies of its busiest layers")
+            notes.append(f"{g.name} ({g.capacity:g} crossbars) {why}: {', '.join(names)} "
+                         f"take turns in a {g.swap_crossbars}-crossbar swap region, "
+                         "reloading their weights")
+    return notes
 
 
 def assemble(
