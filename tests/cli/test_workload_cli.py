@@ -133,3 +133,16 @@ def test_narrow_or_redirected_output_never_cuts_numbers(columns):
     tconv2 = next(line for line in result.output.splitlines() if " tconv2 " in line)
     real = graph.total(pass_="forward", network="G", layer="tconv2").real
     assert f"{real / 1e9:.3g}G" in tconv2
+
+
+def test_the_step_schedule_is_shown_and_can_be_set():
+    """GP-GAN's iteration runs 5 D-steps (n_critic); the table used to say nothing of it."""
+    gan = suite.get("gp-gan")
+    result = _run("gp-gan", "--batch", "2")
+    assert result.exit_code == 0, result.output
+    assert f"({gan.d_steps} D-steps and {gan.g_steps} G-step" in result.output
+    doc = json.loads(_run("gp-gan", "--batch", "2", "--json", "--d-steps", "1").output)
+    assert (doc["d_steps"], doc["g_steps"]) == (1, gan.g_steps)
+    graph = build_iteration(gan, 2, IterationOptions(d_steps=1))
+    assert doc["totals"]["forward"]["real"] == graph.total(pass_="forward").real
+    assert _run("gp-gan", "--d-steps", "0").exit_code == 2

@@ -96,6 +96,10 @@ def _choice(option: str, text: str, allowed: dict[str, str]) -> list[str]:
 _SHORT_KINDS = {"conv_transpose": "tconv", "batch_norm": "bn", "instance_norm": "in"}
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
 def _kind(layer: Any) -> str:
     """A short label: the activation's function (with its slope), else the layer kind."""
     if layer.kind == "activation":
@@ -233,6 +237,12 @@ def workload(
     stale_d_weights: bool = typer.Option(
         False, "--stale-d-weights", help="G-step's D forward uses pre-update weights."
     ),
+    d_steps: int | None = typer.Option(
+        None, "--d-steps", min=1, help="D-steps per iteration (default: the GAN's own schedule)."
+    ),
+    g_steps: int | None = typer.Option(
+        None, "--g-steps", min=1, help="G-steps per iteration (default: the GAN's own schedule)."
+    ),
     bits: int = typer.Option(16, "--bits", min=1, help="Bits per value for tensor sizes."),
     counts: str = typer.Option(
         "real,zero_inserted,nominal",
@@ -278,6 +288,8 @@ def workload(
     options = IterationOptions(
         g_step_latent=g_step_latent,  # type: ignore[arg-type]
         stale_d_weights=stale_d_weights,
+        d_steps=d_steps,
+        g_steps=g_steps,
         activation_bits=bits,
         weight_bits=bits,
     )
@@ -296,6 +308,8 @@ def workload(
                     "gan": gan.name,
                     "source": gan.source,
                     "batch": batch,
+                    "d_steps": graph.d_steps,
+                    "g_steps": graph.g_steps,
                     "options": options.model_dump(mode="json"),
                     "params": gan.param_count,
                     "layers": rows,
@@ -305,8 +319,9 @@ def workload(
             )
         )
         return
+    steps = f"{_plural(graph.d_steps, 'D-step')} and {_plural(graph.g_steps, 'G-step')}"
     title = (
-        f"{gan.name}: MACs of one training iteration, batch {batch} "
+        f"{gan.name}: MACs of one training iteration ({steps}), batch {batch} "
         f"(G-step latent {options.g_step_latent}{', stale D weights' if stale_d_weights else ''})"
     )
     table = Table(title=title, box=box.SIMPLE_HEAVY, caption=gan.source, caption_justify="left")
@@ -354,7 +369,7 @@ def workload(
     )
     print_uncropped(table)
     console.print(
-        "MACs per iteration (D-step and G-step, all samples; k, M, G, T = 10^3, 10^6, 10^9, "
+        f"MACs per iteration ({steps}, all samples; k, M, G, T = 10^3, 10^6, 10^9, "
         "10^12). real: both operands real data; zero-ins: dense convolution of the "
         "zero-inserted, padded operand; nominal: torch FlopCounterMode / 2; zeros: share of "
         "zero-ins MACs that multiply a zero.",
