@@ -146,3 +146,21 @@ def test_the_step_schedule_is_shown_and_can_be_set():
     graph = build_iteration(gan, 2, IterationOptions(d_steps=1))
     assert doc["totals"]["forward"]["real"] == graph.total(pass_="forward").real
     assert _run("gp-gan", "--d-steps", "0").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("option", "name", "needle"),
+    [
+        ("--csv", "", "cannot write"),  # a directory
+        ("--csv", "no/such/dir/t.csv", "cannot write"),
+        ("--graph", "no/such/dir/g.json", "cannot write"),
+        ("--graph", "g.txt", "must end in .json or .csv"),
+    ],
+)
+def test_output_files_that_cannot_be_written_are_user_errors(tmp_path, option, name, needle):
+    target = str(tmp_path / name) if name else str(tmp_path)
+    result = _run("dcgan", "--batch", "2", option, target)
+    assert result.exit_code == 2, result.output
+    assert option in result.output and needle in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "g.txt").exists()

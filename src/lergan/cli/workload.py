@@ -189,6 +189,13 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
+def _write(option: str, path: Path, text: str) -> None:
+    try:
+        path.write_text(text)
+    except OSError as exc:
+        raise LerganError(f"{option} {str(path)!r}: cannot write: {exc.strerror}") from None
+
+
 def _list(as_json: bool) -> None:
     from lergan.workload import suite
 
@@ -282,6 +289,8 @@ def workload(
         raise LerganError(
             f"--g-step-latent {g_step_latent!r}: choose from {', '.join(_G_STEP_LATENT)}"
         )
+    if graph_file is not None and graph_file.suffix not in (".json", ".csv"):
+        raise LerganError(f"--graph {str(graph_file)!r}: the file name must end in .json or .csv")
     shown_counts = _choice("--counts", counts, _COUNTS)
     shown_passes = _choice("--passes", passes, _PASSES)
     gan = load_gan(name, _parse_set(set_))
@@ -296,10 +305,10 @@ def workload(
     graph = build_iteration(gan, batch, options)
     rows = layer_rows(gan, graph)
     if csv_file is not None:
-        csv_file.write_text(_csv(rows))
+        _write("--csv", csv_file, _csv(rows))
     if graph_file is not None:
         text = graph.to_csv() if graph_file.suffix == ".csv" else graph.to_json()
-        graph_file.write_text(text)
+        _write("--graph", graph_file, text)
     networks = {n.name: _totals(graph, network=n.name) for n in gan.networks}
     if as_json:
         console.print_json(
