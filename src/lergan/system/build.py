@@ -167,7 +167,7 @@ def _op_specs(graph: Any, arch: Any, mode: str) -> tuple[list[OpSpec], dict[str,
         named = {d.src for d in deps}
         deps += [Dep(d, None, 0.0, True) for d in op.depends_on if d not in named]
         kind = op.kind
-        step, net, layer, pass_ = op.step, op.network, op.layer, op.pass_
+        step, net, layer, pass_ = step_label(op), op.network, op.layer, op.pass_
         barrier = kind == "batch_norm" and pass_ in ("forward", "error")
         accumulates = pass_ in ("weight_gradient", "update")
         if kind in MAPPED_KINDS:
@@ -208,7 +208,14 @@ def _op_specs(graph: Any, arch: Any, mode: str) -> tuple[list[OpSpec], dict[str,
     return specs, mappings
 
 
+def step_label(op: Any) -> str:
+    """``D`` / ``G`` for the first D-step / G-step of the iteration, ``D2``, ``G2``, ... for
+    later ones (the graph's own tags, ``GAN.d_steps`` / ``g_steps``)."""
+    k = getattr(op, "step_index", 1)
+    return op.step if k == 1 else f"{op.step}{k}"
+
+
 def _step_of(graph: Any, tensor: Any) -> str:
     for c in tensor.consumers:
-        return graph.operation(c).step
+        return step_label(graph.operation(c))
     return "D"
