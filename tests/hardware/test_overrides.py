@@ -188,3 +188,12 @@ def test_impossible_integer_override_shows_the_value_as_given(text, shown):
     with pytest.raises(HardwareError) as exc:
         load_preset("lergan", overrides=parse_set_options([f"adc.bits={text}"]))
     assert "adc.bits" in str(exc.value) and shown in str(exc.value)
+
+
+def test_a_preset_file_that_is_not_utf8_text_is_a_named_error(tmp_path):
+    """Used to escape as a UnicodeDecodeError traceback."""
+    f = tmp_path / "binary.yaml"
+    f.write_bytes(b"\xff\xfe\x00base: lergan\n")
+    with pytest.raises(HardwareError) as exc:
+        load_preset(f)
+    assert "binary.yaml" in str(exc.value) and "UTF-8" in str(exc.value)

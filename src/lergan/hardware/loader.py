@@ -68,6 +68,8 @@ def _read_yaml(path: str) -> dict[str, Any]:
         data = yaml.safe_load(Path(path).read_text())
     except yaml.YAMLError as exc:
         raise HardwareError(f"preset file {path}: not valid YAML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HardwareError(f"preset file {path}: cannot be read as UTF-8 text: {exc}") from None
     if not isinstance(data, dict):
         raise HardwareError(f"preset file {path}: expected a mapping at the top level")
     return data
