@@ -172,7 +172,9 @@ def write_cost(arch: Architecture, cells: float, rows: float) -> TransferCost:
 
 @dataclass(frozen=True)
 class Lifetime:
-    """How long cells last: iterations until the most-written cell reaches its endurance."""
+    """How long cells last: iterations until a cell, at the mean writes per cell of the
+    cells considered, reaches its endurance (the most-written cell's figure only when the
+    writes are spread evenly over them: see :func:`lifetime`)."""
 
     writes_per_cell_per_iteration: float
     iterations: float
@@ -194,6 +196,11 @@ def lifetime(
     levelling beyond that); ``iterations * iteration_s`` gives seconds when the iteration
     time is known. With every cell rewritten once per iteration the lifetime is the
     endurance in iterations.
+
+    The mean hides hot spots: for an iteration, crossbars that are programmed per sample
+    (PipeLayer-style weight gradients) wear far faster than weights rewritten once per
+    update. Call it per group of cells that are written alike (``lergan.mapping.cost``
+    does so per operation) and take the shortest lifetime, not once over the whole chip.
     """
     if cells_in_use <= 0:
         raise HardwareError(f"lifetime: cells_in_use must be positive, got {cells_in_use}")
