@@ -19,7 +19,7 @@ from test_ops_support import (
 
 from lergan.zerofree import ops
 
-FORMULATION = st.sampled_from([None, "phase", "pattern", "subpixel"])
+FORMULATION = st.sampled_from([None, "phase", "grouped", "pattern", "subpixel"])
 
 
 def _abs_ref(c: Case, x, w, b=None):
@@ -223,7 +223,7 @@ def test_conv_transpose_weight_grad_matches_autograd(c: Case, formulation) -> No
 def test_channels_last_input_keeps_layout_and_values() -> None:
     x = torch.randn(2, 6, 5, 7).contiguous(memory_format=torch.channels_last)
     w = torch.randn(6, 4, 4, 3)
-    for f in (None, "phase", "pattern", "subpixel"):
+    for f in (None, "phase", "grouped", "pattern", "subpixel"):
         y = ops.conv_transpose(x, w, None, 2, 1, formulation=f)
         assert y.is_contiguous(memory_format=torch.channels_last)
         torch.testing.assert_close(y, F.conv_transpose2d(x, w, None, 2, 1))
@@ -236,7 +236,7 @@ def test_phase_without_taps_gives_bias_only() -> None:
     x = torch.randn(1, 2, 4, dtype=torch.float64)
     w = torch.randn(2, 3, 1, dtype=torch.float64)
     b = torch.randn(3, dtype=torch.float64)
-    for f in ("phase", "pattern", "subpixel"):
+    for f in ("phase", "grouped", "pattern", "subpixel"):
         y = ops.conv_transpose(x, w, b, stride=3, output_padding=2, formulation=f)
         torch.testing.assert_close(y, F.conv_transpose1d(x, w, b, 3, 0, 2))
         torch.testing.assert_close(y[..., 1::3], b.view(1, 3, 1).expand(1, 3, 4))
@@ -248,7 +248,7 @@ def test_empty_batch() -> None:
     assert ops.conv_transpose(x, w, None, 2).shape == (0, 2, 7, 7)
 
 
-@pytest.mark.parametrize("formulation", [None, "phase", "pattern", "subpixel"])
+@pytest.mark.parametrize("formulation", [None, "phase", "grouped", "pattern", "subpixel"])
 def test_float32_channels_last_path_on_a_larger_input(formulation) -> None:
     """float32 inputs above the size threshold run channels-last internally."""
     gen = torch.Generator().manual_seed(5)

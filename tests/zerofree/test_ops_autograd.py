@@ -58,10 +58,12 @@ CASES = [
     (2, (4, 3), (4, 3), (2, 3), (1, 0), (1, 2), (1, 1), 2),
     (2, (3, 5), (3, 2), (3, 2), (2, 1), (0, 1), (2, 1), 1),
     (3, (2, 3, 2), (2, 3, 2), (2, 1, 3), (0, 1, 1), (1, 0, 2), (1, 2, 1), 1),
+    # DCGAN-like: all phases alike (the grouped formulation's own path)
+    (2, (3, 4), (4, 4), (2, 2), (1, 1), (0, 0), (1, 1), 2),
 ]
 
 
-@pytest.mark.parametrize("formulation", [None, "phase", "pattern", "subpixel"])
+@pytest.mark.parametrize("formulation", [None, "phase", "grouped", "pattern", "subpixel"])
 @pytest.mark.parametrize("case", CASES)
 def test_no_transposed_convolution_runs(case, formulation) -> None:
     rank, size, k, s, p, op, d, g = case
@@ -88,7 +90,7 @@ def F_conv(rank):
     return {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[rank]
 
 
-@pytest.mark.parametrize("formulation", ["phase", "pattern", "subpixel"])
+@pytest.mark.parametrize("formulation", ["phase", "grouped", "pattern", "subpixel"])
 @pytest.mark.parametrize("case", CASES)
 def test_gradcheck_conv_transpose(case, formulation) -> None:
     _rank, size, k, s, p, op, d, g = case

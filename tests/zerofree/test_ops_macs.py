@@ -93,7 +93,7 @@ small = transposed_cases(max_size=4)
 
 
 @settings(max_examples=40)
-@given(c=small, formulation=st.sampled_from([None, "phase", "pattern", "subpixel"]))
+@given(c=small, formulation=st.sampled_from([None, "phase", "grouped", "pattern", "subpixel"]))
 def test_conv_transpose_report(c: Case, formulation) -> None:
     x, w, b = make_tensors(c)
     (_y, rep), flops = _flops(
@@ -121,7 +121,7 @@ def test_conv_transpose_report(c: Case, formulation) -> None:
         assert rep.skipped_padding == chan * bf[PAD]
         return
     assert rep.skipped_padding == chan * (bf[PAD] - bf["pad_done"])
-    if formulation == "phase":  # one convolution per phase: exactly the grid MACs
+    if formulation in ("phase", "grouped"):  # per phase: exactly the grid MACs
         assert rep.executed == chan * (bf[REAL] + bf["pad_done"])
 
 
@@ -256,3 +256,18 @@ def test_dcgan_layer_report_by_hand() -> None:
     assert rep.skipped_inserted_zero == 32 * 32 - 20 * 20
     assert rep.skipped_padding == 20 * 20 - 16 * 16
     assert rep.to_dict()["executed"] == 256
+
+
+def test_grouped_formulation_runs_one_convolution_for_dcgan_layers() -> None:
+    """Kernel 4, stride 2, padding 1: the four phases are alike, so one grouped convolution
+    computes them all, with exactly the grid MACs."""
+    x = torch.randn(2, 3, 4, 4)
+    w = torch.randn(3, 5, 4, 4)
+    with FlopCounterMode(display=False) as fc:
+        y, rep = ops.conv_transpose(
+            x, w, stride=2, padding=1, formulation="grouped", return_report=True
+        )
+    counts = fc.get_flop_counts()["Global"]
+    assert sum(counts.values()) == 2 * rep.executed
+    assert rep.executed == 2 * 3 * 5 * 16 * 16
+    torch.testing.assert_close(y, torch.nn.functional.conv_transpose2d(x, w, stride=2, padding=1))

@@ -202,6 +202,76 @@ def transposed_phase(
     return y, executed
 
 
+def grouped_supported(g: Geometry) -> bool:
+    """All phases alike on every axis (same tap count >= 1, same output count, same tap
+    spacing): e.g. kernel a multiple of the stride at dilation 1, as in DCGAN."""
+    for n_in, k, s, p, d, o in zip(
+        g.in_size, g.kernel, g.stride, g.padding, g.dilation, g.out_size, strict=True
+    ):
+        phases = axis_phases(n_in, k, s, p, d, o)
+        if len({(len(a.taps), a.n_out) for a in phases}) != 1 or not phases[0].taps:
+            return False
+    return True
+
+
+def transposed_grouped(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None,
+    g: Geometry,
+    channels_last: bool,
+) -> tuple[torch.Tensor, int]:
+    """Transposed convolution (batched ``x``) with all ZFDR phases in one grouped dense
+    convolution: each phase's window of the padded input becomes a channel group, each
+    phase's sub-kernel that group's weight; then one pixel-shuffle permutation. Exactly the
+    MACs of the per-phase formulation, in a handful of calls (requires
+    :func:`grouped_supported`)."""
+    rank = g.rank
+    conv = _CONV[rank]
+    out_format = _memory_format(x, rank)
+    cl = channels_last_format(rank) if channels_last else None
+    if cl is not None:
+        x = x.contiguous(memory_format=cl)
+    per_axis = [
+        axis_phases(*a)
+        for a in zip(g.in_size, g.kernel, g.stride, g.padding, g.dilation, g.out_size, strict=True)
+    ]
+    lefts = tuple(max(0, *(a.pad_left for a in ph)) for ph in per_axis)
+    rights = tuple(max(0, *(a.pad_right for a in ph)) for ph in per_axis)
+    xp = _pad(x, lefts, rights)
+    windows, kernels = [], []
+    for combo in itertools.product(*per_axis):
+        windows.append(
+            xp[
+                (
+                    slice(None),
+                    slice(None),
+                    *(
+                        slice(left - a.pad_left, left + n_in + a.pad_right)
+                        for a, left, n_in in zip(combo, lefts, g.in_size, strict=True)
+                    ),
+                )
+            ]
+        )
+        kernels.append(phase_kernel(weight, g.groups, combo, cl is not None))
+    n_phase = len(windows)
+    stacked = torch.cat(windows, dim=1)  # [N, phases x Cin, ...]
+    kernel = torch.cat(kernels, dim=0)  # [phases x Cout, Cin/g, ...]
+    b = None if bias is None else bias.repeat(n_phase)
+    dil = tuple(ph[0].dilation for ph in per_axis)
+    z = conv(stacked, kernel, b, 1, 0, dil, g.groups * n_phase)
+    executed = _macs(z, kernel)
+    n, cout = x.shape[0], weight.shape[1] * g.groups
+    n_out = tuple(ph[0].n_out for ph in per_axis)
+    z = z.reshape(n, *g.stride, cout, *n_out)
+    perm = [0, rank + 1]
+    for a in range(rank):
+        perm += [rank + 2 + a, 1 + a]
+    y = z.permute(perm).reshape(n, cout, *(m * s for m, s in zip(n_out, g.stride, strict=True)))
+    y = y[(slice(None), slice(None), *(slice(0, o) for o in g.out_size))]
+    return y.contiguous(memory_format=out_format), executed
+
+
 @lru_cache(maxsize=4096)
 def axis_segments(phase: AxisPhase, n_in: int) -> tuple[tuple[int, int, int, int], ...]:
     """Pattern classes of one phase along one axis: runs ``(j0, j1, lo, hi)`` of the phase's

@@ -61,7 +61,7 @@ __all__ = [
     "conv_weight_grad",
 ]
 
-FORMULATIONS = ("phase", "pattern", "subpixel")
+FORMULATIONS = ("phase", "grouped", "pattern", "subpixel")
 
 
 def _transposed_forward(
@@ -79,7 +79,11 @@ def _transposed_forward(
         cl = _channels_last(x, g)
     if formulation == "subpixel" and not engine.subpixel_supported(g):
         formulation = "phase"
+    if formulation == "grouped" and not engine.grouped_supported(g):
+        formulation = "phase"
     with torch.no_grad():
+        if formulation == "grouped":
+            return (*engine.transposed_grouped(x, weight, bias, g, cl), "grid")
         if formulation == "subpixel":
             return (*engine.transposed_subpixel(x, weight, bias, g, cl), "grid")
         if formulation == "pattern":
@@ -110,11 +114,11 @@ def _auto(g: Geometry, x: torch.Tensor, weight: torch.Tensor) -> tuple[str, bool
     - few output channels (``out_channels/groups x stride^d <= 64``, e.g. DCGAN's last
       layer, 64 -> 3): the single sub-pixel convolution reads the input once and beats
       per-phase convolutions (which each re-read all of it for 3 output channels);
-    - otherwise, float32 inputs of some size run channels-last, one convolution per pattern
-      (only real MACs, no copy of the input) when the input is at least as large as the
-      weight, else one convolution per phase (each tap of the weight gathered once: the
-      patterns' sub-kernels repeat taps, 36 instead of 16 for kernel 4 stride 2, which costs
-      more than the padded input copy when the weight dominates, e.g. DCGAN's 512 -> 256);
+    - otherwise one convolution per phase, channels-last for float32 inputs of some size.
+      Per pattern (only real MACs, no input copy) costs the same CPU time on DCGAN's layers
+      but takes 4x the calls, which a loaded machine punishes; all phases in one grouped
+      convolution takes the fewest calls but ~1.3-1.6x the CPU time (the stacked input
+      windows and oneDNN's grouped kernel);
     - small or float64 inputs: one convolution per phase (fewest calls).
     """
     cl = _channels_last(x, g)
@@ -122,8 +126,6 @@ def _auto(g: Geometry, x: torch.Tensor, weight: torch.Tensor) -> tuple[str, bool
         _SUBPIXEL_MAX_CHANNELS
     ):
         return "subpixel", cl and not x.is_contiguous()
-    if cl and x.numel() >= weight.numel():
-        return "pattern", cl
     return "phase", cl
 
 
