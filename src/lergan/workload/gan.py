@@ -230,16 +230,23 @@ class Loss(Description):
       ``criterion`` ``mse`` or ``l1``; with ``margin`` m the term is ``max(0, m - value)``
       (MAGAN's discriminator on fakes). Errors flow into ``reference`` too where it depends
       on trained weights.
+    - ``feature_matching``: the activations ``layer`` (an inner layer of the call's network)
+      wrote for ``call`` against those it wrote for ``reference`` (another call of a network
+      with a layer of that name and shape), both averaged over the batch; ``criterion``
+      ``mse`` or ``l1`` between the two means (Salimans et al. 2016; DiscoGAN's
+      ``get_fm_loss``: the mean of ``(mean(real) - mean(fake))**2`` per layer). Its error
+      enters the network at ``layer``; it has no MACs of its own.
     """
 
     what: ClassVar[str] = "loss"
 
     name: Name
     step: Literal["D", "G"]
-    kind: Literal["adversarial", "reconstruction"]
+    kind: Literal["adversarial", "reconstruction", "feature_matching"]
     call: str
     target: Literal["real", "fake"] | None = None
     reference: str | None = None
+    layer: str | None = None
     label: str | None = None
     criterion: Literal["bce", "bce_logits", "mse", "l1", "wasserstein", "hinge", "cross_entropy"]
     weight: float = 1.0
@@ -258,10 +265,23 @@ class Loss(Description):
             if self.criterion == "cross_entropy" and self.target == "real" and not self.label:
                 raise ValueError(f"{at}: cross_entropy on real samples needs a label input")
         else:
+            what = self.kind.replace("_", " ")
             if self.reference is None:
-                raise ValueError(f"{at}: a reconstruction loss needs a reference")
+                raise ValueError(f"{at}: a {what} loss needs a reference")
             if self.criterion not in ("mse", "l1"):
-                raise ValueError(f"{at}: a reconstruction uses mse or l1, not {self.criterion}")
+                raise ValueError(f"{at}: a {what} loss uses mse or l1, not {self.criterion}")
+            if self.target is not None:
+                raise ValueError(f"{at}: a {what} loss has no target")
+        if self.kind == "feature_matching":
+            if self.layer is None:
+                raise ValueError(f"{at}: a feature matching loss names the layer it matches")
+            if self.margin is not None:
+                raise ValueError(f"{at}: a feature matching loss has no margin")
+        elif self.layer is not None:
+            raise ValueError(
+                f"{at}: only a feature_matching loss names a layer ({self.kind} losses read "
+                "the call's output)"
+            )
         return self
 
 
@@ -372,7 +392,9 @@ class GAN(Description):
                 raise WorkloadError(
                     f"{at}: adversarial loss on call {loss.call!r} of {net.role} {net.name!r}"
                 )
-            if loss.reference is not None:
+            if loss.kind == "feature_matching":
+                self._check_feature_matching(at, loss, net, calls, nets)
+            elif loss.reference is not None:
                 if loss.reference not in shapes:
                     raise WorkloadError(f"{at}: unknown reference {loss.reference!r}")
                 if shapes[loss.reference] != net.output_shape:
@@ -390,6 +412,40 @@ class GAN(Description):
                 raise WorkloadError(f"{g}: no loss for the {step}-step")
         self._order = tuple(order)
         return self
+
+    @staticmethod
+    def _check_feature_matching(
+        at: str, loss: Loss, net: Network, calls: dict[str, NetworkCall], nets: dict[str, Network]
+    ) -> None:
+        assert loss.layer is not None and loss.reference is not None
+        if loss.reference not in calls:
+            raise WorkloadError(
+                f"{at}: reference {loss.reference!r} is not a call (feature matching compares "
+                "the activations of two calls)"
+            )
+        names = {ls.layer.name for ls in net.shapes()}
+        if loss.layer not in names:
+            raise WorkloadError(
+                f"{at}: network {net.name!r} (call {loss.call!r}) has no layer {loss.layer!r}"
+            )
+        rnet = nets[calls[loss.reference].network]
+        if loss.layer not in {ls.layer.name for ls in rnet.shapes()}:
+            raise WorkloadError(
+                f"{at}: network {rnet.name!r} (reference {loss.reference!r}) has no layer "
+                f"{loss.layer!r}"
+            )
+        mine, theirs = net.shape_of(loss.layer), rnet.shape_of(loss.layer)
+        if mine != theirs:
+            raise WorkloadError(
+                f"{at}: layer {loss.layer!r} has shape {mine} in {net.name!r} but {theirs} in "
+                f"{rnet.name!r}"
+            )
+
+    def loss_shape(self, loss: Loss) -> Shape:
+        """Per-sample shape of what ``loss`` reads from its call: the call's output, or the
+        matched layer's activations for a feature matching loss."""
+        net = self.network(self.call(loss.call).network)
+        return net.shape_of(loss.layer) if loss.layer is not None else net.output_shape
 
     # --- queries ---------------------------------------------------------------------
     def network(self, name: str) -> Network:

@@ -612,12 +612,21 @@ class _Builder:
     ) -> None:
         call = self.calls[loss.call]
         net = self.nets[call.network]
-        out = self.act(loss.call, net.layers[-1].name)
+        layer = loss.layer or net.layers[-1].name
+        shape = net.shape_of(layer)
+        out = self.act(loss.call, layer)
         reads = [out]
         writes = []
-        if rg[(loss.call, net.layers[-1].name)]:
-            writes.append(self._error_part(step, out, net.name, net.output_shape, grad_parts))
-        if loss.reference is not None:
+        if rg[(loss.call, layer)]:
+            writes.append(self._error_part(step, out, net.name, shape, grad_parts))
+        if loss.kind == "feature_matching":
+            # the same layer of the reference call (GAN validation checked the shapes)
+            rnet = self.nets[self.calls[loss.reference].network]
+            ref = self.act(loss.reference, layer)
+            reads.append(ref)
+            if rg[(loss.reference, layer)]:
+                writes.append(self._error_part(step, ref, rnet.name, shape, grad_parts))
+        elif loss.reference is not None:
             ref = self.bound(step, loss.reference)
             reads.append(ref)
             if loss.reference in self.calls:
@@ -636,7 +645,7 @@ class _Builder:
                 network=net.name,
                 layer=loss.name,
                 layer_spec=None,
-                input_shape=net.output_shape,
+                input_shape=shape,
                 output_shape=(1,),
                 pass_="loss",
                 samples=self.batch,

@@ -53,8 +53,17 @@ def sample_inputs(
 def loss_value(
     loss: Loss, output: Tensor, reference: Tensor | None, label: Tensor | None, step: str
 ) -> Tensor:
-    """The value of one loss term (definitions in :class:`lergan.workload.gan.Loss`)."""
+    """The value of one loss term (definitions in :class:`lergan.workload.gan.Loss`).
+
+    For a feature matching loss ``output`` and ``reference`` are the matched layer's
+    activations for the call and for the reference call; the batch means are compared.
+    """
     crit = loss.criterion
+    if loss.kind == "feature_matching":
+        assert reference is not None
+        a, b = output.mean(0), reference.mean(0)
+        value = F.mse_loss(a, b) if crit == "mse" else F.l1_loss(a, b)
+        return loss.weight * value
     if loss.kind == "reconstruction":
         assert reference is not None
         value = F.mse_loss(output, reference) if crit == "mse" else F.l1_loss(output, reference)
@@ -131,8 +140,10 @@ def reference_iteration(
     :func:`sample_inputs` on the modules' device, with fresh latent vectors for the G-step);
     every further step samples its own batch. With ``stale_d_weights`` the G-steps use the
     discriminators' weights from before the last D-step's update; with
-    ``g_step_latent="reuse"`` the first G-step reuses the last D-step's fakes.
-    ``optimizers`` per network default to SGD(lr).
+    ``g_step_latent="reuse"`` the first G-step reuses the last D-step's fakes. A feature
+    matching loss reads its layer's output through a forward hook on the submodule of that
+    name (the layers of :func:`build_module`). ``optimizers`` per network default to
+    SGD(lr).
     """
     options = options or IterationOptions()
     if device is None:
@@ -144,6 +155,26 @@ def reference_iteration(
     d_data = data if data is not None else sample_inputs(gan, batch, device=device)
     d_steps = options.d_steps or gan.d_steps
     g_steps = options.g_steps or gan.g_steps
+    matched: dict[str, set[str]] = {}  # call -> layers a feature matching loss reads
+    for loss in gan.losses:
+        if loss.kind == "feature_matching":
+            for c in (loss.call, loss.reference):
+                matched.setdefault(c, set()).add(loss.layer)  # type: ignore[arg-type]
+    feats: dict[tuple[str, str], Tensor] = {}
+
+    def evaluate(c: str, module: nn.Module, call: Any) -> Tensor:
+        handles = []
+        for layer in matched.get(c, ()):
+
+            def hook(m: nn.Module, args: Any, out: Tensor, key: tuple[str, str] = (c, layer)):
+                feats[key] = out
+
+            handles.append(module.get_submodule(layer).register_forward_hook(hook))
+        try:
+            return call()
+        finally:
+            for h in handles:
+                h.remove()
 
     def run(
         step: str,
@@ -167,16 +198,24 @@ def reference_iteration(
             args = {key: value(ref, role) for key, ref in call.inputs.items()}
             module = modules[call.network]
             if call.network in params:
-                values[c] = torch.func.functional_call(module, params[call.network], (), args)
+                p = params[call.network]
+                values[c] = evaluate(
+                    c, module, lambda m=module, p=p, a=args: torch.func.functional_call(m, p, (), a)
+                )
             else:
-                values[c] = module(**args)
+                values[c] = evaluate(c, module, lambda m=module, a=args: m(**a))
         total: Tensor | None = None
         for loss in gan.losses:
             if loss.step != step:
                 continue
-            ref = value(loss.reference, None) if loss.reference is not None else None
             lab = values[loss.label] if loss.label is not None else None
-            term = loss_value(loss, value(loss.call, None), ref, lab, step)
+            if loss.kind == "feature_matching":
+                key = (loss.call, loss.layer)
+                out, ref = feats[key], feats[(loss.reference, loss.layer)]  # type: ignore[index]
+            else:
+                out = value(loss.call, None)
+                ref = value(loss.reference, None) if loss.reference is not None else None
+            term = loss_value(loss, out, ref, lab, step)
             total = term if total is None else total + term
         assert total is not None
         return total

@@ -754,6 +754,8 @@ def trace_gan(
     unused = [n for n in modules if n not in networks]
     if unused:
         raise WorkloadError(f"trace_gan: no call uses network(s) {unused}")
+    if like is not None:
+        losses = [_matched_layer(loss, like, networks) for loss in losses or ()]
     order = [n for n in (like.networks if like else ()) if n.name in networks]
     ordered = [networks[n.name] for n in order] + [
         v for k, v in networks.items() if k not in {n.name for n in order}
@@ -769,6 +771,27 @@ def trace_gan(
         d_steps=d_steps or 1,
         g_steps=g_steps or 1,
     )
+
+
+def _matched_layer(loss: Loss, like: GAN, networks: Mapping[str, Network]) -> Loss:
+    """A feature matching loss of the template ``like`` with its layer renamed to the traced
+    network's layer at the same position (traced layers are named after module paths)."""
+    if loss.layer is None:
+        return loss
+    net_name = like.call(loss.call).network
+    traced = networks.get(net_name)
+    if traced is None or loss.layer in {ls.layer.name for ls in traced.shapes()}:
+        return loss
+    template = [ls.layer.name for ls in like.network(net_name).shapes()]
+    layers = [ls.layer.name for ls in traced.shapes()]
+    if loss.layer not in template or len(layers) != len(template):
+        raise WorkloadError(
+            f"trace_gan: loss {loss.name!r} matches layer {loss.layer!r} of network "
+            f"{net_name!r}, which the traced module has no layer of that name for and whose "
+            f"layers do not line up with the description's ({len(layers)} vs "
+            f"{len(template)}); give losses= naming the traced layers"
+        )
+    return loss.model_copy(update={"layer": layers[template.index(loss.layer)]})
 
 
 def structure(network: Network) -> list[dict[str, Any]]:

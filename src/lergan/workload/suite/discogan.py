@@ -16,12 +16,14 @@ back to 3x64x64 (batch norm and ReLU, sigmoid). ``D_A``, ``D_B``: DCGAN's discri
 Losses, with the official weights after the curriculum (``default_rate`` 0.5):
 D-step: BCE of each discriminator on real (0.5) and on fake (0.5) images. G-step, per
 direction: 0.5 x (0.1 x GAN BCE + 0.9 x feature matching) + 0.5 x MSE reconstruction.
+Feature matching (``get_fm_loss``): for each of D's ``relu2``, ``relu3``, ``relu4``
+outputs (here ``lrelu2..4``), ``HingeEmbeddingLoss`` with target 1 (the identity) of
+``(mean_batch(real) - mean_batch(fake))**2``, i.e. the mean squared difference of the batch
+means: three ``feature_matching`` losses per direction, weight 0.5 x 0.9 = 0.45 each, on
+the discriminator's calls on fake and on real images. So the G-step also runs each
+discriminator forward on real images, and errors enter D at those three layers.
 
 Choices and differences:
-
-- The feature-matching term (hinge loss on D's relu2..relu4 batch means) is left out: the
-  description format has no loss on a network's inner layers. It adds no multiply-
-  accumulate (D's error pass to its input runs anyway); only element-wise work.
 - Schedule: the official loop updates D on every third batch (``iters %
   update_interval == 0``, ``update_interval=3``) and G on the two others, so one
   iteration here is one D-step and two G-steps (``D_STEPS = 1``, ``G_STEPS = 2``), each
@@ -50,6 +52,10 @@ DESCRIPTION = "Two encoder-decoder generators and two discriminators, cross-doma
 #: batches, one updates the discriminators and two the generators.
 D_STEPS = 1
 G_STEPS = 2
+#: Discriminator layers whose outputs the generators' feature matching loss compares
+#: (the official Discriminator returns relu2, relu3, relu4 besides its output; a smaller
+#: ``image_size`` has fewer of them).
+FEATURE_LAYERS = ("lrelu2", "lrelu3", "lrelu4")
 
 
 def generator(name: str, *, image_size: int, channels: int, width: int) -> Network:
@@ -146,6 +152,21 @@ def build(*, image_size: int = 64, channels: int = 3, width: int = 64) -> GAN:
             adv("d_b_fake", "D", "d_b_fake", "fake", 0.5),
             adv("g_ab_adv", "G", "d_b_fake", "real", 0.05),
             adv("g_ba_adv", "G", "d_a_fake", "real", 0.05),
+            *(
+                Loss(
+                    name=f"fm_{d}_{layer}",
+                    step="G",
+                    kind="feature_matching",
+                    call=f"d_{d}_fake",
+                    reference=f"d_{d}_real",
+                    layer=layer,
+                    criterion="mse",
+                    weight=0.45,
+                )
+                for d in ("b", "a")
+                for layer in FEATURE_LAYERS
+                if layer in {x.name for x in nets[2].layers}
+            ),
             Loss(
                 name="rec_a",
                 step="G",
