@@ -124,6 +124,46 @@ def phase_kernel(
     return w
 
 
+def _padded(
+    x: torch.Tensor,
+    lefts: tuple[int, ...],
+    rights: tuple[int, ...],
+    memory_format: torch.memory_format | None,
+) -> torch.Tensor:
+    """``x`` padded with zeros (negative: cropped), in ``memory_format`` if given, written in
+    one pass: the layout change and the padding share the copy, and only the border is
+    zeroed."""
+    if memory_format is None:
+        return _pad(x, lefts, rights)
+    rank = len(lefts)
+    sizes = x.shape[2:]
+    x = x[
+        (
+            ...,
+            *(
+                slice(max(0, -a), n - max(0, -b))
+                for a, b, n in zip(lefts, rights, sizes, strict=False)
+            ),
+        )
+    ]
+    lefts = tuple(max(0, v) for v in lefts)
+    rights = tuple(max(0, v) for v in rights)
+    shape = (
+        *x.shape[:2],
+        *(n + a + b for n, a, b in zip(x.shape[2:], lefts, rights, strict=False)),
+    )
+    out = torch.empty(shape, dtype=x.dtype, device=x.device, memory_format=memory_format)
+    out[(..., *(slice(a, a + n) for a, n in zip(lefts, x.shape[2:], strict=False)))] = x
+    for axis in range(rank):
+        border = [slice(0, lefts[axis]), slice(shape[2 + axis] - rights[axis], shape[2 + axis])]
+        for part in border:
+            if part.stop > part.start:
+                index = [slice(None)] * (2 + rank)
+                index[2 + axis] = part
+                out[tuple(index)] = 0
+    return out
+
+
 def _macs(out: torch.Tensor, w: torch.Tensor) -> int:
     """MACs of a convolution producing ``out`` with weight ``w`` (as the flop counter)."""
     return out.numel() * prod(w.shape[1:])
@@ -153,8 +193,6 @@ def transposed_phase(
     conv = _CONV[rank]
     out_format = _memory_format(x, rank)
     cl = channels_last_format(rank) if channels_last else None
-    if cl is not None:
-        x = x.contiguous(memory_format=cl)
     n = x.shape[0]
     cout = weight.shape[1] * g.groups
     y = torch.empty(
@@ -171,7 +209,7 @@ def transposed_phase(
     # one padded copy of x serves every phase (each reads a slice of it)
     lefts = tuple(max([0] + [a.pad_left for a in ph if a.taps and a.n_out]) for ph in per_axis)
     rights = tuple(max([0] + [a.pad_right for a in ph if a.taps and a.n_out]) for ph in per_axis)
-    xp = _pad(x, lefts, rights)
+    xp = _padded(x, lefts, rights, cl)
     for combo in itertools.product(*per_axis):
         if any(a.n_out == 0 for a in combo):
             continue
@@ -230,15 +268,13 @@ def transposed_grouped(
     conv = _CONV[rank]
     out_format = _memory_format(x, rank)
     cl = channels_last_format(rank) if channels_last else None
-    if cl is not None:
-        x = x.contiguous(memory_format=cl)
     per_axis = [
         axis_phases(*a)
         for a in zip(g.in_size, g.kernel, g.stride, g.padding, g.dilation, g.out_size, strict=True)
     ]
     lefts = tuple(max(0, *(a.pad_left for a in ph)) for ph in per_axis)
     rights = tuple(max(0, *(a.pad_right for a in ph)) for ph in per_axis)
-    xp = _pad(x, lefts, rights)
+    xp = _padded(x, lefts, rights, cl)
     windows, kernels = [], []
     for combo in itertools.product(*per_axis):
         windows.append(
@@ -381,8 +417,6 @@ def transposed_subpixel(
     conv = _CONV[rank]
     out_format = _memory_format(x, rank)
     cl = channels_last_format(rank) if channels_last else None
-    if cl is not None:
-        x = x.contiguous(memory_format=cl)
     per_axis = [
         axis_phases(*a)
         for a in zip(g.in_size, g.kernel, g.stride, g.padding, g.dilation, g.out_size, strict=True)
@@ -412,7 +446,7 @@ def transposed_subpixel(
         big[(slice(None), ph, slice(None), *where)] = kr
     big = big.reshape(cout * n_phase, cin_g, *widths)
     b = None if bias is None else bias.repeat_interleave(n_phase)
-    xp = _pad(x, tuple(lefts), tuple(rights))
+    xp = _padded(x, tuple(lefts), tuple(rights), cl)
     if cl is not None:
         big = big.contiguous(memory_format=cl)
     z = conv(xp, big, b, 1, 0, 1, g.groups)
