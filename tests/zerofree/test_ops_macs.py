@@ -20,7 +20,7 @@ from test_ops_support import (
 )
 from torch.utils.flop_counter import FlopCounterMode
 
-from lergan.zerofree import ops
+from lergan.zerofree import ops, plan
 
 REAL, INSERTED, PAD = "real", "inserted", "pad"
 
@@ -229,6 +229,18 @@ def test_conv_input_and_weight_grad_reports(c: Case) -> None:
     assert rep.real == chan * bf[REAL]
     assert rep.skipped_inserted_zero == chan * bf[INSERTED]
     assert rep.skipped_padding == chan * (bf[PAD] - bf["pad_done"])
+    layer = dict(
+        input_size=size,
+        kernel_size=c.kernel,
+        stride=c.stride,
+        padding=c.padding,
+        dilation=c.dilation,
+        in_channels=c.cin,
+        out_channels=c.cout,
+        groups=c.groups,
+    )
+    want = plan("conv_input_grad", **layer).macs
+    assert (rep.real, rep.skipped_inserted_zero) == (2 * want.real, 2 * want.inserted_zero)
 
     (_dw, rep), flops = _flops(
         lambda: ops.conv_weight_grad(
@@ -240,6 +252,9 @@ def test_conv_input_and_weight_grad_reports(c: Case) -> None:
     assert rep.real == chan * bw[REAL]
     assert rep.skipped_inserted_zero == chan * bw[INSERTED]
     assert rep.skipped_padding == 0  # the padded input is used as is
+    want = plan("conv_weight_grad", **layer).macs
+    assert (rep.real, rep.skipped_inserted_zero) == (2 * want.real, 2 * want.inserted_zero)
+    assert rep.executed == 2 * (want.real + want.padding)
     assert rep.executed == chan * (bw[REAL] + bw[PAD])
 
 
@@ -271,3 +286,58 @@ def test_grouped_formulation_runs_one_convolution_for_dcgan_layers() -> None:
     assert sum(counts.values()) == 2 * rep.executed
     assert rep.executed == 2 * 3 * 5 * 16 * 16
     torch.testing.assert_close(y, torch.nn.functional.conv_transpose2d(x, w, stride=2, padding=1))
+
+
+@settings(max_examples=30)
+@given(c=small)
+def test_reports_agree_with_plan(c: Case) -> None:
+    """The ops' dense counts agree with ``lergan.zerofree.plan`` (an independent count)."""
+    x, w, _ = make_tensors(c)
+    xb = x if c.batch is not None else x.unsqueeze(0)
+    n = xb.shape[0]
+    common = dict(
+        input_size=c.in_size,
+        kernel_size=c.kernel,
+        stride=c.stride,
+        padding=c.padding,
+        dilation=c.dilation,
+        in_channels=c.cin,
+        out_channels=c.cout,
+        groups=c.groups,
+    )
+    want = plan("conv_transpose", output_padding=c.output_padding, **common).macs
+    _, rep = ops.conv_transpose(
+        xb,
+        w,
+        None,
+        c.stride,
+        c.padding,
+        c.output_padding,
+        c.groups,
+        c.dilation,
+        formulation="pattern",
+        return_report=True,
+    )
+    assert (rep.real, rep.skipped_inserted_zero, rep.skipped_padding) == (
+        n * want.real,
+        n * want.inserted_zero,
+        n * want.padding,
+    )
+    gy = torch.randn((n, c.cout, *c.out_size()), dtype=c.dtype)
+    _, rep = ops.conv_transpose_weight_grad(
+        xb,
+        gy,
+        tuple(w.shape),
+        c.stride,
+        c.padding,
+        c.output_padding,
+        c.groups,
+        c.dilation,
+        return_report=True,
+    )
+    want = plan("conv_transpose_weight_grad", output_padding=c.output_padding, **common).macs
+    assert (rep.real, rep.skipped_inserted_zero, rep.skipped_padding) == (
+        n * want.real,
+        n * want.inserted_zero,
+        n * want.padding,
+    )
