@@ -5,8 +5,9 @@ device) while forward hooks record every call of a standard layer module (``nn.C
 ``nn.BatchNorm1d``, ``nn.LeakyReLU``, ... and the modules of :mod:`lergan.workload.modules`)
 and a :class:`torch.overrides.TorchFunctionMode` records the functions applied between them
 (``torch.cat``, ``view``, ``+``, ``F.relu``, ``F.interpolate``, ...). Each recorded step
-becomes a layer description; views become ``reshape`` / ``flatten`` layers only where their
-shape matters, and a vector tiled over a map (``y.view(B, C, 1, 1).expand(...)``) then
+becomes a layer description; views (``view``, ``unsqueeze``, indexing that only adds unit
+dimensions such as ``x[:, :, None, None]``) become ``reshape`` / ``flatten`` layers only
+where their shape matters, and a vector tiled over a map (``y.view(B, C, 1, 1).expand(...)``) then
 concatenated becomes a broadcasting ``concat``.
 
 What it cannot describe exactly raises :class:`~lergan.errors.WorkloadError` naming the
@@ -144,6 +145,14 @@ class _Recorder:
                 return  # size(), dim(), shape: queries
             raise WorkloadError(f"{self.where()}: {fname} returns several tensors")
         x = self.value(args[0]) if args else None
+        if fname == "getitem":
+            if x is None or self.value(args[1]) is not None or not _adds_unit_dims(args[1]):
+                raise WorkloadError(
+                    f"{self.where()}: indexing with {_index_text(args[1])} is not describable "
+                    "(only indexing that adds unit dimensions after the batch, "
+                    "x[:, :, None, None], is: a reshape)"
+                )
+            fname = "index"
         if fname in _VIEWS:
             assert x is not None
             origin = x if x.key is not None else x.origin
@@ -198,9 +207,11 @@ class _Recorder:
         if spec is None or len(tracked) != 1 or x is None:
             raise WorkloadError(
                 f"{self.where()}: the function {fname!r} is not describable as a layer "
-                "(supported between modules: cat, view/reshape/flatten, expand for "
-                "conditioning, +, relu, leaky_relu, tanh, sigmoid, elu, selu, gelu, softplus, "
-                "softmax over channels, dropout, max/avg pooling, interpolate)"
+                "(supported between modules: cat, view/reshape/flatten/unsqueeze and "
+                "indexing that adds unit dimensions, expand for conditioning, + of two "
+                "tensors, relu, leaky_relu, tanh, sigmoid, elu, selu, gelu, softplus, softmax "
+                "over channels, dropout, max/avg pooling, interpolate; scaling by a constant "
+                "has no layer description)"
             )
         cls, kw = spec
         self.add_layer(cls, name, x, out, **kw)
@@ -257,7 +268,39 @@ class _Recorder:
 
 
 _QUERIES = {"size", "dim", "numel", "shape", "get", "len", "ndim", "ndimension"}
-_VIEWS = {"view", "reshape", "flatten", "unsqueeze", "squeeze", "view_as", "reshape_as"}
+_VIEWS = {"view", "reshape", "flatten", "unsqueeze", "squeeze", "view_as", "reshape_as", "index"}
+
+
+def _adds_unit_dims(index: Any) -> bool:
+    """Whether ``x[index]`` only inserts unit dimensions after the batch: full slices
+    (``:``), ``None`` and at most one ``...``, the first entry not ``None``."""
+    entries = index if isinstance(index, tuple) else (index,)
+    full = [isinstance(e, slice) and e == slice(None) for e in entries]
+    ellipses = sum(1 for e in entries if e is Ellipsis)
+    return (
+        bool(entries)
+        and entries[0] is not None
+        and ellipses <= 1
+        and all(f or e is None or e is Ellipsis for f, e in zip(full, entries, strict=True))
+    )
+
+
+def _index_text(index: Any) -> str:
+    entries = index if isinstance(index, tuple) else (index,)
+
+    def one(e: Any) -> str:
+        if e is Ellipsis:
+            return "..."
+        if isinstance(e, slice):
+            start, stop = ("" if v is None else str(v) for v in (e.start, e.stop))
+            return f"{start}:{stop}" + ("" if e.step is None else f":{e.step}")
+        if isinstance(e, Tensor):
+            return "a tensor"
+        return repr(e)
+
+    return "[" + ", ".join(one(e) for e in entries) + "]"
+
+
 _IDENTITY = {"contiguous", "clone", "float", "to", "type_as"}
 _TILES = {"expand", "expand_as", "repeat"}
 
