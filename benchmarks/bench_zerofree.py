@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -130,7 +131,7 @@ def bench(batch: int, repeats: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--repeats", type=int, default=11)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     args = ap.parse_args()
@@ -140,16 +141,19 @@ def main() -> None:
     result["threads"] = torch.get_num_threads()
     result["torch"] = torch.__version__
     result["batch"] = args.batch
+    result["load_average_1min"] = os.getloadavg()[0]
     if args.json:
         print(json.dumps(result, indent=2))
         return
     print(
         f"torch {result['torch']}, {result['threads']} threads, batch {args.batch}, "
-        f"median of {args.repeats}; float32 matmul {result['matmul_gflops']:.0f} GFLOP/s"
+        f"median of {args.repeats}; float32 matmul {result['matmul_gflops']:.0f} GFLOP/s; "
+        f"load average {result['load_average_1min']:.1f} on {os.cpu_count()} CPUs"
     )
     head = (
         f"{'layer':<24}{'pass':<9}{'formulation':<13}{'ours ms':>9}{'native ms':>10}"
         f"{'zeroins ms':>11}{'ours/nat':>9}{'zi/ours':>8}{'ours GF/s':>10}{'nat GF/s':>9}"
+        f"{'zi GF/s':>8}"
     )
     print(head)
     print("-" * len(head))
@@ -159,7 +163,7 @@ def main() -> None:
             f"{r['layer']:<24}{r['pass']:<9}{r['formulation']:<13}{t['ours'] * 1e3:>9.1f}"
             f"{t['native'] * 1e3:>10.1f}{t['zeroins'] * 1e3:>11.1f}"
             f"{r['ours_over_native']:>9.2f}{r['zeroins_over_ours']:>8.2f}"
-            f"{gf['ours']:>10.0f}{gf['native']:>9.0f}"
+            f"{gf['ours']:>10.0f}{gf['native']:>9.0f}{gf['zeroins']:>8.0f}"
         )
     for p, s in result["geomean"].items():
         print(
