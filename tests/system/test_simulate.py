@@ -137,6 +137,23 @@ def test_errors_name_what_is_wrong(gan):
         simulate(gan, "lergan", BATCH).breakdown("colour")
 
 
+def test_elementwise_figures_are_overridable(gan):
+    """Batch norm's digital energy scales with its ops-per-element assumption; nothing else
+    moves but the static energy over a (possibly) different makespan."""
+    def bn_digital(r):
+        return sum(e.value for e in r.energy
+                   if e.component == "digital" and e.pass_ == "forward"
+                   and "bn" in e.layer)
+
+    base = simulate(gan, "lergan", BATCH)
+    more = simulate(gan, "lergan", BATCH,
+                    options={"ops_per_element": {"batch_norm/forward": 8.0}})
+    assert bn_digital(base) > 0
+    assert bn_digital(more) == pytest.approx(2 * bn_digital(base))
+    with pytest.raises(LerganError, match="ops_per_element 'batch_norm'"):
+        simulate(gan, "lergan", BATCH, options={"ops_per_element": {"batch_norm": 1.0}})
+
+
 @pytest.mark.parametrize("basis", ["budget", "area"])
 def test_ablations_compare_on_the_same_graph(gan, basis):
     rows = compare(gan, BATCH, basis=basis)

@@ -155,6 +155,19 @@ def provisioned(arch: Any, pl: Placement, budget: int) -> tuple[list, list]:
     return area, static
 
 
+def ops_per_element(opts: SimulationOptions) -> dict[tuple[str, str], float]:
+    """``SimulationOptions.ops_per_element`` as the mapping's ``{(kind, pass): ops}``."""
+    out: dict[tuple[str, str], float] = {}
+    for key, v in opts.ops_per_element.items():
+        kind, sep, pass_ = key.partition("/")
+        if not sep or not kind or not pass_ or v < 0:
+            raise LerganError(
+                f"ops_per_element {key!r}: {v!r}: expected 'KIND/PASS' (e.g. "
+                "'batch_norm/forward') and a non-negative number")
+        out[(kind, pass_)] = float(v)
+    return out
+
+
 def simulate(
     name_or_gan: Any,
     arch: Any = "lergan",
@@ -175,7 +188,7 @@ def simulate(
     layout = opts.layout or default_layout or DEFAULT_LAYOUTS.get(a.name) or (
         "lergan" if a.organisation.tiers else "prime")
     bench, graph = iteration_graph(name_or_gan, batch, opts)
-    specs, mappings = op_specs(graph, a, mode)
+    specs, mappings = op_specs(graph, a, mode, ops_per_element(opts))
     chip = chip_of(a)
     total = chip.banks * chip.crossbars_per_bank
     budget = opts.crossbar_budget or total

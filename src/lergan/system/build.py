@@ -16,10 +16,9 @@ Every operation of :func:`lergan.workload.iteration.build_iteration`'s graph bec
   energy, latency ``write``, cells written), which placement spreads over the units that
   hold a copy;
 - other layers (batch norm, activations, reshapes, concatenations) and losses run on the
-  bank's digital units: ``ops_per_element x elements`` operations on ``digital.mac``
-  (energy per op, ``per_bank.mac`` units at ``ops_per_s``) plus reading their inputs and
-  writing their outputs in the bank buffer. ``ops_per_element`` is an assumption, stated in
-  :data:`DIGITAL_OPS_PER_ELEMENT`;
+  bank's digital units, costed by :func:`lergan.mapping.elementwise.cost_elementwise_operation`
+  (its operations per element are labelled assumptions, overridable with
+  ``SimulationOptions.ops_per_element``);
 - data tensors without a producer (real samples, latent vectors, conditions) come from
   off-chip memory (a ``source`` operation in bank 0);
 - batch norm (forward and error) is a barrier over the batch; weight gradients and updates
@@ -33,24 +32,11 @@ samples), producers feed its samples in the order it reads them.
 
 from __future__ import annotations
 
-import math
 import weakref
+from collections.abc import Mapping
 from typing import Any
 
 from lergan.system.tasks import Dep, OpCost, OpSpec
-
-#: Digital operations per output element, per layer kind and pass (an assumption: counts of
-#: the elementwise arithmetic, e.g. batch norm forward = mean and variance accumulation (2)
-#: plus normalise and scale-shift (2); its error pass about 3x that, as in its backward
-#: formula; activations 1 forward and 1 (derivative times error) backward).
-DIGITAL_OPS_PER_ELEMENT: dict[tuple[str, str], float] = {
-    ("batch_norm", "forward"): 4.0,
-    ("batch_norm", "error"): 6.0,
-    ("batch_norm", "weight_gradient"): 2.0,
-    ("activation", "forward"): 1.0,
-    ("activation", "error"): 2.0,
-    ("loss", "loss"): 2.0,
-}
 
 MAPPED_KINDS = ("linear", "conv", "conv_transpose")
 
@@ -83,53 +69,36 @@ def _mapped(op: Any, arch: Any, mode: str, **overrides: Any) -> Any:
     return hit
 
 
-def _elements(shape: Any) -> int:
-    return int(math.prod(shape)) if shape else 1
+def digital_cost(op: Any, arch: Any, graph: Any,
+                 ops_per_element: tuple[tuple[tuple[str, str], float], ...] = ()) -> OpCost:
+    """Cost of a MAC-free operation on the bank's digital units, from the mapping layer
+    (:func:`lergan.mapping.elementwise.cost_elementwise_operation`)."""
+    from lergan.mapping.elementwise import cost_elementwise_operation
+
+    c = cost_elementwise_operation(op, graph.tensors, arch, dict(ops_per_element) or None)
+    return OpCost(c.latency_s, c.energy_j)
 
 
-def digital_cost(op: Any, arch: Any, graph: Any) -> OpCost:
-    """Cost of a MAC-free operation on the bank's digital units (see module docstring)."""
-    from lergan.hardware.cost import actions
-
-    act = actions(arch)
-    kind = "loss" if op.pass_ == "loss" else op.kind
-    per_elem = DIGITAL_OPS_PER_ELEMENT.get((kind, op.pass_), 0.0)
-    if op.pass_ == "update":
-        ops = float(op.params)  # one multiply-add per parameter (SGD), on digital units
-    elif op.pass_ == "weight_gradient":
-        ops = per_elem * _elements(op.output_shape) * op.samples
-    else:
-        ops = per_elem * _elements(op.output_shape) * op.samples
-    rd = sum(graph.tensors[t].bytes for t in op.reads if graph.tensors[t].kind != "weights")
-    wr = sum(graph.tensors[t].bytes for t in op.writes)
-    bank = "bank_buffer" if "bank_buffer" in arch.buffers else max(
-        arch.buffers, key=lambda n: arch.buffers[n].capacity_bytes)
-    energy = {"buffer": rd * act[f"buffer.{bank}.read"].energy_j
-              + wr * act[f"buffer.{bank}.write"].energy_j}
-    latency = (rd + wr) / arch.buffers[bank].bandwidth_bytes_per_s
-    if ops and "mac" in arch.digital:
-        units = max(1, int(arch.organisation.per_bank.get("mac", 1)))
-        energy["digital"] = ops * act["digital.mac.op"].energy_j
-        latency = max(latency, ops / (units * arch.digital["mac"].ops_per_s))
-    return OpCost(latency, energy)
-
-
-def op_specs(graph: Any, arch: Any, mode: str) -> tuple[list[OpSpec], dict[str, Any]]:
+def op_specs(graph: Any, arch: Any, mode: str,
+             ops_per_element: Mapping[tuple[str, str], float] | None = None,
+             ) -> tuple[list[OpSpec], dict[str, Any]]:
     """The engine's records for every operation of ``graph`` on ``arch`` in ``mode``.
 
     Returns the records (sources first, then the graph's order) and the mappings of the
     mapped operations (by operation id) for reports. Memoised per preset object, graph
-    object and mode (the graph is kept alive by the memo).
+    object, mode and ``ops_per_element`` overrides (the graph is kept alive by the memo).
     """
     cache = _cost_cache(arch)
-    key = ("specs", id(graph), mode)
+    ope = tuple(sorted((ops_per_element or {}).items()))
+    key = ("specs", id(graph), mode, ope)
     hit = cache.get(key)
     if hit is None or hit[0] is not graph:
-        hit = cache[key] = (graph, *_op_specs(graph, arch, mode))
+        hit = cache[key] = (graph, *_op_specs(graph, arch, mode, ope))
     return list(hit[1]), dict(hit[2])
 
 
-def _op_specs(graph: Any, arch: Any, mode: str) -> tuple[list[OpSpec], dict[str, Any]]:
+def _op_specs(graph: Any, arch: Any, mode: str, ope: tuple = ()
+              ) -> tuple[list[OpSpec], dict[str, Any]]:
     specs: list[OpSpec] = []
     mappings: dict[str, Any] = {}
     tensors = graph.tensors
@@ -198,7 +167,7 @@ def _op_specs(graph: Any, arch: Any, mode: str) -> tuple[list[OpSpec], dict[str,
                 tuple(deps), barrier=barrier, accumulates=accumulates,
             ))
             continue
-        c = digital_cost(op, arch, graph)
+        c = digital_cost(op, arch, graph, ope)
         samples = 1 if pass_ == "update" else op.samples
         specs.append(OpSpec(
             op.id, net, step, pass_, layer, samples, "digital", 0,

@@ -45,6 +45,10 @@ class SimulationOptions(BaseModel):
     transfer_chunks: int = Field(
         8, ge=1, le=1024, description="chunks a streamed transfer is scheduled in (the "
         "first sample alone, then the rest evenly): the granularity of link sharing")
+    ops_per_element: dict[str, float] = Field(
+        default_factory=dict, description="digital operations per output element of "
+        "MAC-free operations, replacing lergan.mapping.elementwise.OPS_PER_ELEMENT's "
+        "assumptions; keys 'KIND/PASS' (e.g. 'batch_norm/forward', 'loss/loss')")
     reconfiguration_latency_s: float = Field(
         2e-9, ge=0, description="ASSUMPTION: time to set a 3D switch for a new link, "
         "added to the first transfers over it in a step (a couple of cycles at 1 GHz; no "

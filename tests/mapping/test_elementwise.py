@@ -1,0 +1,85 @@
+"""MAC-free operations (batch norm, activations, losses) on the digital units, by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lergan.errors import MappingError
+from lergan.hardware import load_preset
+from lergan.hardware.cost import actions
+from lergan.mapping.elementwise import (
+    OPS_PER_ELEMENT,
+    cost_elementwise_operation,
+    elementwise_cost,
+    elementwise_ops,
+)
+from lergan.workload import suite
+from lergan.workload.iteration import build_iteration
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return build_iteration(suite.get("dcgan"), batch=4)
+
+
+def _op(graph, kind, pass_):
+    return next(o for o in graph.operations if o.kind == kind and o.pass_ == pass_)
+
+
+@pytest.mark.parametrize(("kind", "pass_"), [("batch_norm", "forward"), ("batch_norm", "error"),
+                                             ("activation", "forward"), ("loss", "loss")])
+def test_cost_by_hand(graph, kind, pass_):
+    arch = load_preset("lergan")
+    op = next(o for o in graph.operations if o.pass_ == "loss") if kind == "loss" else _op(
+        graph, kind, pass_)
+    c = cost_elementwise_operation(op, graph.tensors, arch)
+    ops = OPS_PER_ELEMENT[(kind, pass_)] * math.prod(op.output_shape or (1,)) * op.samples
+    rd = sum(graph.tensors[t].bytes for t in op.reads if graph.tensors[t].kind != "weights")
+    wr = sum(graph.tensors[t].bytes for t in op.writes)
+    act = actions(arch)
+    assert c.ops == ops > 0
+    assert c.energy_j["digital"] == pytest.approx(ops * arch.digital["mac"].energy_j)
+    buf_rd, buf_wr = act["buffer.bank_buffer.read"], act["buffer.bank_buffer.write"]
+    assert c.energy_j["buffer"] == pytest.approx(rd * buf_rd.energy_j + wr * buf_wr.energy_j)
+    units = arch.organisation.per_bank["mac"]
+    assert c.latency_s == pytest.approx(max(ops / (units * arch.digital["mac"].ops_per_s),
+                                            (rd + wr) / arch.buffers["bank_buffer"]
+                                            .bandwidth_bytes_per_s))
+
+
+def test_override_replaces_one_figure(graph):
+    arch = load_preset("lergan")
+    op = _op(graph, "batch_norm", "forward")
+    base = cost_elementwise_operation(op, graph.tensors, arch)
+    more = cost_elementwise_operation(op, graph.tensors, arch,
+                                      {("batch_norm", "forward"): 8.0})
+    assert more.energy_j["digital"] == pytest.approx(2 * base.energy_j["digital"])
+    assert more.energy_j["buffer"] == base.energy_j["buffer"]
+
+
+def test_update_is_one_op_per_parameter():
+    assert elementwise_ops("batch_norm", "update", 100, 64, params=256) == 256.0
+    assert elementwise_ops("reshape", "forward", 100, 64) == 0.0
+
+
+def test_missing_digital_unit_is_named():
+    lergan = load_preset("lergan")
+    arch = lergan.model_copy(update={"digital": {}})  # a preset without digital units
+    with pytest.raises(MappingError, match=r"bn1.*digital\.mac"):
+        elementwise_cost("batch_norm", "forward", 10.0, 0.0, 0.0, arch, layer="bn1")
+    # data movement alone needs no digital unit
+    assert elementwise_cost("reshape", "forward", 0.0, 64.0, 64.0, arch).energy_j["buffer"] > 0
+
+
+@settings(max_examples=30)
+@given(ops=st.floats(0, 1e9), rd=st.floats(0, 1e7), wr=st.floats(0, 1e7))
+def test_latency_is_the_slower_of_compute_and_buffer(ops, rd, wr):
+    arch = load_preset("lergan")
+    c = elementwise_cost("activation", "forward", ops, rd, wr, arch)
+    assert c.latency_s == max(c.latency_parts_s.values())
+    assert c.total_energy_j >= 0
+    assert ("digital" in c.energy_j) == (ops > 0)
