@@ -138,3 +138,78 @@ def test_bad_arguments_exit_2_naming_the_argument(args, named):
     assert result.exit_code == 2
     assert named in result.output
     assert "Traceback" not in result.output
+
+
+# --- --workload NAME: the zero-inserting computations of a suite GAN's iteration ---------
+
+
+def _workload_json(*args: str) -> dict:
+    result = _run("--json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+@pytest.mark.parametrize("name", ["dcgan", "gp-gan", "magan"])
+def test_workload_covers_every_zero_inserting_operation(name):
+    from lergan.workload import suite
+    from lergan.workload.iteration import build_iteration
+
+    doc = _workload_json("--workload", name, "--batch", "4")
+    assert doc["workload"] == name and doc["batch"] == 4
+    graph = build_iteration(suite.get(name), 4)
+    zero_inserting = [op for op in graph.operations if op.computation is not None]
+    listed = [op_id for layer in doc["layers"] for op_id in layer["operations"]]
+    assert sorted(listed) == sorted(op.id for op in zero_inserting)
+    for layer in doc["layers"]:
+        ops = [graph.operation(i) for i in layer["operations"]]
+        assert {(op.network, op.layer, op.pass_, op.computation) for op in ops} == {
+            (layer["network"], layer["layer"], layer["pass_"], layer["plan"]["computation"])
+        }
+        assert layer["samples_per_iteration"] == sum(op.samples for op in ops)
+        # the plan's counts times the samples are the graph's real and zero-inserted MACs
+        assert layer["macs_per_iteration"]["real"] == sum(op.macs.real for op in ops)
+        assert layer["macs_per_iteration"]["total"] == sum(op.macs.zero_inserted for op in ops)
+        assert layer["macs_per_batch"]["real"] == 4 * layer["plan"]["macs"]["real"]
+
+
+def test_workload_filters_and_schedule():
+    doc = _workload_json("--workload", "dcgan", "--network", "G", "--pass", "forward")
+    assert [layer["name"] for layer in doc["layers"]] == [f"G.tconv{i} fwd" for i in range(1, 6)]
+    first = doc["layers"][1]["plan"]  # 4x4 -> 8x8, kernel 4, stride 2, padding 1
+    assert first["n_patterns"] == 16 and first["modes"]["zfdr-pattern"]["mvm_steps"] == 9
+    # D-step and G-step forwards of G: 2 x batch samples per iteration
+    assert {layer["samples_per_iteration"] for layer in doc["layers"]} == {2 * 64}
+    errors = _workload_json("--workload", "discogan", "--pass", "error", "-c", "conv_input_grad")
+    assert {layer["plan"]["computation"] for layer in errors["layers"]} == {"conv_input_grad"}
+    assert {layer["network"] for layer in errors["layers"]} == {"G_AB", "G_BA", "D_A", "D_B"}
+    # GP-GAN's five critic steps: D's weight gradients over real and fake, five times
+    gp = _workload_json("--workload", "gp-gan", "--network", "D", "--pass", "weight_gradient")
+    assert {layer["samples_per_iteration"] for layer in gp["layers"]} == {5 * 2 * 64}
+    both = _workload_json("--workload", "dcgan", "--network", "G,D", "--pass", "error")
+    assert {layer["network"] for layer in both["layers"]} == {"D"}
+
+
+def test_workload_tables():
+    result = _run("--workload", "dcgan", "--network", "G")
+    assert result.exit_code == 0, result.output
+    for text in ("G.tconv2 fwd", "G.tconv5 wgrad", "dcgan forward pass", "summary"):
+        assert text in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--workload", "nope"], "unknown benchmark 'nope'"),
+        (["--workload", "dcgan", "--network", "X"], "--network 'X'"),
+        (["--workload", "dcgan", "--pass", "update"], "--pass 'update'"),
+        (["--workload", "dcgan", "--network", "D", "--pass", "forward"], "no zero-inserting"),
+        (["--workload", "dcgan", "--kernel", "3"], "drop --kernel"),
+        (["--network", "G"], "give --workload"),
+        (["--workload", "dcgan", "-c", "conv_transpose,bad"], "--computation 'bad'"),
+        (["-c", "conv_transpose,conv_weight_grad"], "need --workload"),
+    ],
+)
+def test_workload_errors_are_named(args, message):
+    result = _run(*args)
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())

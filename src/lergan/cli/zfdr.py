@@ -2,12 +2,15 @@
 
 With no layer arguments it analyses the DCGAN generator's transposed convolutions (or, for
 the convolution computations, the DCGAN discriminator's strided convolutions) and the
-LerGAN deck's kernel-5 example; with ``--input-size`` and ``--kernel`` it analyses one layer.
-For each layer: the pattern table, the MAC split (real, on inserted zeros, on padding) and
-the per-mapping-mode figures of :func:`lergan.zerofree.plan`.
+LerGAN deck's kernel-5 example; with ``--input-size`` and ``--kernel`` it analyses one layer;
+with ``--workload NAME`` every zero-inserting computation of that suite GAN's training
+iteration (the operations of :func:`lergan.workload.iteration.build_iteration` with a
+``computation``, one case per network, layer and computation), filtered by ``--network``,
+``--pass`` and ``--computation``. For each layer: the pattern table, the MAC split (real,
+on inserted zeros, on padding) and the per-mapping-mode figures of
+:func:`lergan.zerofree.plan`.
 
-Where the layers come from is :func:`layer_cases`; a later ``--workload NAME`` option (the
-workloads issue) adds one more source there, the zero-inserting operations of a suite GAN.
+Where the layers come from is :func:`layer_cases`.
 """
 
 from __future__ import annotations
@@ -34,12 +37,114 @@ _DCGAN_D = [(64, 3, 64), (32, 64, 128), (16, 128, 256), (8, 256, 512)]
 
 @dataclass(frozen=True)
 class LayerCase:
-    """One layer to analyse: a name, where it comes from and :func:`plan` keyword arguments."""
+    """One layer to analyse: a name, where it comes from and :func:`plan` keyword arguments.
+
+    Cases from a workload also name the network, layer and pass, the iteration's operations
+    that run this computation (ids) and the samples they process in one iteration.
+    """
 
     name: str
     source: str
     computation: str
     args: dict[str, Any] = field(hash=False)
+    network: str | None = None
+    layer: str | None = None
+    pass_: str | None = None
+    operations: tuple[str, ...] = ()
+    samples: int = 0
+
+
+#: Passes that have zero-inserting computations (``lergan.workload.counts.ZERO_INSERTING``).
+ZERO_INSERTING_PASSES = ("forward", "error", "weight_gradient")
+#: Short pass names in case names (``G.tconv2 fwd``, ``D.conv3 err``, ``D.conv3 wgrad``).
+_PASS_TAG = {"forward": "fwd", "error": "err", "weight_gradient": "wgrad"}
+
+
+def _split(option: str, values: list[str] | None) -> list[str] | None:
+    """Values of a repeatable option that also accepts comma-separated lists."""
+    if not values:
+        return None
+    out = [v.strip() for text in values for v in text.split(",") if v.strip()]
+    if not out:
+        raise LerganError(f"{option} is empty")
+    return out
+
+
+def workload_cases(
+    name: str,
+    *,
+    batch: int = 64,
+    networks: list[str] | None = None,
+    passes: list[str] | None = None,
+    computations: list[str] | None = None,
+) -> list[LayerCase]:
+    """One case per (network, layer, computation) of the zero-inserting operations of suite
+    GAN ``name``'s iteration graph at ``batch``, in the graph's order."""
+    from lergan.workload import suite
+    from lergan.workload.counts import plan_kwargs
+    from lergan.workload.iteration import build_iteration
+
+    gan = suite.get(name)
+    known = [n.name for n in gan.networks]
+    for net in networks or ():
+        if net not in known:
+            raise LerganError(
+                f"--network {net!r}: {gan.name} has no such network (networks: {', '.join(known)})"
+            )
+    for pass_ in passes or ():
+        if pass_ not in ZERO_INSERTING_PASSES:
+            raise LerganError(
+                f"--pass {pass_!r} is not one of {', '.join(ZERO_INSERTING_PASSES)} (the passes "
+                "with zero-inserting computations)"
+            )
+    graph = build_iteration(gan, batch)
+    found: dict[tuple[str, str, str], list[Any]] = {}
+    for op in graph.operations:
+        if op.computation is None:
+            continue
+        if networks and op.network not in networks:
+            continue
+        if passes and op.pass_ not in passes:
+            continue
+        if computations and op.computation not in computations:
+            continue
+        found.setdefault((op.network, op.layer, op.computation), []).append(op)
+    if not found:
+        given = [
+            f"{flag} {','.join(values)}"
+            for flag, values in (
+                ("--network", networks),
+                ("--pass", passes),
+                ("--computation", computations),
+            )
+            if values
+        ]
+        raise LerganError(
+            f"{gan.name}: no zero-inserting computation in its iteration matches "
+            f"{' '.join(given) or 'the workload'} (a convolution's forward and a transposed "
+            "convolution's error are plain convolutions)"
+        )
+    cases = []
+    for (net, layer, computation), ops in found.items():
+        first = ops[0]
+        samples = sum(op.samples for op in ops)
+        steps = sorted({f"{op.step}-step" for op in ops})
+        cases.append(
+            LayerCase(
+                f"{net}.{layer} {_PASS_TAG[first.pass_]}",
+                f"{gan.name} {first.pass_} pass, {len(ops)} operation"
+                f"{'s' if len(ops) > 1 else ''} in the {' and '.join(steps)}, "
+                f"{samples} samples per iteration",
+                computation,
+                plan_kwargs(first.layer_spec, first.input_shape),
+                network=net,
+                layer=layer,
+                pass_=first.pass_,
+                operations=tuple(op.id for op in ops),
+                samples=samples,
+            )
+        )
+    return cases
 
 
 def _dcgan_cases(computation: str) -> list[LayerCase]:
@@ -94,8 +199,12 @@ def _ints(option: str, text: str | None) -> int | tuple[int, ...] | None:
 
 
 def layer_cases(
-    computation: str,
+    computation: str | None,
     *,
+    workload: str | None = None,
+    network: list[str] | None = None,
+    pass_: list[str] | None = None,
+    batch: int = 64,
     input_size: str | None = None,
     kernel: str | None = None,
     stride: str | None = None,
@@ -106,15 +215,16 @@ def layer_cases(
     out_channels: int | None = None,
     groups: int | None = None,
 ) -> list[LayerCase]:
-    """The layers to analyse: one from the command-line arguments, else the DCGAN set.
-
-    (The later ``--workload NAME`` source belongs here: one case per zero-inserting
-    operation of the GAN's iteration graph, with the operation's computation.)
-    """
+    """The layers to analyse: the zero-inserting computations of a suite GAN's iteration
+    (``workload``, filtered by ``network``, ``pass_`` and ``computation``), one layer from
+    the command-line arguments, else the DCGAN set. ``computation`` defaults to all of them
+    for a workload and to ``conv_transpose`` otherwise."""
     from lergan.zerofree import COMPUTATIONS
 
-    if computation not in COMPUTATIONS:
-        raise LerganError(f"--computation {computation!r} is not one of {', '.join(COMPUTATIONS)}")
+    computations = _split("--computation", [computation] if computation else None)
+    for comp in computations or ():
+        if comp not in COMPUTATIONS:
+            raise LerganError(f"--computation {comp!r} is not one of {', '.join(COMPUTATIONS)}")
     layer = {
         "--stride": stride,
         "--padding": padding,
@@ -124,6 +234,24 @@ def layer_cases(
         "--out-channels": out_channels,
         "--groups": groups,
     }
+    networks, passes = _split("--network", network), _split("--pass", pass_)
+    if workload is not None:
+        given = [name for name, value in layer.items() if value is not None]
+        given += [n for n, v in (("--input-size", input_size), ("--kernel", kernel)) if v]
+        if given:
+            raise LerganError(f"--workload analyses the GAN's own layers: drop {', '.join(given)}")
+        return workload_cases(
+            workload, batch=batch, networks=networks, passes=passes, computations=computations
+        )
+    for flag, values in (("--network", networks), ("--pass", passes)):
+        if values:
+            raise LerganError(f"{flag} selects layers of a --workload: give --workload NAME too")
+    if computations is None:
+        computation = "conv_transpose"
+    elif len(computations) > 1:
+        raise LerganError("several --computation values need --workload")
+    else:
+        computation = computations[0]
     if input_size is None and kernel is None:
         given = [name for name, value in layer.items() if value is not None]
         if given:
@@ -275,18 +403,55 @@ def _summary(rows: list[tuple[LayerCase, Any]]) -> Table:
     return table
 
 
+def _case_json(case: LayerCase, p: Any, batch: int) -> dict[str, Any]:
+    macs = {k: v for k, v in p.macs.to_dict().items() if isinstance(v, int)}
+    out: dict[str, Any] = {
+        "name": case.name,
+        "source": case.source,
+        "macs_per_batch": {k: v * batch for k, v in macs.items()},
+    }
+    if case.network is not None:
+        out.update(
+            network=case.network,
+            layer=case.layer,
+            pass_=case.pass_,
+            operations=list(case.operations),
+            samples_per_iteration=case.samples,
+            macs_per_iteration={k: v * case.samples for k, v in macs.items()},
+        )
+    out["plan"] = p.to_dict()
+    return out
+
+
 @app.command()
 @user_errors
 def zfdr(
-    computation: str = typer.Option(
-        "conv_transpose",
+    computation: Optional[str] = typer.Option(  # noqa: UP045 (typer needs Optional)
+        None,
         "--computation",
         "-c",
         help=(
             "conv_transpose (T-CONV forward), conv_input_grad (error through a strided conv), "
             "conv_weight_grad (W-CONV of a conv), conv_transpose_weight_grad (W-CONV of a "
-            "transposed conv). Layer arguments describe the layer, as in torch."
+            "transposed conv). Layer arguments describe the layer, as in torch. Default: "
+            "conv_transpose, or every computation with --workload (which also takes a "
+            "comma-separated list)."
         ),
+    ),
+    workload: Optional[str] = typer.Option(  # noqa: UP045
+        None,
+        "--workload",
+        "-w",
+        help="A suite GAN (see `lergan workload --list`): analyse every zero-inserting "
+        "computation of its training iteration.",
+    ),
+    network: Optional[list[str]] = typer.Option(  # noqa: UP045
+        None, "--network", help="With --workload: only these networks (repeat or comma-list)."
+    ),
+    pass_: Optional[list[str]] = typer.Option(  # noqa: UP045
+        None,
+        "--pass",
+        help="With --workload: only these passes: forward, error, weight_gradient.",
     ),
     input_size: Optional[str] = typer.Option(  # noqa: UP045 (typer needs Optional)
         None, "--input-size", help="Spatial size of the layer's input, e.g. 4,4 (sets the rank)."
@@ -318,12 +483,18 @@ def zfdr(
     With no layer arguments: the DCGAN generator's transposed convolutions (4x4 -> 64x64,
     kernel 4, stride 2, padding 1, 512->256->128->64->3) and the deck's kernel-5 example; for
     conv_input_grad and conv_weight_grad, the DCGAN discriminator's strided convolutions.
-    With --input-size and --kernel: that one layer.
+    With --input-size and --kernel: that one layer. With --workload NAME: every
+    zero-inserting computation of that suite GAN's training iteration (one per network,
+    layer and computation), filtered by --network, --pass and --computation.
     """
     from lergan.zerofree import plan
 
     cases = layer_cases(
         computation,
+        workload=workload,
+        network=network,
+        pass_=pass_,
+        batch=batch,
         input_size=input_size,
         kernel=kernel,
         stride=stride,
@@ -336,20 +507,10 @@ def zfdr(
     )
     rows = [(case, plan(case.computation, **case.args)) for case in cases]
     if json_out:
-        doc = {
-            "batch": batch,
-            "layers": [
-                {
-                    "name": case.name,
-                    "source": case.source,
-                    "macs_per_batch": {
-                        k: v * batch for k, v in p.macs.to_dict().items() if isinstance(v, int)
-                    },
-                    "plan": p.to_dict(),
-                }
-                for case, p in rows
-            ],
-        }
+        doc: dict[str, Any] = {"batch": batch}
+        if workload is not None:
+            doc["workload"] = workload
+        doc["layers"] = [_case_json(case, p, batch) for case, p in rows]
         typer.echo(json.dumps(doc, indent=2))
         return
     for case, p in rows:

@@ -27,7 +27,14 @@ from typing import Any
 
 from lergan.workload.layers import conv_output_size
 
-__all__ = ["COUNTS", "Macs", "conv_real_per_axis", "layer_pass_macs"]
+__all__ = [
+    "COUNTS",
+    "ZERO_INSERTING",
+    "Macs",
+    "conv_real_per_axis",
+    "layer_pass_macs",
+    "plan_kwargs",
+]
 
 #: The three ways MACs are counted, in the order tables show them.
 COUNTS = ("real", "zero_inserted", "nominal")
@@ -96,7 +103,9 @@ def _plan_macs(computation: str, key: tuple[Any, ...]) -> tuple[int, int]:
     return p.macs.real, p.macs.total
 
 
-def _plan_kwargs(layer: Any, input_shape: tuple[int, ...]) -> tuple[Any, ...]:
+def plan_kwargs(layer: Any, input_shape: tuple[int, ...]) -> dict[str, Any]:
+    """The :func:`lergan.zerofree.plan` keyword arguments of a conv-like ``layer`` whose
+    forward input has the per-sample shape ``input_shape`` (channels first)."""
     kwargs: dict[str, Any] = dict(
         input_size=tuple(input_shape[1:]),
         kernel_size=layer.kernel_size,
@@ -109,7 +118,7 @@ def _plan_kwargs(layer: Any, input_shape: tuple[int, ...]) -> tuple[Any, ...]:
     )
     if layer.kind == "conv_transpose":
         kwargs["output_padding"] = layer.output_padding
-    return tuple(kwargs.items())
+    return kwargs
 
 
 #: The lergan.zerofree computation of each zero-inserting (layer kind, pass).
@@ -156,7 +165,7 @@ def layer_pass_macs(
     computation = ZERO_INSERTING.get((kind, pass_))
     if computation is None:
         return Macs(real, dense, nominal), None
-    plan_real, plan_total = _plan_macs(computation, _plan_kwargs(layer, input_shape))
+    plan_real, plan_total = _plan_macs(computation, tuple(plan_kwargs(layer, input_shape).items()))
     if plan_real != real:  # two independent derivations of the same triples must agree
         raise AssertionError(
             f"layer {layer.name!r} {pass_}: lergan.zerofree.plan counts {plan_real} real "
