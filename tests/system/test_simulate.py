@@ -154,6 +154,34 @@ def test_elementwise_figures_are_overridable(gan):
         simulate(gan, "lergan", BATCH, options={"ops_per_element": {"batch_norm": 1.0}})
 
 
+def test_preset_fields_drive_the_simulation(gan, tmp_path):
+    """Static power, switch reconfiguration and the default mode come from the preset."""
+    from lergan.hardware import load_preset
+
+    base = simulate(gan, "lergan", BATCH)
+    r = simulate(gan, "lergan", BATCH, overrides={"adc.static_power_w": "1 uW",
+                                                  "interconnect.reconfiguration_energy_j": "20 pJ"})
+    org = load_preset("lergan").organisation
+    adcs = org.banks * org.mats_per_bank * org.per_mat["adc"]  # budget = the whole chip
+    static_adc = sum(e.value for e in r.energy if e.pass_ == "static" and e.component == "adc")
+    assert static_adc == pytest.approx(adcs * 1e-6 * r.time_s)
+    assert r.time_s == base.time_s
+    sw = [sum(e.value for e in x.energy if e.component == "switch") for x in (base, r)]
+    assert sw[0] > 0 and sw[1] == pytest.approx(2 * sw[0])
+    slow = simulate(gan, "lergan", BATCH,
+                    overrides={"interconnect.reconfiguration_latency_s": "50 us"})
+    assert slow.time_s > base.time_s
+    # a preset file of one's own inherits its base's mode and layout
+    f = tmp_path / "mine.yaml"
+    f.write_text("base: lergan\nname: mine\n")
+    mine = simulate(gan, str(f), BATCH)
+    assert (mine.options["mode"], mine.options["layout"]) == ("zfdr-pattern", "lergan")
+    assert mine.time_s == base.time_s and mine.energy_j == base.energy_j
+    assert simulate(gan, "lergan-no-zfdr", BATCH).options["mode"] == "zero-inserting"
+    phase = simulate(gan, "lergan", BATCH, overrides={"training.mapping_mode": "zfdr-phase"})
+    assert phase.options["mode"] == "zfdr-phase"
+
+
 @pytest.mark.parametrize("basis", ["budget", "area"])
 def test_ablations_compare_on_the_same_graph(gan, basis):
     rows = compare(gan, BATCH, basis=basis)

@@ -76,17 +76,17 @@ def component_peak_power_w(arch: Architecture, name: str) -> float:
     """Power of one instance of the named component at its peak action rate (table above)."""
     rate = 1.0 / effective_read_cycle_s(arch)
     if name == "crossbar":
-        return arch.crossbar.read_energy_j * rate
+        return arch.crossbar.read_energy_j * rate + arch.crossbar.static_power_w
     if name == "dac":
-        return dac_energy_j(arch) * rate
+        return dac_energy_j(arch) * rate + arch.dac.static_power_w
     if name == "sample_hold":
-        return arch.sample_hold.energy_j * rate
+        return arch.sample_hold.energy_j * rate + arch.sample_hold.static_power_w
     if name == "adc":
-        return adc_energy_j(arch) * arch.adc.sample_rate_hz
+        return adc_energy_j(arch) * arch.adc.sample_rate_hz + arch.adc.static_power_w
     if name == "shift_add":
-        return arch.shift_add.energy_j * arch.shift_add.rate_hz
+        return arch.shift_add.energy_j * arch.shift_add.rate_hz + arch.shift_add.static_power_w
     if name == "write_driver":
-        return 0.0
+        return arch.write.driver_static_power_w  # no writes at peak compute
     if name in arch.buffers:
         b = arch.buffers[name]
         return b.read_energy_j_per_byte * b.bandwidth_bytes_per_s + b.static_power_w

@@ -73,6 +73,7 @@ class Crossbar(_Frozen):
     read_energy_j: Energy
     area_m2: Area
     signed_weights: Literal["differential", "offset"]
+    static_power_w: Power  # one array while powered (non-volatile cells: leakage only)
 
 
 class Cell(_Frozen):
@@ -102,6 +103,7 @@ class Dac(_Frozen):
     reference_bits: Bits
     energy_j: Energy
     area_m2: Area
+    static_power_w: Power  # one DAC while powered, at ``bits``
 
 
 class Adc(_Frozen):
@@ -119,6 +121,7 @@ class Adc(_Frozen):
     energy_j: Energy
     area_m2: Area
     columns_per_adc: Count
+    static_power_w: Power  # one ADC while powered, at ``bits``
     energy_scaling: Literal["walden", "thermal"] = "walden"
 
 
@@ -127,6 +130,7 @@ class SampleHold(_Frozen):
 
     energy_j: Energy
     area_m2: Area
+    static_power_w: Power
 
 
 class ShiftAdd(_Frozen):
@@ -135,6 +139,7 @@ class ShiftAdd(_Frozen):
     energy_j: Energy
     rate_hz: Frequency
     area_m2: Area
+    static_power_w: Power
 
 
 class Buffer(_Frozen):
@@ -200,6 +205,7 @@ class WriteModel(_Frozen):
     fraction_rewritten: Fraction
     compare_before_write: bool
     driver_area_m2: Area
+    driver_static_power_w: Power  # one write driver (``write_driver``) while powered
 
 
 class Training(_Frozen):
@@ -210,6 +216,9 @@ class Training(_Frozen):
     optimiser: Literal["sgd", "momentum", "adam"]
     approximate_update: bool
     update_threshold: Fraction
+    #: the mapping mode every layer runs in unless a simulation names another
+    #: (``lergan.mapping.MODES``; LerGAN's ZFDR or the conventional zero-inserting mapping)
+    mapping_mode: Literal["zero-inserting", "scatter", "zfdr-phase", "zfdr-pattern"]
 
 
 class Organisation(_Frozen):
@@ -232,6 +241,9 @@ class Organisation(_Frozen):
     per_chip: dict[str, CountOrFraction] = Field(default_factory=dict)
     network_banks: dict[str, tuple[int, ...]] = Field(default_factory=dict)
     tiers: tuple[Literal["forward", "error", "update"], ...] = ()
+    #: how a simulated iteration lays the passes out: ``lergan`` (each network's banks
+    #: form its tiers) or ``prime`` (a network's passes share its banks)
+    layout: Literal["lergan", "prime"]
 
     @property
     def crossbars(self) -> int:
@@ -261,6 +273,10 @@ class Interconnect(_Frozen):
     topology: Literal["3d", "2d-bus", "2d-offchip", "noc"]
     ports_per_bank: Count
     links: dict[str, Link]
+    #: setting a 3D switch for a new bank-to-bank link: added to the first transfer over
+    #: it in a step, and the energy of one link reconfigured (used by ``3d`` only)
+    reconfiguration_latency_s: Time
+    reconfiguration_energy_j: Energy
 
     @model_validator(mode="after")
     def _needed(self) -> Interconnect:

@@ -15,13 +15,7 @@ from lergan.errors import LerganError
 from lergan.system.build import op_specs
 from lergan.system.engine import run_engine
 from lergan.system.interconnect import LinkSpec, Topology
-from lergan.system.options import (
-    DEFAULT_LAYOUTS,
-    DEFAULT_MODES,
-    SimulationOptions,
-    as_options,
-    resolve_architecture,
-)
+from lergan.system.options import SimulationOptions, as_options, resolve_architecture
 from lergan.system.placement import ChipSpec, Placement
 from lergan.system.result import SimulationResult
 
@@ -58,21 +52,22 @@ def iteration_graph(name_or_gan: Any, batch: int, opts: SimulationOptions) -> tu
                                                                 options=it_opts)
 
 
-def load_architecture(arch: Any, overrides: dict[str, Any] | None) -> tuple[Any, str | None,
-                                                                            str | None, str]:
+def load_architecture(arch: Any, overrides: dict[str, Any] | None) -> tuple[Any, str, str, str]:
     """(Architecture, default mode, default layout, name) of an architecture name, a preset
-    file or an ``Architecture`` object, with ``overrides``."""
+    file or an ``Architecture`` object, with ``overrides``; the defaults are the preset's
+    ``training.mapping_mode`` and ``organisation.layout``."""
     from lergan.hardware import Architecture, load_preset
 
     if isinstance(arch, Architecture):
         if overrides:
             raise LerganError("overrides: give a preset name, not an Architecture object")
-        return arch, DEFAULT_MODES.get(arch.name), None, arch.name
-    name = str(arch)
-    preset, base_over, mode, layout = resolve_architecture(name)
-    merged = {**base_over, **(overrides or {})}
-    a = load_preset(preset, overrides=merged or None)
-    return a, mode or DEFAULT_MODES.get(a.name), layout, name
+        a, name = arch, arch.name
+    else:
+        name = str(arch)
+        preset, base_over = resolve_architecture(name)
+        merged = {**base_over, **(overrides or {})}
+        a = load_preset(preset, overrides=merged or None)
+    return a, a.training.mapping_mode, a.organisation.layout, name
 
 
 def topology_of(arch: Any, opts: SimulationOptions) -> Topology:
@@ -86,8 +81,8 @@ def topology_of(arch: Any, opts: SimulationOptions) -> Topology:
     links = {n: LinkSpec(n, ln.bandwidth_bytes_per_s, ln.latency_s, ln.energy_j_per_bit,
                          ln.area_m2, ln.static_power_w) for n, ln in ic.links.items()}
     return Topology(kind, arch.organisation.banks, ic.ports_per_bank, links,
-                    reconfiguration_latency_s=opts.reconfiguration_latency_s,
-                    reconfiguration_energy_j=opts.reconfiguration_energy_j)
+                    reconfiguration_latency_s=ic.reconfiguration_latency_s,
+                    reconfiguration_energy_j=ic.reconfiguration_energy_j)
 
 
 def chip_of(arch: Any) -> ChipSpec:
@@ -110,6 +105,7 @@ def provisioned(arch: Any, pl: Placement, budget: int) -> tuple[list, list]:
     topology's (see :mod:`lergan.system.interconnect`), not counted here.
     """
     from lergan.hardware.peak import breakdown
+    from lergan.hardware.static import component_static_power_w as static_w
 
     org = arch.organisation
     total = org.banks * org.mats_per_bank * org.crossbars_per_mat
@@ -124,13 +120,6 @@ def provisioned(arch: Any, pl: Placement, budget: int) -> tuple[list, list]:
     area: list[tuple[str, str, float]] = []
     static: list[tuple[str, str, float]] = []
 
-    def static_w(name: str) -> float:
-        if name in arch.buffers:
-            return arch.buffers[name].static_power_w
-        if name in arch.digital:
-            return arch.digital[name].static_power_w
-        return 0.0
-
     for row in breakdown(arch):
         if row.component in LINK_COMPONENTS:
             continue
@@ -140,7 +129,7 @@ def provisioned(arch: Any, pl: Placement, budget: int) -> tuple[list, list]:
             for net, c in cap.items():
                 share = c / cap_total
                 area.append((net, row.component, n * share * per))
-                static.append((net, row.component, n * share * static_w(row.component)))
+                static.append((net, row.component, n * share * static_w(arch, row.component)))
         elif row.level == "bank":
             per_bank = row.instances / org.banks
             for b in range(1, org.banks + 1):
@@ -148,10 +137,11 @@ def provisioned(arch: Any, pl: Placement, budget: int) -> tuple[list, list]:
                 for net in nets:
                     k = per_bank / len(nets)
                     area.append((net, row.component, k * per))
-                    static.append((net, row.component, k * static_w(row.component)))
+                    static.append((net, row.component, k * static_w(arch, row.component)))
         else:
             area.append(("chip", row.component, row.area_m2))
-            static.append(("chip", row.component, row.instances * static_w(row.component)))
+            static.append(("chip", row.component,
+                           row.instances * static_w(arch, row.component)))
     return area, static
 
 
@@ -184,9 +174,8 @@ def simulate(
     """
     opts = as_options(options)
     a, default_mode, default_layout, arch_name = load_architecture(arch, overrides)
-    mode = opts.mode or default_mode or "zero-inserting"
-    layout = opts.layout or default_layout or DEFAULT_LAYOUTS.get(a.name) or (
-        "lergan" if a.organisation.tiers else "prime")
+    mode = opts.mode or default_mode
+    layout = opts.layout or default_layout
     bench, graph = iteration_graph(name_or_gan, batch, opts)
     specs, mappings = op_specs(graph, a, mode, ops_per_element(opts))
     chip = chip_of(a)

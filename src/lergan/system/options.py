@@ -1,8 +1,8 @@
 """Options of a simulation (the choices that are not hardware numbers), and the named
 architectures of the ablations.
 
-Numbers that no hardware preset field holds yet are options here, each labelled an
-assumption with its reason, so that sweeps can vary them.
+Hardware numbers and per-preset defaults (mapping mode, layout, 3D switch reconfiguration,
+static power) are preset fields (``lergan.hardware``), overridable like any other.
 """
 
 from __future__ import annotations
@@ -23,11 +23,12 @@ class SimulationOptions(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     mode: Mode | None = Field(
-        None, description="mapping mode of every layer; default: the architecture's "
-        "(zfdr-pattern for lergan, zero-inserting for lergan-no-zfdr and prime)")
+        None, description="mapping mode of every layer; default: the preset's "
+        "training.mapping_mode (zfdr-pattern for lergan, zero-inserting for lergan-no-zfdr "
+        "and prime)")
     layout: Literal["lergan", "prime"] | None = Field(
         None, description="lergan: forward/error/update tiers per network; prime: a "
-        "network's passes share its banks; default: lergan when the preset has tiers")
+        "network's passes share its banks; default: the preset's organisation.layout")
     topology: Literal["3d", "2d-bus", "2d-offchip"] | None = Field(
         None, description="interconnect topology; default: the preset's")
     crossbar_budget: int | None = Field(
@@ -49,40 +50,26 @@ class SimulationOptions(BaseModel):
         default_factory=dict, description="digital operations per output element of "
         "MAC-free operations, replacing lergan.mapping.elementwise.OPS_PER_ELEMENT's "
         "assumptions; keys 'KIND/PASS' (e.g. 'batch_norm/forward', 'loss/loss')")
-    reconfiguration_latency_s: float = Field(
-        2e-9, ge=0, description="ASSUMPTION: time to set a 3D switch for a new link, "
-        "added to the first transfers over it in a step (a couple of cycles at 1 GHz; no "
-        "source gives LerGAN's)")
-    reconfiguration_energy_j: float = Field(
-        1e-11, ge=0, description="ASSUMPTION: energy to reconfigure one 3D link (writing "
-        "a switch's configuration register, about 10 pJ; no source gives LerGAN's)")
 
 
-#: Named architectures: (preset, hardware overrides, default mode, default layout). A
-#: preset of the same name, if one exists, wins. Ablations of section 6 of the
-#: architecture note: LerGAN without ZFDR, and with each 2D connection.
-ARCHITECTURES: dict[str, tuple[str, dict[str, object], str | None, str | None]] = {
-    "lergan-no-zfdr": ("lergan", {}, "zero-inserting", None),
-    "lergan-2d-bus": ("lergan", {"interconnect.topology": "2d-bus"}, None, None),
-    "lergan-2d-offchip": ("lergan", {"interconnect.topology": "2d-offchip"}, None, None),
+#: Named architectures: (preset, hardware overrides). A preset of the same name, if one
+#: exists, wins. Ablations of section 6 of the architecture note: LerGAN without ZFDR, and
+#: with each 2D connection. Default mapping modes and layouts are the presets'
+#: (``training.mapping_mode``, ``organisation.layout``).
+ARCHITECTURES: dict[str, tuple[str, dict[str, object]]] = {
+    "lergan-no-zfdr": ("lergan", {"training.mapping_mode": "zero-inserting"}),
+    "lergan-2d-bus": ("lergan", {"interconnect.topology": "2d-bus"}),
+    "lergan-2d-offchip": ("lergan", {"interconnect.topology": "2d-offchip"}),
 }
 
-#: Default mapping mode per preset (ZFDR is LerGAN's; the others run zero-inserting).
-DEFAULT_MODES: dict[str, str] = {"lergan": "zfdr-pattern", "lrgan": "zfdr-pattern"}
 
-#: Default layout per preset: the PRIME baseline keeps a network's passes in its banks
-#: (its per-pass arrays side by side, PipeLayer-style); presets not named here use the
-#: LerGAN tiers when their organisation has tiers, else the PRIME-style layout.
-DEFAULT_LAYOUTS: dict[str, str] = {"prime": "prime"}
-
-
-def resolve_architecture(name: str) -> tuple[str, dict[str, object], str | None, str | None]:
-    """Preset, overrides, default mode and layout of an architecture name or preset file."""
+def resolve_architecture(name: str) -> tuple[str, dict[str, object]]:
+    """Preset and hardware overrides of an architecture name or preset file."""
     from lergan.hardware import list_presets
 
     if name in ARCHITECTURES and name not in list_presets():
         return ARCHITECTURES[name]
-    return name, {}, None, None
+    return name, {}
 
 
 def architecture_names() -> list[str]:
