@@ -133,3 +133,42 @@ def test_matched_layers_must_have_equal_shapes():
     data["losses"].append({**_fm("lrelu2"), "call": "d_fake", "reference": "fake"})
     with pytest.raises(WorkloadError, match="layer 'lrelu2' has shape"):
         GAN.model_validate(data)
+
+
+class _D(torch.nn.Module):
+    def __init__(self, body: torch.nn.Module) -> None:
+        super().__init__()
+        self.body = body
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)
+
+
+def _sequential_d(*extra: torch.nn.Module) -> torch.nn.Module:
+    nn = torch.nn
+    return _D(
+        nn.Sequential(
+            nn.Conv2d(3, 4, 3, 2, 1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(4, 8, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(8),
+            nn.LeakyReLU(0.2),
+            nn.Flatten(),
+            nn.Linear(32, 1),
+            *extra,
+            nn.Sigmoid(),
+        )
+    )
+
+
+def test_tracing_like_a_gan_maps_the_matched_layer_by_position():
+    from lergan.workload.modules import build_module
+    from lergan.workload.trace import trace_gan
+
+    like = _with_losses(_fm("lrelu2", weight=0.5))
+    g = build_module(like.network("G"))
+    traced = trace_gan({"G": g, "D": _sequential_d()}, like=like)
+    assert traced.losses[-1].layer == "body_4"  # the Sequential's fifth module: lrelu2
+    assert build_iteration(traced, 2).total() == build_iteration(like, 2).total()
+    with pytest.raises(WorkloadError, match=r"loss 'fm_lrelu2'.*\(9 vs 8\).*losses="):
+        trace_gan({"G": g, "D": _sequential_d(torch.nn.Identity())}, like=like)
