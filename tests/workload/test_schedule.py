@@ -19,7 +19,7 @@ from lergan.workload.reference import count_iteration_flops, reference_iteration
 TINY = {"dcgan": tiny_dcgan(), "conditional": tiny_conditional()}
 
 
-@settings(max_examples=12)
+@settings(max_examples=8)
 @given(
     name=st.sampled_from(sorted(TINY)),
     d_steps=st.integers(1, 3),
