@@ -252,6 +252,34 @@ def grouped_supported(g: Geometry) -> bool:
     return True
 
 
+def _stacked_phase_kernels(
+    weight: torch.Tensor, groups: int, combos: list[tuple[AxisPhase, ...]]
+) -> torch.Tensor:
+    """All phases' sub-kernels (alike tap counts), stacked phase-major as one convolution
+    weight ``[phases x Cout, Cin/g, *n_taps]`` (channels-last strides), gathered from the
+    transposed-convolution weight by a single indexing op."""
+    rank = weight.dim() - 2
+    cin, coutg = weight.shape[:2]
+    dev = weight.device
+    v = weight.reshape(groups, cin // groups, coutg, *weight.shape[2:])
+    v = v.permute(0, 2, *range(3, 3 + rank), 1)  # [g, Cout/g, *k, Cin/g]
+    n_taps = [len(a.taps) for a in combos[0]]
+    lead = (len(combos), groups, coutg)
+    shape = [1] * (3 + rank)
+    index = [
+        torch.arange(groups, device=dev).view(1, groups, *shape[2:]),
+        torch.arange(coutg, device=dev).view(1, 1, coutg, *shape[3:]),
+    ]
+    for a in range(rank):
+        taps = torch.tensor([c[a].taps for c in combos], device=dev)  # [phases, n_taps]
+        view = [len(combos)] + [1] * (2 + rank)
+        view[3 + a] = n_taps[a]
+        index.append(taps.view(view))
+    out = v[tuple(index)]  # [phases, g, Cout/g, *n_taps, Cin/g]
+    out = out.reshape(lead[0] * groups * coutg, *n_taps, cin // groups)
+    return out.permute(0, rank + 1, *range(1, rank + 1))
+
+
 def transposed_grouped(
     x: torch.Tensor,
     weight: torch.Tensor,
@@ -275,24 +303,25 @@ def transposed_grouped(
     lefts = tuple(max(0, *(a.pad_left for a in ph)) for ph in per_axis)
     rights = tuple(max(0, *(a.pad_right for a in ph)) for ph in per_axis)
     xp = _padded(x, lefts, rights, cl)
-    windows, kernels = [], []
-    for combo in itertools.product(*per_axis):
-        windows.append(
-            xp[
-                (
-                    slice(None),
-                    slice(None),
-                    *(
-                        slice(left - a.pad_left, left + n_in + a.pad_right)
-                        for a, left, n_in in zip(combo, lefts, g.in_size, strict=True)
-                    ),
-                )
-            ]
-        )
-        kernels.append(phase_kernel(weight, g.groups, combo, cl is not None))
+    combos = list(itertools.product(*per_axis))
+    windows = [
+        xp[
+            (
+                slice(None),
+                slice(None),
+                *(
+                    slice(left - a.pad_left, left + n_in + a.pad_right)
+                    for a, left, n_in in zip(combo, lefts, g.in_size, strict=True)
+                ),
+            )
+        ]
+        for combo in combos
+    ]
     n_phase = len(windows)
     stacked = torch.cat(windows, dim=1)  # [N, phases x Cin, ...]
-    kernel = torch.cat(kernels, dim=0)  # [phases x Cout, Cin/g, ...]
+    kernel = _stacked_phase_kernels(weight, g.groups, combos)  # [phases x Cout, Cin/g, ...]
+    if cl is None:
+        kernel = kernel.contiguous()
     b = None if bias is None else bias.repeat(n_phase)
     dil = tuple(ph[0].dilation for ph in per_axis)
     z = conv(stacked, kernel, b, 1, 0, dil, g.groups * n_phase)

@@ -114,11 +114,15 @@ def _auto(g: Geometry, x: torch.Tensor, weight: torch.Tensor) -> tuple[str, bool
     - few output channels (``out_channels/groups x stride^d <= 64``, e.g. DCGAN's last
       layer, 64 -> 3): the single sub-pixel convolution reads the input once and beats
       per-phase convolutions (which each re-read all of it for 3 output channels);
+    - otherwise, when all phases are alike (e.g. kernel 4, stride 2) and the weight is at
+      least as large as the input (DCGAN's 512 -> 256 at 4x4): all phases in one grouped
+      convolution (same CPU time as per-phase convolutions there, but a third of the calls,
+      which matters on a loaded machine where every parallel region waits for a
+      descheduled thread);
     - otherwise one convolution per phase, channels-last for float32 inputs of some size.
-      Per pattern (only real MACs, no input copy) costs the same CPU time on DCGAN's layers
-      but takes 4x the calls, which a loaded machine punishes; all phases in one grouped
-      convolution takes the fewest calls but ~1.3-1.6x the CPU time (the stacked input
-      windows and oneDNN's grouped kernel);
+      Per pattern (only real MACs, no input copy) costs about the same CPU time on DCGAN's
+      layers but takes 4x the calls; the grouped convolution costs 1.2-1.9x the CPU time
+      once the input dominates (its stacked input windows, oneDNN's grouped kernel);
     - small or float64 inputs: one convolution per phase (fewest calls).
     """
     cl = _channels_last(x, g)
@@ -126,6 +130,8 @@ def _auto(g: Geometry, x: torch.Tensor, weight: torch.Tensor) -> tuple[str, bool
         _SUBPIXEL_MAX_CHANNELS
     ):
         return "subpixel", cl and not x.is_contiguous()
+    if cl and engine.grouped_supported(g) and x.numel() <= weight.numel():
+        return "grouped", cl
     return "phase", cl
 
 
