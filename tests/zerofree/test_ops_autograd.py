@@ -80,7 +80,10 @@ def test_no_transposed_convolution_runs(case, formulation) -> None:
         y.square().sum().backward()
         ops.conv_input_grad(gyc, wc, tuple(xc.shape), s, p, d, g, formulation=formulation)
         ops.conv_weight_grad(xc, gyc, tuple(wc.shape), s, p, d, g)
-        ops.conv_transpose_weight_grad(x.detach(), y.detach(), tuple(w.shape), s, p, op, g, d)
+        for wg in ("conv", "im2col"):
+            ops.conv_transpose_weight_grad(
+                x.detach(), y.detach(), tuple(w.shape), s, p, op, g, d, formulation=wg
+            )
     assert x.grad is not None and w.grad is not None and b.grad is not None
     assert rec.convolutions() >= 5
     assert rec.forbidden() == []
