@@ -14,11 +14,20 @@ Transposed convolution, per axis (``o`` output, ``i`` input, ``t`` tap):
 So each phase is a dense convolution of the un-inserted input with a flipped sub-kernel
 (dilation ``d/g``), written to the outputs ``o = o_r, o_r + s, ...``:
 
-- ``phase``: one convolution per phase (s^d of them), each on ``x`` padded / cropped for
-  that phase; products with padding zeros at the border are executed (mode ``zfdr-phase``).
+- ``phase``: one convolution per phase (s^d of them), each on a slice of one padded copy
+  of ``x``; products with padding zeros at the border are executed (mode ``zfdr-phase``).
+- ``pattern``: one convolution per pattern (phase x border class on every axis), each on a
+  slice of ``x`` itself with the taps that meet real data: only real MACs (``zfdr-pattern``).
+- ``grouped`` (all phases alike): the phases' input windows stacked as the channel groups of
+  one grouped convolution, the phases' sub-kernels as the groups' weights, then a
+  pixel-shuffle permutation: the MACs of ``phase`` in a few calls.
 - ``subpixel`` (dilation ``d/g = 1`` on every axis): the phase sub-kernels, shifted into one
   common window, become the output channels of a single convolution (zero taps where the
   phases' windows differ), followed by a pixel-shuffle permutation and a crop.
+
+Weight gradients: ``transposed_weight_grad`` / ``conv_weight_grad`` (one dense convolution,
+batch and channels swapped, the strided operand read with kernel dilation ``s``) and
+``transposed_weight_grad_im2col`` (a strided view of the error times the input, ``bmm``).
 """
 
 from __future__ import annotations
@@ -71,15 +80,6 @@ def axis_phases(n_in: int, k: int, s: int, p: int, d: int, n_out: int) -> tuple[
         pad_right = count + (len(taps) - 1) * dp - pad_left - n_in
         out.append(AxisPhase(first, count, tuple(reversed(taps)), pad_left, pad_right, dp))
     return tuple(sorted(out, key=lambda a: a.first_out))
-
-
-def to_conv_weight(weight: torch.Tensor, groups: int) -> torch.Tensor:
-    """Transposed-convolution weight ``[Cin, Cout/g, *k]`` as a convolution weight
-    ``[Cout, Cin/g, *k]`` (same taps, channels swapped within each group)."""
-    cin, coutg = weight.shape[:2]
-    ks = weight.shape[2:]
-    w = weight.reshape(groups, cin // groups, coutg, *ks).transpose(1, 2)
-    return w.reshape(groups * coutg, cin // groups, *ks)
 
 
 def _pad_args(lefts: tuple[int, ...], rights: tuple[int, ...]) -> list[int]:
@@ -512,11 +512,6 @@ def _batch_as_channels(t: torch.Tensor, groups: int) -> torch.Tensor:
     )
 
 
-def _channels_as_out(t: torch.Tensor, groups: int) -> torch.Tensor:
-    """``[N, C, *L]`` -> ``[C, N, *L]`` (a convolution weight, one group per channel group)."""
-    return t.transpose(0, 1)
-
-
 def transposed_weight_grad(
     x: torch.Tensor, grad_out: torch.Tensor, g: Geometry
 ) -> tuple[torch.Tensor, int]:
@@ -536,7 +531,7 @@ def transposed_weight_grad(
         )
     )
     inp = _pad(_batch_as_channels(grad_out, g.groups), lefts, rights)  # [Cout/g, g*N, *Lo]
-    ker = _channels_as_out(x, g.groups)  # [Cin, N, *Li]
+    ker = x.transpose(0, 1)  # [Cin, N, *Li]
     out = conv(inp, ker, None, g.dilation, 0, g.stride, g.groups)  # [Cout/g, Cin, *k]
     return out.transpose(0, 1), _macs(out, ker)
 
@@ -599,6 +594,6 @@ def conv_weight_grad(
         )
     )
     inp = _pad(_batch_as_channels(x, g.groups), lefts, rights)  # [Cin/g, g*N, *L]
-    ker = _channels_as_out(grad_out, g.groups)  # [Cout, N, *Le]
+    ker = grad_out.transpose(0, 1)  # [Cout, N, *Le]
     out = conv(inp, ker, None, g.dilation, 0, g.stride, g.groups)  # [Cin/g, Cout, *k]
     return out.transpose(0, 1), _macs(out, ker)
