@@ -10,15 +10,19 @@ zero:
 - :func:`conv_weight_grad` / :func:`conv_transpose_weight_grad`: W-CONV, weight gradients of
   a convolution / a transposed convolution (what autograd gives).
 
-Formulations (``lergan.zerofree._ops_engine``): each ZFDR phase (output positions with the
-same residue modulo the stride) is a dense convolution of the *un-inserted* operand with a
-compacted sub-kernel, either one convolution per phase (``formulation="phase"``) or all
-phases as output channels of one convolution followed by a pixel shuffle
-(``formulation="subpixel"``); ``None`` picks one per shape by measured rules (see
-``benchmarks/bench_zerofree.py``). Weight gradients correlate the un-inserted input with the
-error read at stride ``s`` (one dense convolution, batch and channels swapped). Only
-``aten.convolution`` with ``transposed=False`` runs, forward and backward; never torch's
-transposed convolution nor ``aten.convolution_backward``.
+Formulations (``lergan.zerofree._ops_engine``, ``formulation=`` one of
+:data:`FORMULATIONS`): each ZFDR phase (output positions with the same residue modulo the
+stride) is a dense convolution of the *un-inserted* operand with a compacted sub-kernel:
+one convolution per phase (``"phase"``), per pattern (``"pattern"``, only real MACs), all
+alike phases as the groups of one grouped convolution (``"grouped"``), or all phases as the
+output channels of one convolution followed by a pixel shuffle (``"subpixel"``); ``None``
+picks one per shape by rules measured with ``benchmarks/bench_zerofree.py``. Weight
+gradients correlate the un-inserted input with the error read at stride ``s`` (one dense
+convolution with batch and channels swapped, or a ``bmm`` on a strided view:
+:data:`WEIGHT_GRAD_FORMULATIONS`). Only ``aten.convolution`` with ``transposed=False`` runs,
+forward and backward; never torch's transposed convolution nor
+``aten.convolution_backward``. Bad arguments raise :class:`ZeroFreeArgumentError` (a
+:class:`lergan.errors.LerganError`, hence a ``ValueError``) naming the argument.
 
 MACs: pass ``return_report=True`` to get ``(result, MacReport)``; see
 :class:`MacReport` for what is counted (``executed`` equals
