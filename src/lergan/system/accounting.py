@@ -42,7 +42,8 @@ def energy_entries(
         for comp, j in x.energy_j.items():
             if j:
                 acc[(src.network, x.step, "transfer", src.layer, comp)] += j
-    out = [Entry(*k, v) for k, v in acc.items()]
+    new = tuple.__new__  # Entry(*k, v) without the keyword machinery of its __new__
+    out = [new(Entry, (*k, v)) for k, v in acc.items()]
     for step, links in topology.new_links.items():
         if links and topology.reconfiguration_energy_j:
             out.append(Entry("interconnect", step, "reconfigure", "-", "switch",

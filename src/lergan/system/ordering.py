@@ -22,24 +22,30 @@ def write_after_read(ops: Sequence[OpSpec], tasks: list[Task]) -> list[Task]:
     weights from before it (in the same step, or in a later step with stale weights), so the
     write must come after it. Tasks are then re-ordered topologically (stable).
     """
-    index = {op.id: i for i, op in enumerate(ops)}
-    parents = {op.id: [d.src for d in op.deps] for op in ops}
+    index: dict[str, int] = {}
+    ancestors: dict[str, int] = {}  # bit i set: the op at position i is an ancestor
 
     def depends_on(op_id: str, root: str) -> bool:
-        """Whether ``op_id`` depends, even indirectly, on ``root`` (ops are topologically
-        ordered, so the search stops at ops listed before ``root``)."""
-        lo = index[root]
-        seen: set[str] = set()
-        stack = [op_id]
-        while stack:
-            x = stack.pop()
-            if x == root:
-                return True
-            for p in parents.get(x, ()):
-                if p not in seen and index.get(p, -1) >= lo:
-                    seen.add(p)
-                    stack.append(p)
-        return False
+        """Whether ``op_id`` depends, even indirectly, on ``root``: one bit per op, the
+        ancestor sets built once in list order (ops are topologically ordered)."""
+        if not index:  # built on first use
+            for i, op in enumerate(ops):
+                index[op.id] = i
+            for i, op in enumerate(ops):
+                anc = 0
+                for d in op.deps:
+                    j = index.get(d.src)
+                    if j is not None:
+                        if j >= i:
+                            raise MappingError(
+                                f"operation {op.id}: depends on {d.src!r}, listed after it "
+                                "(operations must be in topological order)")
+                        anc |= ancestors[d.src] | (1 << j)
+                ancestors[op.id] = anc
+        if op_id == root:
+            return True
+        anc = ancestors.get(op_id)
+        return anc is not None and bool((anc >> index[root]) & 1)
 
     readers: dict[str, list[Task]] = defaultdict(list)
     for t in tasks:
@@ -57,8 +63,26 @@ def write_after_read(ops: Sequence[OpSpec], tasks: list[Task]) -> list[Task]:
 
 
 def toposort(tasks: list[Task]) -> list[Task]:
-    """Stable topological order (Kahn's algorithm, ties by original position)."""
+    """Stable topological order (Kahn's algorithm, ties by original position).
+
+    An order that is already topological is returned as it is (Kahn's algorithm with ties
+    by position would return it unchanged), after one pass over the dependencies.
+    """
     index = {t.id: i for i, t in enumerate(tasks)}
+    index_get = index.get
+    in_order = True
+    for i, t in enumerate(tasks):
+        for d in t.deps:
+            j = index_get(d.src)
+            if j is None:
+                raise MappingError(f"task {t.id}: depends on unknown operation {d.src!r}")
+            if j >= i:
+                in_order = False
+                break
+        if not in_order:
+            break
+    if in_order:
+        return list(tasks)
     indeg = [0] * len(tasks)
     succ: list[list[int]] = [[] for _ in tasks]
     for i, t in enumerate(tasks):

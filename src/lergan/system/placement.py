@@ -309,8 +309,11 @@ def place(
     expanded: dict[str, tuple[str, ...]] = {}  # op ids whose tasks have other ids
 
     def remap(deps: Sequence[Dep]) -> tuple[Dep, ...]:
-        if not any(d.src in expanded for d in deps):
-            return tuple(deps)
+        for d in deps:
+            if d.src in expanded:
+                break
+        else:
+            return deps if isinstance(deps, tuple) else tuple(deps)
         out = []
         for d in deps:
             for tid in expanded.get(d.src, (d.src,)):
@@ -365,7 +368,7 @@ def place(
             samples=1 if op.accumulates and op.engine == "digital" and op.samples <= 1
             else op.samples,
             replication=u.replication if op.engine == "crossbar" else 1,
-            latency_s=c.latency_s, energy_j=dict(c.energy_j), deps=deps,
+            latency_s=c.latency_s, energy_j=c.energy_j, deps=deps,
             barrier=op.barrier, accumulates=op.accumulates, cells_written=c.cells_written,
             crossbars=u.total_crossbars if op.engine == "crossbar" else 0,
         ))
@@ -407,7 +410,7 @@ def _update_tasks(op: OpSpec, deps: tuple[Dep, ...],
         id=opt_id, op=op.id, kind="compute", network=op.network, step=op.step, pass_=op.pass_,
         layer=op.layer, unit=f"{op.network}/update/{op.layer}:optimiser", bank=bank,
         tier="update", samples=1, replication=1, latency_s=op.cost.latency_s,
-        energy_j=dict(op.cost.energy_j), deps=deps, accumulates=True,
+        energy_j=op.cost.energy_j, deps=deps, accumulates=True,
     )]
     if op.write is None:
         return out

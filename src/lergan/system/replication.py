@@ -91,10 +91,12 @@ def plan_group(g: Group, us: list[Unit], overrides: Mapping[str, int],
         if not auto:
             best = (0.0, k, {u.name: fixed.get(u.name, 1) for u in resident})
             break
-        reps = auto_replication(resident, fixed, g.capacity - used)
-        t_res = max((u.busy_estimate_s / reps[u.name] for u in resident), default=0.0)
         t_swap = sum(u.busy_estimate_s * u.pieces + reload_s.get(u.name, 0.0)
                      for u in swapped)
+        if best is not None and t_swap >= best[0] * (1 - 1e-9):
+            break  # t_swap only grows with k: no later candidate can score better
+        reps = auto_replication(resident, fixed, g.capacity - used)
+        t_res = max((u.busy_estimate_s / reps[u.name] for u in resident), default=0.0)
         score = max(t_res, t_swap)
         if best is None or score < best[0] * (1 - 1e-9):
             best = (score, k, reps)

@@ -129,27 +129,10 @@ class _Resource:
         self.ends: list[float] = []
         self.owners: list[str] = []
 
-    def earliest(self, ready: float, end_of) -> tuple[float, str | None]:
-        """Earliest ``s >= ready`` with ``[s, end_of(s))`` free, and who pushed it there."""
-        starts, ends = self.starts, self.ends
-        s = ready
-        bound: str | None = None
-        i = bisect.bisect_right(starts, s) - 1
-        if i >= 0 and ends[i] > s:
-            s, bound = ends[i], self.owners[i]
-        j = i + 1
-        n = len(starts)
-        while j < n:
-            if starts[j] >= end_of(s):
-                break
-            if ends[j] > s:
-                s, bound = ends[j], self.owners[j]
-            j += 1
-        return s, bound
-
     def earliest_window(self, ready: float, own: float,
                         tail: float) -> tuple[float, str | None]:
-        """:meth:`earliest` for a task's window ``[s, max(s + own, tail))``."""
+        """Earliest ``s >= ready`` with the task's window ``[s, max(s + own, tail))`` free,
+        and the occupant that pushed it there."""
         starts, ends = self.starts, self.ends
         n = len(starts)
         if n == 0 or ready >= ends[-1]:
@@ -170,7 +153,8 @@ class _Resource:
         return s, bound
 
     def earliest_for(self, ready: float, dur: float) -> tuple[float, str | None]:
-        """:meth:`earliest` for a fixed duration (the fast path of transfer chunks)."""
+        """Earliest ``s >= ready`` with ``[s, s + dur)`` free (a transfer chunk), and the
+        occupant that pushed it there."""
         starts, ends = self.starts, self.ends
         n = len(starts)
         if n == 0 or ready >= ends[-1]:
@@ -187,6 +171,23 @@ class _Resource:
             if ends[j] > s:
                 s, bound = ends[j], self.owners[j]
             j += 1
+        return s, bound
+
+    def reserve_for(self, ready: float, dur: float, owner: str) -> tuple[float, str | None]:
+        """:meth:`earliest_for` then :meth:`add` of ``[s, s + dur)`` for ``owner``."""
+        starts, ends = self.starts, self.ends
+        n = len(starts)
+        if n == 0 or ready >= ends[-1]:
+            if n and ready <= ends[-1]:  # touches the last interval: extend it
+                ends[-1] = ready + dur
+                self.owners[-1] = owner
+            else:
+                starts.append(ready)
+                ends.append(ready + dur)
+                self.owners.append(owner)
+            return ready, None
+        s, bound = self.earliest_for(ready, dur)
+        self.add(s, s + dur, owner)
         return s, bound
 
     def add(self, s: float, e: float, owner: str) -> None:
@@ -239,25 +240,20 @@ def _profile_points(t: Timing, n_consumer: int, whole: bool,
     return [(lo, t.first + (lo - off - 1) * step), (hi, t.first + (hi - off - 1) * step)]
 
 
-def _fit(resources: Sequence[_Resource], ready: float,
-         end_of) -> tuple[float, float, str | None, float]:
-    """Earliest start ``>= ready`` at which ``[start, end_of(start))`` is free on all resources.
-
-    Returns start, end, and the occupant (and its end) that last pushed the start, if any.
-    """
+def _fit_for(resources: Sequence[_Resource], ready: float,
+             dur: float) -> tuple[float, str | None]:
+    """Earliest start ``>= ready`` at which ``[start,
+    start + dur)`` is free on every resource, and the occupant that last pushed it."""
     s = ready
     bound: str | None = None
-    if len(resources) == 1:
-        s, bound = resources[0].earliest(ready, end_of)
-        return s, end_of(s), bound, s
     while True:
         moved = False
         for r in resources:
-            s2, b = r.earliest(s, end_of)
+            s2, b = r.earliest_for(s, dur)
             if s2 > s:
                 s, bound, moved = s2, b, True
         if not moved:
-            return s, end_of(s), bound, s
+            return s, bound
 
 
 def schedule(
@@ -332,7 +328,9 @@ def schedule(
                 node = xid
                 st = timings[xid]
             whole = dep.whole or barrier or src.accumulates
-            for i, t in _profile_points(st, n, whole, dep.first_sample):
+            points = ((1, st.last),) if whole or n == 1 else _profile_points(
+                st, n, False, dep.first_sample)
+            for i, t in points:
                 if barrier:
                     if t > latest:
                         latest, latest_by = t, node
@@ -409,11 +407,11 @@ def _transfer_timing(src: Timing, route: Route, nbytes: float, whole: bool, src_
         dur = size * per_sample
         if dur > 0:
             if single is not None:
-                s, rbound = single.earliest_for(ready, dur)
+                s, rbound = single.reserve_for(ready, dur, xid)
                 e, rtime = s + dur, s
-                single.add(s, e, xid)
             else:
-                s, e, rbound, rtime = _fit(rs, ready, lambda s, dur=dur: s + dur)
+                s, rbound = _fit_for(rs, ready, dur)
+                e, rtime = s + dur, s
                 for r in rs:
                     r.add(s, e, xid)
         else:
