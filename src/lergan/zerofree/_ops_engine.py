@@ -131,11 +131,9 @@ def _padded(
     memory_format: torch.memory_format | None,
 ) -> torch.Tensor:
     """``x`` padded with zeros (negative: cropped), in ``memory_format`` if given, written in
-    one pass: the layout change and the padding share the copy, and only the border is
-    zeroed."""
+    one copy: the layout change and the padding share it."""
     if memory_format is None:
         return _pad(x, lefts, rights)
-    rank = len(lefts)
     sizes = x.shape[2:]
     x = x[
         (
@@ -153,14 +151,8 @@ def _padded(
         *(n + a + b for n, a, b in zip(x.shape[2:], lefts, rights, strict=False)),
     )
     out = torch.empty(shape, dtype=x.dtype, device=x.device, memory_format=memory_format)
+    out.zero_()
     out[(..., *(slice(a, a + n) for a, n in zip(lefts, x.shape[2:], strict=False)))] = x
-    for axis in range(rank):
-        border = [slice(0, lefts[axis]), slice(shape[2 + axis] - rights[axis], shape[2 + axis])]
-        for part in border:
-            if part.stop > part.start:
-                index = [slice(None)] * (2 + rank)
-                index[2 + axis] = part
-                out[tuple(index)] = 0
     return out
 
 
@@ -195,11 +187,9 @@ def transposed_phase(
     cl = channels_last_format(rank) if channels_last else None
     n = x.shape[0]
     cout = weight.shape[1] * g.groups
+    # written in the caller's layout directly: one pass, no layout change afterwards
     y = torch.empty(
-        (n, cout, *g.out_size),
-        dtype=x.dtype,
-        device=x.device,
-        memory_format=cl or out_format,
+        (n, cout, *g.out_size), dtype=x.dtype, device=x.device, memory_format=out_format
     )
     executed = 0
     per_axis = [
@@ -210,7 +200,10 @@ def transposed_phase(
     lefts = tuple(max([0] + [a.pad_left for a in ph if a.taps and a.n_out]) for ph in per_axis)
     rights = tuple(max([0] + [a.pad_right for a in ph if a.taps and a.n_out]) for ph in per_axis)
     xp = _padded(x, lefts, rights, cl)
-    for combo in itertools.product(*per_axis):
+    combos = list(itertools.product(*per_axis))
+    # alike phases: every sub-kernel gathered by one indexing op
+    stacked = _stacked_phase_kernels(weight, g.groups, combos) if grouped_supported(g) else None
+    for p_index, combo in enumerate(combos):
         if any(a.n_out == 0 for a in combo):
             continue
         index = (
@@ -231,12 +224,15 @@ def transposed_phase(
                 ),
             )
         ]
-        kr = phase_kernel(weight, g.groups, combo, cl is not None)
+        if stacked is not None:
+            kr = stacked[p_index * cout : (p_index + 1) * cout]
+            if cl is None:
+                kr = kr.contiguous()
+        else:
+            kr = phase_kernel(weight, g.groups, combo, cl is not None)
         out = conv(xr, kr, bias, 1, 0, tuple(a.dilation for a in combo), g.groups)
         executed += _macs(out, kr)
         y[index] = out
-    if cl is not None and out_format != cl:
-        y = y.contiguous(memory_format=out_format)
     return y, executed
 
 
