@@ -213,13 +213,15 @@ def _list(as_json: bool) -> None:
     if as_json:
         console.print_json(json.dumps({"benchmarks": entries}))
         return
-    table = Table(title="Benchmark GANs (lergan workload NAME)", box=box.SIMPLE_HEAVY)
-    for col in ("Name", "Networks", "Params", "Options", "Source"):
+    table = Table(
+        title="Benchmark GANs (lergan workload NAME; full sources and options: --list --json)",
+        box=box.SIMPLE_HEAVY,
+    )
+    for col in ("Name", "Networks", "Params", "Paper", "What it is"):
         table.add_column(col, overflow="fold", justify="right" if col == "Params" else "left")
     for e in entries:
         nets = ", ".join(f"{n} ({r[0].upper()})" for n, r in e["networks"].items())
-        opts = ", ".join(f"{k}={v}" for k, v in e["options"].items())
-        table.add_row(e["name"], nets, _si(e["params"]), opts, e["source"])
+        table.add_row(e["name"], nets, _si(e["params"]), e["citation"], e["description"])
     console.print(table)
 
 

@@ -32,6 +32,7 @@ class SuiteEntry:
 
     name: str
     source: str
+    citation: str  # short form for tables; ``source`` has the full record
     description: str
     module: str
     aliases: tuple[str, ...]
@@ -41,6 +42,7 @@ class SuiteEntry:
         return {
             "name": self.name,
             "source": self.source,
+            "citation": self.citation,
             "description": self.description,
             "module": self.module,
             "aliases": list(self.aliases),
@@ -109,6 +111,7 @@ def info(name: str) -> SuiteEntry:
     return SuiteEntry(
         name=module.NAME,
         source=module.SOURCE,
+        citation=getattr(module, "CITATION", module.SOURCE),
         description=getattr(module, "DESCRIPTION", "") or (module.__doc__ or "").strip(),
         module=module.__name__,
         aliases=tuple(getattr(module, "ALIASES", ())),

@@ -48,6 +48,7 @@ from lergan.workload.gan import GAN, GanInput, Loss, Network, NetworkCall, Netwo
 from lergan.workload.suite import _blocks as b
 
 NAME = "artgan"
+CITATION = "Tan et al., ICIP 2017"
 SOURCE = (
     "Tan, Chan, Aguirre, Tanaka, ICIP 2017 (arXiv 1702.03410), Figure 1 and architecture "
     "table; layers as transcribed in github.com/Amogh-Bhagwat/ArtGAN-Pytorch "

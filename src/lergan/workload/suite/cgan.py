@@ -35,6 +35,7 @@ from lergan.workload.suite import _blocks as b
 
 NAME = "cgan"
 ALIASES = ("conditional-dcgan", "cdcgan")
+CITATION = "Radford et al., ICLR 2016 (cond.); Mirza & Osindero 2014"
 SOURCE = (
     "conditional DCGAN of Radford, Metz, Chintala (ICLR 2016, appendix, MNIST), "
     "github.com/Newmu/dcgan_code mnist/train_cond_dcgan.py, with label conditioning as in "

@@ -28,6 +28,7 @@ from lergan.workload.gan import GAN, GanInput, Loss, Network, NetworkCall, Netwo
 from lergan.workload.suite import _blocks as b
 
 NAME = "dcgan"
+CITATION = "Radford et al., ICLR 2016"
 SOURCE = (
     "Radford, Metz, Chintala, ICLR 2016 (arXiv 1511.06434), section 3 and Figure 1; "
     "layers from github.com/pytorch/examples dcgan/main.py (Generator, Discriminator; "

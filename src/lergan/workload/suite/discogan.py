@@ -42,6 +42,7 @@ from lergan.workload.suite import _blocks as b
 from lergan.workload.suite.dcgan import discriminator
 
 NAME = "discogan"
+CITATION = "Kim et al., ICML 2017"
 SOURCE = (
     "Kim, Cha, Kim, Lee, Kim, ICML 2017 (arXiv 1703.05192), Figure 2c; layers and losses "
     "from github.com/SKTBrain/DiscoGAN discogan/model.py (Generator, Discriminator) and "

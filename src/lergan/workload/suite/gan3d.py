@@ -34,6 +34,7 @@ from lergan.workload.suite import _blocks as b
 
 NAME = "3d-gan"
 ALIASES = ("3dgan",)
+CITATION = "Wu et al., NIPS 2016"
 SOURCE = (
     "Wu, Zhang, Xue, Freeman, Tenenbaum, NIPS 2016 (arXiv 1610.07584), section 3.1 and "
     "Figure 1 (no layer definitions in the official code github.com/zck119/3dgan-release, "

@@ -43,6 +43,7 @@ from lergan.workload.suite.dcgan import discriminator
 
 NAME = "gp-gan"
 ALIASES = ("gpgan", "blending-gan")
+CITATION = "Wu et al., arXiv 1703.07195, 2017"
 SOURCE = (
     "Wu, Zheng, Zhang, Huang, arXiv 1703.07195 (2017), Blending GAN; layers and losses "
     "from github.com/wuhuikai/GP-GAN model.py (EncoderDecoder, DCGAN_D, DCGAN_G), "

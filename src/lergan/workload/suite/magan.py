@@ -37,6 +37,7 @@ from lergan.workload.gan import GAN, GanInput, Loss, Network, NetworkCall, Netwo
 from lergan.workload.suite import _blocks as b
 
 NAME = "magan"
+CITATION = "Wang et al., arXiv 1704.03817, 2017"
 SOURCE = (
     "Wang, Cully, Chang, Demiris, arXiv 1704.03817 (2017); layers and losses from "
     "github.com/RuohanW/magan gan_release.py (celebA_train: conv_ae, conv_gen_bn; "
