@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 
 import pytest
 from typer.testing import CliRunner
@@ -31,7 +33,7 @@ def test_simulate_tables_show_where_time_and_energy_go(dcgan_json):
     res = runner.invoke(app, ["simulate", "dcgan", "--arch", "lergan", *SMALL],
                         env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
-    for title in ("Time along the critical path", "Energy by network, step, pass and layer",
+    for title in ("Time along the critical path", "Energy by step, network, pass and layer",
                   "Energy by component", "Area", "Busiest resources", "Placement"):
         assert title in res.output
     assert f"{dcgan_json['time_s'] * 1e6:,.1f} us" in res.output
@@ -72,9 +74,93 @@ def test_user_errors_exit_2_without_traceback():
         assert "Traceback" not in res.output
 
 
+def test_long_tables_fold_into_one_other_row_and_all_shows_every_row():
+    from lergan.cli.simulate import TOP_ROWS, fold_rows
+    from lergan.system import simulate
+
+    r = simulate("dcgan", "lergan", 4)
+    rows = r.breakdown(("step", "network", "pass", "layer"), "time")
+    assert len(rows) > TOP_ROWS + 1
+    shown, (n, rest) = fold_rows(rows, TOP_ROWS)
+    assert len(shown) == TOP_ROWS and n == len(rows) - TOP_ROWS
+    assert sum(v for _, v in shown) + rest == pytest.approx(r.time_s, rel=1e-12)
+    assert min(abs(v) for _, v in shown) >= max(abs(v) for k, v in rows.items()
+                                               if k not in dict(shown))
+    assert fold_rows(dict(list(rows.items())[:TOP_ROWS + 1]), TOP_ROWS)[1] is None
+
+    res = runner.invoke(app, ["simulate", "dcgan", *SMALL], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert f"other ({len(rows) - TOP_ROWS} operations)" in res.output
+    full = runner.invoke(app, ["simulate", "dcgan", *SMALL, "--all"], env={"COLUMNS": "200"})
+    assert full.exit_code == 0, full.output
+    assert "other (" not in full.output
+    time_table = full.output.split("Energy by step")[0]
+    assert all(k.split("/")[-1] in time_table for k in rows)
+
+
+@pytest.mark.parametrize("arch", ["lergan-no-zfdr", "lergan-2d-bus", "lergan-2d-offchip",
+                                  "prime", "lrgan"])
+def test_every_named_architecture_simulates(arch):
+    res = runner.invoke(app, ["simulate", "dcgan", "--arch", arch, *SMALL, "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["architecture"] == arch
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (["simulate", "nope"], "benchmark 'nope'"),
+    (["simulate", "dcgan", "--arch", "nope"], "architecture 'nope'"),
+    (["simulate", "dcgan", "--set", "mode=fast"], "option mode = 'fast'"),
+    (["simulate", "dcgan", "--set", "replication=abc"], "option replication = 'abc'"),
+    (["simulate", "dcgan", "--set", "colour=red"], "colour"),
+    (["simulate", "dcgan", "--set", "adc.bits=x"], "adc.bits"),
+    (["simulate", "dcgan", "--set", "noequals"], "noequals"),
+    (["timeline", "nope", "--out", "x.png"], "benchmark 'nope'"),
+    (["timeline", "dcgan", "--arch", "nope", "--out", "x.png"], "architecture 'nope'"),
+])
+def test_user_errors_name_the_culprit(args, named):
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2, (args, res.output)
+    assert named in " ".join(res.output.split()), res.output
+
+
+def test_timeline_lanes_group_units_and_split_routes():
+    from lergan.report.timeline import LINKS, lanes_of, layout_lanes
+    from lergan.system import simulate
+
+    assert lanes_of("3d:B4>B6+3d:B6>B5", "transfer") == [(LINKS, "3d:B4>B6"),
+                                                          (LINKS, "3d:B6>B5")]
+    assert lanes_of("G/forward/bn1:forward:digital", "compute") == [("G/forward",
+                                                                     "digital units")]
+    assert lanes_of("D/update/conv2:wg", "compute") == [("D/update", "conv2:wg")]
+    assert lanes_of("G/conv1:T", "compute") == [("G", "conv1:T")]
+    assert lanes_of("D/error:swap", "reload") == [("D/error", "swap region")]
+    r = simulate("dcgan", "lergan", 4)
+    lanes, hidden = layout_lanes(r.timeline, 1000)
+    assert hidden == 0
+    drawn = {lane for b in r.timeline for lane in lanes_of(b.resource, b.kind)}
+    assert set(lanes) == drawn and len(lanes) == len(drawn)
+    groups = list(dict.fromkeys(g for g, _ in lanes))
+    assert groups[-1] == LINKS
+    assert groups[:3] == ["D/forward", "D/error", "D/update"] or groups[:3] == [
+        "G/forward", "G/error", "G/update"]
+    few, hidden = layout_lanes(r.timeline, 10)
+    assert len(few) == 10 and hidden == len(lanes) - 10
+
+
 def test_timeline_writes_a_png(tmp_path):
     out = tmp_path / "t.png"
     res = runner.invoke(app, ["timeline", "dcgan", "--arch", "lergan-2d-bus", *SMALL,
                               "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("command", ["simulate", "timeline"])
+def test_help_examples_run(command, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    text = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"}).output
+    examples = re.findall(r"`(lergan [^`]+)`", text.split("Examples:", 1)[1])
+    assert examples
+    for ex in examples:
+        res = runner.invoke(app, shlex.split(ex)[1:], env={"COLUMNS": "200"})
+        assert res.exit_code == 0, (ex, res.output)

@@ -133,6 +133,12 @@ def test_errors_name_what_is_wrong(gan):
         simulate(gan, "lergan", BATCH, options={"crossbar_budget": 5})
     with pytest.raises(MappingError, match="exceeds the chip"):
         simulate(gan, "lergan", BATCH, options={"crossbar_budget": 10**9})
+    with pytest.raises(LerganError, match="option mode = 'fast'"):
+        simulate(gan, "lergan", BATCH, options={"mode": "fast"})
+    with pytest.raises(LerganError, match="option 'colour': unknown"):
+        simulate(gan, "lergan", BATCH, options={"colour": 1})
+    with pytest.raises(LerganError, match="architecture 'nope': no such preset or ablation"):
+        simulate(gan, "nope", BATCH)
     with pytest.raises(LerganError, match="breakdown by 'colour'"):
         simulate(gan, "lergan", BATCH).breakdown("colour")
 

@@ -45,26 +45,62 @@ def _option_value(text: str) -> Any:
         return text
 
 
+def amount(v: float) -> str:
+    """A table figure: three decimals, or three significant digits below 0.001 (so that a
+    small but non-zero share does not read 0.000)."""
+    return f"{v:,.3f}" if v == 0 or abs(v) >= 1e-3 else f"{v:.3g}"
+
+
+#: rows a breakdown table shows before it folds the rest into one "other" row (``--all``:
+#: every row)
+TOP_ROWS = 15
+
+
+def fold_rows(rows: dict[str, float], limit: int | None) -> tuple[list[tuple[str, float]],
+                                                                  tuple[int, float] | None]:
+    """The ``limit`` largest rows (``None``: all) and, if any are left, (how many, their sum)."""
+    items = sorted(rows.items(), key=lambda kv: -abs(kv[1]))
+    if limit is None or len(items) <= limit + 1:  # folding one row would hide, not save
+        return items, None
+    rest = items[limit:]
+    return items[:limit], (len(rest), sum(v for _, v in rest))
+
+
 def _table(title: str, rows: dict[str, float], total: float, unit: str, scale: float,
-           key_names: tuple[str, ...]) -> Table:
+           key_names: tuple[str, ...], limit: int | None = TOP_ROWS,
+           noun: str = "rows") -> Table:
+    """A breakdown as a table: the largest rows, one "other (N ...)" row for the rest (so
+    that the rows still add up to the total), and the total."""
+    shown, other = fold_rows(rows, limit)
+    if other:
+        title += f" (top {len(shown)} of {len(rows)}; --all shows every row)"
     t = Table(title=title, title_justify="left", box=box.SIMPLE, pad_edge=False,
               padding=(0, 1))
     for k in key_names:
         t.add_column(k, no_wrap=True)
     t.add_column(unit, justify="right", no_wrap=True)
     t.add_column("%", justify="right", no_wrap=True)
-    for key, v in rows.items():
+
+    def pct(v: float) -> str:
+        return f"{100 * v / total:.1f}" if total else "-"
+
+    for key, v in shown:
         parts = key.split("/")
-        t.add_row(*map(escape, parts), f"{v * scale:,.3f}",
-                  f"{100 * v / total:.1f}" if total else "-")
-    t.add_row(*(["total"] + [""] * (len(key_names) - 1)), f"{total * scale:,.3f}",
+        t.add_row(*map(escape, parts), amount(v * scale), pct(v))
+    if other:
+        n, v = other
+        t.add_row(*([""] * (len(key_names) - 1) + [f"other ({n} {noun})"]),
+                  amount(v * scale), pct(v), style="dim")
+    t.add_row(*(["total"] + [""] * (len(key_names) - 1)), amount(total * scale),
               "100.0", style="bold")
     return t
 
 
-def render(result: Any) -> None:
-    """Print a result's totals and breakdowns as rich tables."""
+def render(result: Any, show_all: bool = False) -> None:
+    """Print a result's totals and breakdowns as rich tables (the largest rows of each, or
+    every row with ``show_all``)."""
     r = result
+    limit = None if show_all else TOP_ROWS
     console.print(
         f"[bold]{r.benchmark}[/] on [bold]{r.architecture}[/] (mode {r.options['mode']}, "
         f"layout {r.options['layout']}, topology {r.options['topology']}), batch {r.batch}: "
@@ -75,28 +111,34 @@ def render(result: Any) -> None:
     )
     keys = ("step", "network", "pass", "layer")
     console.print(_table("Time along the critical path", r.breakdown(keys, "time"),
-                         r.time_s, "us", 1e6, keys))
-    console.print(_table("Energy by network, step, pass and layer",
-                         r.breakdown(keys, "energy"), r.energy_j, "uJ", 1e6, keys))
+                         r.time_s, "us", 1e6, keys, limit, "operations"))
+    console.print(_table("Energy by step, network, pass and layer",
+                         r.breakdown(keys, "energy"), r.energy_j, "uJ", 1e6, keys, limit,
+                         "operations"))
     console.print(_table("Energy by component", r.breakdown("component", "energy"),
-                         r.energy_j, "uJ", 1e6, ("component",)))
+                         r.energy_j, "uJ", 1e6, ("component",), limit, "components"))
     console.print(_table("Area", r.breakdown(("network", "component"), "area"),
-                         r.area_mm2, "mm2", 1.0, ("network", "component")))
+                         r.area_mm2, "mm2", 1.0, ("network", "component"), limit,
+                         "components"))
     u = Table(title="Busiest resources", title_justify="left",
               box=box.SIMPLE, pad_edge=False)
     u.add_column("resource", no_wrap=True)
     u.add_column("busy us", justify="right", no_wrap=True)
     u.add_column("%", justify="right", no_wrap=True)
-    for name, frac in sorted(r.utilisation.items(), key=lambda kv: -kv[1])[:12]:
+    busiest = sorted(r.utilisation.items(), key=lambda kv: -kv[1])
+    for name, frac in busiest if show_all else busiest[:12]:
         u.add_row(escape(name), f"{frac * r.time_s * 1e6:,.1f}", f"{100 * frac:.1f}")
     console.print(u)
     g = Table(title="Placement", title_justify="left", box=box.SIMPLE, pad_edge=False)
     for col in ("group", "banks", "capacity", "crossbars", "swap region"):
         g.add_column(col, no_wrap=True)
-    for name, grp in r.placement["groups"].items():
+    groups = list(r.placement["groups"].items())
+    for name, grp in groups if show_all else groups[:TOP_ROWS]:
         g.add_row(name, ",".join(f"B{b}" for b in grp["banks"]), f"{grp['capacity']:g}",
                   str(grp["crossbars"]), str(grp["swap_crossbars"] or "-"))
     console.print(g)
+    if not show_all and len(groups) > TOP_ROWS:
+        console.print(f"({len(groups) - TOP_ROWS} more groups: --all)", highlight=False)
     ic = r.interconnect
     console.print(
         f"interconnect {ic['topology']}: {ic['transfers']} transfers, "
@@ -110,7 +152,8 @@ def render(result: Any) -> None:
 @app.command("simulate")
 @user_errors
 def simulate_cmd(
-    name: str = typer.Argument(..., help="benchmark GAN of the suite (lergan workload list)"),
+    name: str = typer.Argument(..., help="benchmark GAN of the suite (3d-gan, artgan, cgan, "
+                               "dcgan, discogan, gp-gan, magan)"),
     arch: str = typer.Option("lergan", "--arch", help="preset or ablation architecture"),
     batch: int = typer.Option(64, "--batch", help="samples per step"),
     settings: Optional[list[str]] = typer.Option(  # noqa: UP045 (typer needs Optional)
@@ -118,8 +161,15 @@ def simulate_cmd(
     compare: Optional[str] = typer.Option(  # noqa: UP045
         None, "--compare", help="run the ablations at equal 'budget' or equal 'area'"),
     as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
+    show_all: bool = typer.Option(False, "--all", help="show every row of each table "
+                                  "(default: the largest, the rest summed in one row)"),
 ) -> None:
-    """Simulate one training iteration and show where its time and energy go."""
+    """Simulate one training iteration and show where its time and energy go.
+
+    Examples: `lergan simulate dcgan --arch lergan`;
+    `lergan simulate dcgan --arch prime --set mode=zfdr-phase --set adc.bits=6`;
+    `lergan simulate dcgan --compare budget`; `lergan simulate gp-gan --batch 8 --all`.
+    """
     from lergan.system import simulate
     from lergan.system.ablation import compare as run_compare
 
@@ -148,7 +198,7 @@ def simulate_cmd(
     if as_json:
         console.print_json(json.dumps(result.to_dict()))
         return
-    render(result)
+    render(result, show_all)
 
 
 @app.command("timeline")
@@ -161,7 +211,11 @@ def timeline_cmd(
     settings: Optional[list[str]] = typer.Option(  # noqa: UP045
         None, "--set", help="KEY=VALUE: a simulation option or a hardware override"),
 ) -> None:
-    """Draw the iteration's timeline (a Gantt chart per unit and link) to an image."""
+    """Draw the iteration's timeline (a Gantt chart per unit and link) to an image.
+
+    Examples: `lergan timeline dcgan --arch lergan --out timeline.png`;
+    `lergan timeline cgan --arch lergan-2d-bus --batch 16 --out cgan.png`.
+    """
     from lergan.report.timeline import plot_timeline
     from lergan.system import simulate
 

@@ -1,13 +1,18 @@
-"""Gantt chart of a simulated iteration: one row per resource, bars coloured by pass.
+"""Gantt chart of a simulated iteration: one lane per unit and link, bars coloured by pass.
 
 ``plot_timeline(result, path)`` draws :attr:`lergan.system.SimulationResult.timeline` with
 matplotlib's Agg backend (no display needed) and writes a PNG (or any format matplotlib
-infers from the suffix). Rows are crossbar units, swap regions and links, grouped by bank
-tier in the order they first start; the critical path is outlined.
+infers from the suffix). Lanes are grouped by where they are (each network's tiers, in
+the order forward, error, update; then the links) on shaded bands named at their left
+edge; within a group, lanes follow the order in which they first start. A group's digital
+units (batch norm, activations, optimiser steps) share one lane; a transfer is drawn on
+every link of its route. A strip above shows when each step (D, G, D2, ...) runs. Bars on
+the critical path are outlined; bars too short to see are widened to a minimum width.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +25,54 @@ PASS_COLOURS = {
     "loss": "#937860",
     "transfer": "#8C8C8C",
 }
+TIER_ORDER = {"forward": 0, "error": 1, "update": 2}
+LINKS = "links"
 
 
-def plot_timeline(result: Any, path: str | Path, *, max_rows: int = 80,
+def lanes_of(resource: str, kind: str) -> list[tuple[str, str]]:
+    """(group, lane label) pairs an interval of ``resource`` is drawn on.
+
+    Units are named ``NET/TIER/LAYER[...]`` (``lergan`` layout) or ``NET/LAYER[...]``
+    (``prime``); swap regions ``GROUP:swap``; links ``3d:B1>B2``, ``bus``, ``offchip``,
+    a route joining them with ``+``.
+    """
+    if kind == "transfer":
+        return [(LINKS, r) for r in resource.split("+")]
+    if resource.endswith(":swap"):
+        return [(resource[:-5], "swap region")]
+    parts = resource.split("/")
+    group, label = ("/".join(parts[:2]), "/".join(parts[2:])) if len(parts) >= 3 else (
+        parts[0], "/".join(parts[1:]))
+    if label.endswith((":digital", ":optimiser")):
+        return [(group, "digital units")]
+    return [(group, label)]
+
+
+def _group_key(group: str, first_network: dict[str, int]) -> tuple:
+    if group == LINKS:
+        return (1, 0, 0, group)
+    net, _, tier = group.partition("/")
+    return (0, first_network.get(net, 99), TIER_ORDER.get(tier, 3), group)
+
+
+def layout_lanes(bars: Iterable[Any], max_rows: int) -> tuple[list[tuple[str, str]], int]:
+    """Lanes in drawing order (grouped, then by first start) and how many were left out
+    (the least busy, beyond ``max_rows``)."""
+    busy: dict[tuple[str, str], float] = {}
+    first: dict[tuple[str, str], float] = {}
+    first_network: dict[str, int] = {}
+    for b in sorted(bars, key=lambda b: (b.start_s, b.id)):
+        if b.network not in first_network and b.kind != "transfer":
+            first_network[b.network] = len(first_network)
+        for lane in lanes_of(b.resource, b.kind):
+            busy[lane] = busy.get(lane, 0.0) + (b.finish_s - b.start_s)
+            first.setdefault(lane, b.start_s)
+    keep = set(sorted(busy, key=lambda k: -busy[k])[:max_rows])
+    order = sorted(keep, key=lambda k: (_group_key(k[0], first_network), first[k], k[1]))
+    return order, len(busy) - len(keep)
+
+
+def plot_timeline(result: Any, path: str | Path, *, max_rows: int = 60,
                   title: str | None = None) -> Path:
     """Draw ``result``'s timeline to ``path`` (returns the path written)."""
     import matplotlib
@@ -33,39 +83,72 @@ def plot_timeline(result: Any, path: str | Path, *, max_rows: int = 80,
 
     path = Path(path)
     bars = result.timeline
-    rows: dict[str, int] = {}
-    busy: dict[str, float] = {}
-    for b in bars:
-        busy[b.resource] = busy.get(b.resource, 0.0) + (b.finish_s - b.start_s)
-    keep = sorted(busy, key=lambda r: -busy[r])[:max_rows]
-    for b in sorted(bars, key=lambda b: (b.start_s, b.resource)):
-        if b.resource in keep and b.resource not in rows:
-            rows[b.resource] = len(rows)
+    lanes, hidden = layout_lanes(bars, max_rows)
+    row = {lane: i for i, lane in enumerate(lanes)}
     crit = {seg["id"] for seg in result.critical_path}
     scale, unit = (1e3, "ms") if result.time_s >= 1e-3 else (1e6, "us")
-    fig_h = max(3.0, 0.22 * len(rows) + 1.5)
-    fig, ax = plt.subplots(figsize=(13, fig_h))
+    span = result.time_s * scale or 1.0
+    min_w = span * 0.002  # narrower bars would vanish at this resolution
+
+    n = max(len(lanes), 1)
+    fig, (top, ax) = plt.subplots(
+        2, 1, sharex=True, figsize=(14, 0.26 * n + 2.6),
+        gridspec_kw={"height_ratios": [0.9, max(0.26 * n, 1.5)], "hspace": 0.04})
+
+    # steps: when each one runs (first start to last finish of its bars)
+    steps: dict[str, list[float]] = {}
     for b in bars:
-        y = rows.get(b.resource)
-        if y is None:
-            continue
-        ax.barh(y, (b.finish_s - b.start_s) * scale, left=b.start_s * scale, height=0.7,
-                color=PASS_COLOURS.get(b.pass_, "#CCCCCC"),
-                edgecolor="black" if b.id in crit else "none", linewidth=0.8)
-    ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels(list(rows), fontsize=6)
-    ax.invert_yaxis()
-    ax.set_xlabel(f"time ({unit})")
-    ax.set_xlim(0, result.time_s * scale * 1.01)
-    ax.set_title(title or (
+        s = steps.setdefault(b.step, [b.start_s, b.finish_s])
+        s[0], s[1] = min(s[0], b.start_s), max(s[1], b.finish_s)
+    for i, (name, (s0, s1)) in enumerate(sorted(steps.items(), key=lambda kv: kv[1][0])):
+        top.barh(i, (s1 - s0) * scale, left=s0 * scale, height=0.6, color="#BBBBBB")
+        top.text(s0 * scale, i, f" {name}-step", va="center", ha="left", fontsize=8)
+    top.set_yticks([])
+    top.set_ylim(len(steps) - 0.4, -0.6)
+    top.set_title(title or (
         f"{result.benchmark} on {result.architecture}, batch {result.batch}: "
         f"{result.time_s * scale:.4g} {unit}, {result.energy_j * 1e3:.4g} mJ "
-        "(critical path outlined)"), fontsize=9)
-    ax.legend(handles=[Patch(color=c, label=p) for p, c in PASS_COLOURS.items()],
-              fontsize=7, loc="lower right", ncol=4)
+        "(critical path outlined)"), fontsize=10)
+
+    # group bands, named in the left margin (left of the lanes' labels)
+    from matplotlib.transforms import blended_transform_factory
+
+    margin = blended_transform_factory(fig.transFigure, ax.transData)
+    groups: dict[str, list[int]] = {}
+    for i, (g, _) in enumerate(lanes):
+        groups.setdefault(g, []).append(i)
+    for k, (g, rows) in enumerate(groups.items()):
+        if k % 2 == 0:
+            ax.axhspan(rows[0] - 0.5, rows[-1] + 0.5, color="#F2F2F2", zorder=0)
+        ax.axhline(rows[0] - 0.5, color="#999999", linewidth=0.6, zorder=1)
+        ax.text(0.006, rows[0], g, transform=margin, fontsize=9, fontweight="bold",
+                va="center", ha="left", color="#333333")
+
+    for b in bars:
+        w = (b.finish_s - b.start_s) * scale
+        for lane in lanes_of(b.resource, b.kind):
+            y = row.get(lane)
+            if y is None:
+                continue
+            on_path = b.id in crit
+            ax.barh(y, max(w, min_w), left=b.start_s * scale, height=0.7,
+                    color=PASS_COLOURS.get(b.pass_, "#CCCCCC"),
+                    edgecolor="black" if on_path else "none",
+                    linewidth=1.0 if on_path else 0, zorder=2)
+    ax.set_yticks(range(len(lanes)))
+    ax.set_yticklabels([label for _, label in lanes], fontsize=8)
+    ax.set_ylim(len(lanes) - 0.5, -0.5)
+    ax.set_xlim(0, span * 1.01)
+    ax.set_xlabel(f"time ({unit})" + (f"; {hidden} least busy lanes not shown"
+                                       if hidden else ""))
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
+    fig.legend(handles=[Patch(color=c, label=p.replace("_", " "))
+                        for p, c in PASS_COLOURS.items()],
+               fontsize=8, loc="upper right", ncol=len(PASS_COLOURS), frameon=False,
+               bbox_to_anchor=(0.99, 1.0))
+    fig.subplots_adjust(left=0.15, right=0.99, top=1 - 0.55 / (0.26 * n + 2.6),
+                        bottom=0.45 / (0.26 * n + 2.6))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
     return path

@@ -64,11 +64,17 @@ ARCHITECTURES: dict[str, tuple[str, dict[str, object]]] = {
 
 
 def resolve_architecture(name: str) -> tuple[str, dict[str, object]]:
-    """Preset and hardware overrides of an architecture name or preset file."""
+    """Preset and hardware overrides of an architecture name or preset file
+    (``LerganError`` naming the known ones when it is neither)."""
     from lergan.hardware import list_presets
 
-    if name in ARCHITECTURES and name not in list_presets():
+    presets = list_presets()
+    if name in ARCHITECTURES and name not in presets:
         return ARCHITECTURES[name]
+    if name not in presets and not name.endswith((".yaml", ".yml")):
+        raise LerganError(
+            f"architecture {name!r}: no such preset or ablation (known: "
+            f"{', '.join(architecture_names())}; or give a path to a .yaml file)")
     return name, {}
 
 
@@ -80,11 +86,35 @@ def architecture_names() -> list[str]:
 
 
 def as_options(options: SimulationOptions | dict | None) -> SimulationOptions:
-    """Options from an object, a mapping or ``None``."""
+    """Options from an object, a mapping or ``None`` (``LerganError`` naming each bad
+    option, its value and what it expects)."""
+    from pydantic import ValidationError
+
     if options is None:
         return SimulationOptions()
     if isinstance(options, SimulationOptions):
         return options
     if isinstance(options, dict):
-        return SimulationOptions(**options)
+        try:
+            return SimulationOptions(**options)
+        except ValidationError as exc:
+            raise LerganError(option_errors(exc)) from None
     raise LerganError(f"options: expected SimulationOptions or a mapping, got {options!r}")
+
+
+def option_errors(exc: object) -> str:
+    """One line per bad option of a pydantic ``ValidationError`` of :class:`SimulationOptions`
+    (a value that fits none of a field's forms is described by the field's help)."""
+    by_field: dict[str, list[dict]] = {}
+    for err in exc.errors():  # type: ignore[attr-defined]
+        by_field.setdefault(str(err["loc"][0]) if err["loc"] else "options", []).append(err)
+    lines = []
+    for name, errs in by_field.items():
+        field = SimulationOptions.model_fields.get(name)
+        if field is None:
+            lines.append(f"option {name!r}: unknown (known: "
+                         f"{', '.join(SimulationOptions.model_fields)})")
+            continue
+        why = field.description if len(errs) > 1 and field.description else errs[0]["msg"]
+        lines.append(f"option {name} = {errs[0].get('input')!r}: {why}")
+    return "; ".join(lines)
