@@ -118,15 +118,15 @@ def _auto(g: Geometry, x: torch.Tensor, weight: torch.Tensor) -> tuple[str, bool
     - few output channels (``out_channels/groups x stride^d <= 64``, e.g. DCGAN's last
       layer, 64 -> 3): the single sub-pixel convolution reads the input once and beats
       per-phase convolutions (which each re-read all of it for 3 output channels);
-    - otherwise, when all phases are alike (e.g. kernel 4, stride 2) and the weight is at
-      least as large as the input (DCGAN's 512 -> 256 at 4x4): all phases in one grouped
-      convolution (same CPU time as per-phase convolutions there, but a third of the calls,
-      which matters on a loaded machine where every parallel region waits for a
-      descheduled thread);
-    - otherwise one convolution per phase, channels-last for float32 inputs of some size.
-      Per pattern (only real MACs, no input copy) costs about the same CPU time on DCGAN's
-      layers but takes 4x the calls; the grouped convolution costs 1.2-1.9x the CPU time
-      once the input dominates (its stacked input windows, oneDNN's grouped kernel);
+    - otherwise, when all phases are alike (e.g. kernel 4, stride 2) and the input is at
+      most twice the weight (DCGAN's 512 -> 256 at 4x4 and 256 -> 128 at 8x8): all phases
+      in one grouped convolution. Its CPU time is that of per-phase convolutions to ~1.2x
+      there, but it takes a third of the parallel regions, and on a loaded machine each
+      region may wait for a descheduled thread (measured 1.4-1.6x torch under load against
+      1.9-2.2x per phase);
+    - otherwise one convolution per phase, channels-last for float32 inputs of some size
+      (the grouped convolution costs up to 1.9x the CPU time once the input dominates, and
+      per pattern, only real MACs, costs about the same CPU time but 4x the calls);
     - small or float64 inputs: one convolution per phase (fewest calls).
     """
     cl = _channels_last(x, g)
@@ -134,7 +134,7 @@ def _auto(g: Geometry, x: torch.Tensor, weight: torch.Tensor) -> tuple[str, bool
         _SUBPIXEL_MAX_CHANNELS
     ):
         return "subpixel", cl and not x.is_contiguous()
-    if cl and engine.grouped_supported(g) and x.numel() <= weight.numel():
+    if cl and engine.grouped_supported(g) and x.numel() <= 2 * weight.numel():
         return "grouped", cl
     return "phase", cl
 
