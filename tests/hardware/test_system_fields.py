@@ -47,7 +47,7 @@ def test_overrides_and_static_power():
         pytest.approx(3e-6)
     assert component_static_power_w(base, "bank_link") == base.interconnect.links[
         "bank_link"].static_power_w
-    with pytest.raises(HardwareError, match="training.mapping_mode"):
+    with pytest.raises(HardwareError, match=r"training\.mapping_mode"):
         load_preset("lergan", overrides={"training.mapping_mode": "sparse"})
     with pytest.raises(HardwareError, match="no component named 'nope'"):
         component_static_power_w(base, "nope")

@@ -231,3 +231,41 @@ def test_stale_d_weights_never_slow_down():
     fresh = run_engine(gan_ops(g, d, 8, True), chip, topology("3d"))
     stale = run_engine(gan_ops(g, d, 8, False), chip, topology("3d"))
     assert stale.time_s < fresh.time_s
+
+
+@settings(max_examples=30)
+@given(config)
+def test_3d_links_respect_ports_and_shared_links_serialise(c):
+    """Each step's 3D configuration gives no bank more links than it has ports, and every
+    resource (a unit, a link direction, the bus, the off-chip channel) runs one thing at a
+    time: its busy intervals are disjoint, hold at least the work scheduled on it (a
+    multi-hop transfer holds its whole route while it moves) and never exceed the
+    makespan."""
+    ops = gan_ops(c["g"], c["d"], c["batch"], fresh_d_weights=c["fresh"])
+    chip = ChipSpec(6, c["per_bank"], {"G": (1, 2, 3), "D": (4, 5, 6)})
+    pl = place(ops, chip, layout=c["layout"], replication=c["replication"])
+    topo = topology(c["kind"], ports=c["ports"], bw=c["bw"])
+    topo.configure(demands(pl.tasks), ["D", "G"])
+    for step, links in topo.direct.items():
+        degree = defaultdict(int)
+        for a, b in links:
+            degree[a] += 1
+            degree[b] += 1
+        assert all(n <= c["ports"] for n in degree.values()), (step, sorted(links))
+        if c["kind"] != "3d":
+            assert not links
+    sch = schedule(pl.tasks, topo)
+    eps = 1e-12 * max(sch.makespan_s, 1e-30)
+    for name, ivs in sch.intervals.items():
+        for (_s0, e0, _), (s1, _e1, _) in itertools.pairwise(ivs):
+            assert s1 >= e0 - eps, name
+        length = sum(e - s for s, e, _ in ivs)
+        assert length >= sch.busy_s[name] * (1 - 1e-9) - 1e-18, name
+        assert length <= sch.makespan_s + eps
+    # a link shared by several transfers carries them one after the other
+    per_link = defaultdict(float)
+    for x in sch.transfers.values():
+        for res, sec in x.route.seconds_per_byte_by_resource().items():
+            per_link[res] += x.bytes * sec
+    for res, work in per_link.items():
+        assert sch.busy_s[res] == pytest.approx(work, rel=1e-9)

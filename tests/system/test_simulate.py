@@ -216,11 +216,11 @@ def test_real_schedule_respects_every_dependency(gan, arch):
     from lergan.system.placement import place
     from lergan.system.schedule import schedule
 
-    a, mode, _, _ = load_architecture(arch, None)
+    a, mode, layout, _ = load_architecture(arch, None)
     opts = SimulationOptions()
     _, graph = iteration_graph(gan, BATCH, opts)
-    specs, _ = op_specs(graph, a, mode or "zero-inserting")
-    pl = place(specs, chip_of(a), layout="lergan" if a.organisation.tiers else "prime")
+    specs, _ = op_specs(graph, a, mode)
+    pl = place(specs, chip_of(a), layout=layout)
     topo = topology_of(a, opts)
     topo.configure(demands(pl.tasks), ["D", "G"])
     sch = schedule(pl.tasks, topo)
