@@ -65,6 +65,16 @@ def test_compare_flag_runs_the_ablations():
         "lergan", "lergan-no-zfdr", "lergan-2d-bus", "lergan-2d-offchip"]
 
 
+def test_compare_takes_arch_as_its_reference():
+    res = runner.invoke(app, ["simulate", "dcgan", *SMALL, "--arch", "prime", "--compare",
+                              "budget", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)["rows"]
+    assert rows[0]["variant"] == "prime" and rows[0]["speedup"] == 1.0
+    assert "prime[zfdr-phase]" in [r["variant"] for r in rows]
+    assert len({r["variant"] for r in rows}) == len(rows)
+
+
 def test_user_errors_exit_2_without_traceback():
     for args in (["simulate", "nope"], ["simulate", "dcgan", "--set", "mode=fast"],
                  ["simulate", "dcgan", "--set", "crossbar_budget=5"],

@@ -159,7 +159,8 @@ def simulate_cmd(
     settings: Optional[list[str]] = typer.Option(  # noqa: UP045 (typer needs Optional)
         None, "--set", help="KEY=VALUE: a simulation option or a hardware override"),
     compare: Optional[str] = typer.Option(  # noqa: UP045
-        None, "--compare", help="run the ablations at equal 'budget' or equal 'area'"),
+        None, "--compare", help="run the ablations at equal 'budget' or equal 'area' "
+        "(reference: --arch, then lergan's ablations and --arch in each mapping mode)"),
     as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
     show_all: bool = typer.Option(False, "--all", help="show every row of each table "
                                   "(default: the largest, the rest summed in one row)"),
@@ -175,8 +176,15 @@ def simulate_cmd(
 
     opts, hw = split_settings(settings)
     if compare is not None:
-        rows = run_compare(name, batch, basis=compare, overrides=hw or None,
-                           options=opts or None)
+        from lergan.system.ablation import ARCH_VARIANTS, Variant
+        from lergan.system.options import MODES
+
+        variants = None  # lergan, its ablations, lergan in each mode
+        if arch != "lergan":  # --arch names the reference: it first, then the rest
+            variants = [Variant(arch), *(Variant(a) for a in ARCH_VARIANTS if a != arch),
+                        *(Variant(arch, m) for m in MODES)]
+        rows = run_compare(name, batch, basis=compare, variants=variants,
+                           overrides=hw or None, options=opts or None)
         if as_json:
             out = [{k: v for k, v in row.items() if k != "result"} for row in rows]
             console.print_json(json.dumps({"benchmark": name, "basis": compare,
