@@ -124,6 +124,8 @@ def test_every_named_architecture_simulates(arch):
     (["simulate", "dcgan", "--set", "colour=red"], "colour"),
     (["simulate", "dcgan", "--set", "adc.bits=x"], "adc.bits"),
     (["simulate", "dcgan", "--set", "noequals"], "noequals"),
+    (["simulate", "dcgan", "--set", "reconfiguration_energy_j=1e-11"],
+     "--set interconnect.reconfiguration_energy_j=1e-11"),
     (["timeline", "nope", "--out", "x.png"], "benchmark 'nope'"),
     (["timeline", "dcgan", "--arch", "nope", "--out", "x.png"], "architecture 'nope'"),
 ])

@@ -135,6 +135,8 @@ def test_errors_name_what_is_wrong(gan):
         simulate(gan, "lergan", BATCH, options={"crossbar_budget": 10**9})
     with pytest.raises(LerganError, match="option mode = 'fast'"):
         simulate(gan, "lergan", BATCH, options={"mode": "fast"})
+    with pytest.raises(LerganError, match=r"interconnect\.reconfiguration_latency_s=VALUE"):
+        simulate(gan, "lergan", BATCH, options={"reconfiguration_latency_s": 1e-9})
     with pytest.raises(LerganError, match="option 'colour': unknown"):
         simulate(gan, "lergan", BATCH, options={"colour": 1})
     with pytest.raises(LerganError, match="architecture 'nope': no such preset or ablation"):

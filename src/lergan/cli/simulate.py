@@ -29,7 +29,13 @@ def split_settings(items: list[str] | None) -> tuple[dict[str, Any], dict[str, A
 
     opts: dict[str, Any] = {}
     hw: dict[str, Any] = {}
+    from lergan.errors import LerganError
+    from lergan.system.options import MOVED_TO_PRESET
+
     for key, value in parse_set_options(items or []).items():
+        if key in MOVED_TO_PRESET:
+            raise LerganError(f"--set {key}: now a preset field, use --set "
+                              f"{MOVED_TO_PRESET[key]}={value}")
         if key in SimulationOptions.model_fields:
             opts[key] = _option_value(value)
         else:

@@ -102,6 +102,13 @@ def as_options(options: SimulationOptions | dict | None) -> SimulationOptions:
     raise LerganError(f"options: expected SimulationOptions or a mapping, got {options!r}")
 
 
+#: options that became preset fields (issue 5 follow-up): where to set them now
+MOVED_TO_PRESET = {
+    "reconfiguration_latency_s": "interconnect.reconfiguration_latency_s",
+    "reconfiguration_energy_j": "interconnect.reconfiguration_energy_j",
+}
+
+
 def option_errors(exc: object) -> str:
     """One line per bad option of a pydantic ``ValidationError`` of :class:`SimulationOptions`
     (a value that fits none of a field's forms is described by the field's help)."""
@@ -111,6 +118,10 @@ def option_errors(exc: object) -> str:
     lines = []
     for name, errs in by_field.items():
         field = SimulationOptions.model_fields.get(name)
+        if name in MOVED_TO_PRESET:
+            lines.append(f"option {name!r}: now a preset field; override it as a hardware "
+                         f"setting, {MOVED_TO_PRESET[name]}=VALUE (--set or overrides)")
+            continue
         if field is None:
             lines.append(f"option {name!r}: unknown (known: "
                          f"{', '.join(SimulationOptions.model_fields)})")
