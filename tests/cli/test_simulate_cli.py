@@ -157,6 +157,9 @@ def test_timeline_lanes_group_units_and_split_routes():
         "G/forward", "G/error", "G/update"]
     few, hidden = layout_lanes(r.timeline, 10)
     assert len(few) == 10 and hidden == len(lanes) - 10
+    # PRIME layout: a network's passes share its banks, so its groups are the networks
+    prime, _ = layout_lanes(simulate("dcgan", "prime", 4).timeline, 1000)
+    assert set(dict.fromkeys(g for g, _ in prime)) == {"G", "D", LINKS}
 
 
 def test_timeline_writes_a_png(tmp_path):

@@ -29,12 +29,13 @@ TIER_ORDER = {"forward": 0, "error": 1, "update": 2}
 LINKS = "links"
 
 
-def lanes_of(resource: str, kind: str) -> list[tuple[str, str]]:
+def lanes_of(resource: str, kind: str, tiers: bool = True) -> list[tuple[str, str]]:
     """(group, lane label) pairs an interval of ``resource`` is drawn on.
 
     Units are named ``NET/TIER/LAYER[...]`` (``lergan`` layout) or ``NET/LAYER[...]``
-    (``prime``); swap regions ``GROUP:swap``; links ``3d:B1>B2``, ``bus``, ``offchip``,
-    a route joining them with ``+``.
+    (``prime``, ``tiers=False``: its optimiser steps, ``NET/update/LAYER:optimiser``, go
+    with the network); swap regions ``GROUP:swap``; links ``3d:B1>B2``, ``bus``,
+    ``offchip``, a route joining them with ``+``.
     """
     if kind == "transfer":
         return [(LINKS, r) for r in resource.split("+")]
@@ -44,7 +45,8 @@ def lanes_of(resource: str, kind: str) -> list[tuple[str, str]]:
     group, label = ("/".join(parts[:2]), "/".join(parts[2:])) if len(parts) >= 3 else (
         parts[0], "/".join(parts[1:]))
     if label.endswith((":digital", ":optimiser")):
-        return [(group, "digital units")]
+        return [(group if tiers or not label.endswith(":optimiser") else parts[0],
+                 "digital units")]
     return [(group, label)]
 
 
@@ -55,16 +57,24 @@ def _group_key(group: str, first_network: dict[str, int]) -> tuple:
     return (0, first_network.get(net, 99), TIER_ORDER.get(tier, 3), group)
 
 
+def has_tiers(bars: Iterable[Any]) -> bool:
+    """Whether the units are laid out in tiers (``NET/TIER/LAYER`` names)."""
+    return any(b.kind != "transfer" and b.resource.count("/") >= 2
+               and not b.resource.endswith(":optimiser") for b in bars)
+
+
 def layout_lanes(bars: Iterable[Any], max_rows: int) -> tuple[list[tuple[str, str]], int]:
     """Lanes in drawing order (grouped, then by first start) and how many were left out
     (the least busy, beyond ``max_rows``)."""
+    bars = list(bars)
+    tiers = has_tiers(bars)
     busy: dict[tuple[str, str], float] = {}
     first: dict[tuple[str, str], float] = {}
     first_network: dict[str, int] = {}
     for b in sorted(bars, key=lambda b: (b.start_s, b.id)):
         if b.network not in first_network and b.kind != "transfer":
             first_network[b.network] = len(first_network)
-        for lane in lanes_of(b.resource, b.kind):
+        for lane in lanes_of(b.resource, b.kind, tiers):
             busy[lane] = busy.get(lane, 0.0) + (b.finish_s - b.start_s)
             first.setdefault(lane, b.start_s)
     keep = set(sorted(busy, key=lambda k: -busy[k])[:max_rows])
@@ -124,9 +134,10 @@ def plot_timeline(result: Any, path: str | Path, *, max_rows: int = 60,
         ax.text(0.006, rows[0], g, transform=margin, fontsize=9, fontweight="bold",
                 va="center", ha="left", color="#333333")
 
+    tiers = has_tiers(bars)
     for b in bars:
         w = (b.finish_s - b.start_s) * scale
-        for lane in lanes_of(b.resource, b.kind):
+        for lane in lanes_of(b.resource, b.kind, tiers):
             y = row.get(lane)
             if y is None:
                 continue
