@@ -1,13 +1,21 @@
 """The ``lergan`` command line: thin, it parses arguments and calls the library.
 
 Each command group lives in its own module, which registers itself on :data:`app` when
-imported here. Keep heavy imports (torch) inside the command functions so that
-``lergan --help`` stays fast.
+imported here, in the order ``lergan --help`` lists them (the order of a study: zero-free
+operations, workloads, hardware, mapping, whole iterations). Keep heavy imports (torch)
+inside the command functions so that ``lergan --help`` stays fast.
 """
 
 from __future__ import annotations
 
-from lergan.cli import hardware, map, simulate, workload, zfdr  # noqa: F401  (registration)
+# isort: off
+from lergan.cli import zfdr  # noqa: F401  (registration order is the --help order)
+from lergan.cli import workload  # noqa: F401
+from lergan.cli import hardware  # noqa: F401
+from lergan.cli import map  # noqa: F401
+from lergan.cli import simulate  # noqa: F401
+
+# isort: on
 from lergan.cli.app import app
 
 
