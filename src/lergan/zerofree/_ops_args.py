@@ -1,6 +1,7 @@
 """Argument checking for the zero-free operations (private to :mod:`lergan.zerofree.ops`).
 
-Every check raises :class:`ZeroFreeArgumentError` (a :class:`lergan.errors.LerganError`, so a
+Every check raises :class:`ZeroFreeArgumentError` (the one of
+:mod:`lergan.zerofree._plan_args`, a :class:`lergan.errors.LerganError`, so a
 ``ValueError``) whose message names the argument and what is wrong, in the spirit of torch's
 own checks for ``conv_transpose*d`` (output padding must be smaller than stride or
 dilation, channels must match the weight, ...).
@@ -13,13 +14,15 @@ from dataclasses import dataclass
 
 import torch
 
-from lergan.errors import LerganError
+from lergan.zerofree._plan_args import (
+    ZeroFreeArgumentError,
+    conv_length,
+    per_axis,
+    positive_int,
+    transposed_length,
+)
 
 IntOrTuple = int | Sequence[int]
-
-
-class ZeroFreeArgumentError(LerganError):
-    """Bad arguments to a zero-free operation (names the argument and what is wrong)."""
 
 
 def _err(op: str, msg: str) -> ZeroFreeArgumentError:
@@ -27,22 +30,14 @@ def _err(op: str, msg: str) -> ZeroFreeArgumentError:
 
 
 def as_tuple(op: str, name: str, value: IntOrTuple, rank: int, minimum: int) -> tuple[int, ...]:
-    """Normalise an int or a sequence of ``rank`` ints, each at least ``minimum``."""
-    if isinstance(value, bool):
-        raise _err(op, f"{name} must be an int or a tuple of {rank} ints, got {value!r}")
-    if isinstance(value, int):
-        out = (value,) * rank
-    else:
-        try:
-            out = tuple(value)
-        except TypeError:
-            raise _err(op, f"{name} must be an int or a tuple of ints, got {value!r}") from None
-        if len(out) != rank or not all(isinstance(v, int) and not isinstance(v, bool) for v in out):
-            raise _err(op, f"{name} must be an int or a tuple of {rank} ints, got {value!r}")
-    for v in out:
-        if v < minimum:
-            raise _err(op, f"{name} must be >= {minimum} on every axis, got {value!r}")
-    return out
+    """Normalise an int or a sequence of ``rank`` ints, each at least ``minimum`` (the plan's
+    rule, :func:`lergan.zerofree._plan_args.per_axis`, with the operation's name)."""
+    return per_axis(name, value, rank, minimum, where=op)
+
+
+def check_groups(op: str, groups: int) -> int:
+    """``groups`` must be a positive int."""
+    return positive_int("groups", groups, where=op)
 
 
 def check_tensor(op: str, name: str, t: object) -> torch.Tensor:
@@ -104,7 +99,7 @@ class Geometry:
     @property
     def out_size(self) -> tuple[int, ...]:
         return tuple(
-            (n - 1) * s - 2 * p + d * (k - 1) + op + 1
+            transposed_length(n, k, s, p, op, d)
             for n, k, s, p, op, d in zip(
                 self.in_size,
                 self.kernel,
@@ -135,8 +130,7 @@ def transposed_geometry(
     p = as_tuple(op, "padding", padding, rank, 0)
     d = as_tuple(op, "dilation", dilation, rank, 1)
     opad = as_tuple(op, output_padding_name, output_padding, rank, 0)
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
-        raise _err(op, f"groups must be a positive int, got {groups!r}")
+    check_groups(op, groups)
     for a in range(rank):
         if opad[a] >= max(s[a], d[a]):
             raise _err(
@@ -165,7 +159,7 @@ def conv_out_size(
 ) -> tuple[int, ...]:
     """Output size of a (non-transposed) convolution."""
     return tuple(
-        (n + 2 * p - d * (k - 1) - 1) // s + 1
+        conv_length(n, k, s, p, d)
         for n, k, s, p, d in zip(in_size, kernel, stride, padding, dilation, strict=True)
     )
 
@@ -211,6 +205,5 @@ def conv_geometry(
         n + 2 * pp - dd * (k - 1) - 1 - (e - 1) * ss
         for n, k, ss, pp, dd, e in zip(in_size, kernel, s, p, d, expected, strict=True)
     )
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
-        raise _err(op, f"groups must be a positive int, got {groups!r}")
+    check_groups(op, groups)
     return Geometry(rank, tuple(expected), tuple(kernel), s, p, opad, d, groups)

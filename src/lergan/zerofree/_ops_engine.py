@@ -518,17 +518,31 @@ def transposed_weight_grad(
     convolution: the error (channels as batch, batch as channels) convolved with the input
     as kernel, kernel dilation ``s``, stride ``d``; its output positions are the taps.
     """
-    conv = _CONV[g.rank]
-    lefts = g.padding
-    rights = tuple(
+    return _taps_as_outputs(grad_out, x, g)
+
+
+def _tap_window_rights(g: Geometry) -> tuple[int, ...]:
+    """Right padding (negative: cropping) of the padded operand of a weight gradient so that
+    a correlation with the ``g.in_size`` elements read at stride ``s`` as kernel (dilation
+    ``s``, output stride ``d``) gives exactly the ``k`` taps; the left padding is ``p``."""
+    return tuple(
         (k - 1) * d + (n - 1) * s + 1 - o - p
         for k, d, n, s, o, p in zip(
             g.kernel, g.dilation, g.in_size, g.stride, g.out_size, g.padding, strict=True
         )
     )
-    inp = _pad(_batch_as_channels(grad_out, g.groups), lefts, rights)  # [Cout/g, g*N, *Lo]
-    ker = x.transpose(0, 1)  # [Cin, N, *Li]
-    out = conv(inp, ker, None, g.dilation, 0, g.stride, g.groups)  # [Cout/g, Cin, *k]
+
+
+def _taps_as_outputs(
+    operand: torch.Tensor, kernel: torch.Tensor, g: Geometry
+) -> tuple[torch.Tensor, int]:
+    """The one dense convolution of both weight gradients: ``operand`` (channels as batch,
+    batch as channels, padded by :func:`_tap_window_rights`) convolved with ``kernel``
+    (batch as channels) at kernel dilation ``s`` and stride ``d``; its output positions are
+    the weight's taps. Returns ``[kernel channels, operand channels / g, *k]`` and the MACs."""
+    inp = _pad(_batch_as_channels(operand, g.groups), g.padding, _tap_window_rights(g))
+    ker = kernel.transpose(0, 1)  # [C, N, *L]
+    out = _CONV[g.rank](inp, ker, None, g.dilation, 0, g.stride, g.groups)
     return out.transpose(0, 1), _macs(out, ker)
 
 
@@ -543,14 +557,7 @@ def transposed_weight_grad_im2col(
     rank, groups = g.rank, g.groups
     n, cin = x.shape[:2]
     cout = grad_out.shape[1]
-    lefts = g.padding
-    rights = tuple(
-        (k - 1) * d + (m - 1) * s + 1 - o - p
-        for k, d, m, s, o, p in zip(
-            g.kernel, g.dilation, g.in_size, g.stride, g.out_size, g.padding, strict=True
-        )
-    )
-    gp = _pad(grad_out, lefts, rights).contiguous()
+    gp = _pad(grad_out, g.padding, _tap_window_rights(g)).contiguous()
     st = gp.stride()
     view = gp.as_strided(
         (n, groups, cout // groups, *g.kernel, *g.in_size),
@@ -581,15 +588,4 @@ def conv_weight_grad(
     kernel dilation ``s``, stride ``d``; the input is padded / cropped so that exactly the
     ``k`` taps come out.
     """
-    conv = _CONV[g.rank]
-    lefts = g.padding
-    rights = tuple(
-        (k - 1) * d + (e - 1) * s + 1 - n - p
-        for k, d, e, s, n, p in zip(
-            g.kernel, g.dilation, g.in_size, g.stride, g.out_size, g.padding, strict=True
-        )
-    )
-    inp = _pad(_batch_as_channels(x, g.groups), lefts, rights)  # [Cin/g, g*N, *L]
-    ker = grad_out.transpose(0, 1)  # [Cout, N, *Le]
-    out = conv(inp, ker, None, g.dilation, 0, g.stride, g.groups)  # [Cin/g, Cout, *k]
-    return out.transpose(0, 1), _macs(out, ker)
+    return _taps_as_outputs(x, grad_out, g)

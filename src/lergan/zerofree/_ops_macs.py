@@ -5,7 +5,9 @@ The reference is the dense, zero-inserting computation of
 zero-inserted, padded operand. Per axis, every (output position, kernel tap) pair of that
 dense computation touches a real element, an inserted zero, or padding; over several axes a
 MAC that touches an inserted zero on any axis counts as inserted-zero, otherwise one that
-touches padding on any axis counts as padding (``docs/dev/contracts.md``).
+touches padding on any axis counts as padding (``docs/dev/contracts.md``). The per-axis
+counting is the plan's (:func:`lergan.zerofree.plan.analyse_axis`): the operations and the
+plans classify the same dense computation.
 """
 
 from __future__ import annotations
@@ -15,6 +17,14 @@ from functools import lru_cache
 from math import prod
 
 from lergan.zerofree._ops_args import Geometry
+from lergan.zerofree.plan import (
+    AxisPlan,
+    analyse_axis,
+    combine_axes,
+    conv_weight_frame_axis,
+    grid_pairs,
+    transposed_frame_axis,
+)
 
 
 @dataclass(frozen=True)
@@ -43,72 +53,39 @@ class MacReport:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class AxisCounts:
-    """(output position, tap) pairs of the dense computation along one axis."""
-
-    total: int
-    real: int
-    inserted: int
-    grid: int  # pairs whose operand lies on the stride grid (real or padding)
-
-    @property
-    def not_inserted(self) -> int:
-        return self.total - self.inserted
-
-
 @lru_cache(maxsize=4096)
-def transposed_axis(n_in: int, k: int, s: int, p: int, d: int, n_out: int) -> AxisCounts:
+def transposed_axis(n_in: int, k: int, s: int, p: int, d: int, n_out: int) -> AxisPlan:
     """Counts for a transposed convolution's zero-inserted frame (T-CONV, S-CONV error, and
     the transposed convolution's weight gradient, which pairs the same elements)."""
-    real = inserted = grid = 0
-    last = (n_in - 1) * s
-    for o in range(n_out):
-        for t in range(k):
-            pos = o + p - t * d  # position in the zero-inserted (unpadded) input
-            if pos % s == 0:
-                grid += 1
-                if 0 <= pos <= last:
-                    real += 1
-            elif 0 <= pos <= last:
-                inserted += 1
-    return AxisCounts(n_out * k, real, inserted, grid)
+    return analyse_axis(transposed_frame_axis(n_in, k, s, p, d, n_out))
 
 
 @lru_cache(maxsize=4096)
-def conv_weight_axis(n_in: int, k: int, s: int, p: int, d: int, n_out: int) -> AxisCounts:
+def conv_weight_axis(n_in: int, k: int, s: int, p: int, d: int, n_out: int) -> AxisPlan:
     """Counts for a strided convolution's weight gradient: the padded input correlated with
     the output error dilated by the stride (inserted zeros between error elements)."""
-    span = (n_out - 1) * s + 1
-    real = 0
-    for t in range(k):
-        for j in range(n_out):
-            if 0 <= t * d + j * s - p < n_in:
-                real += 1
-    grid = k * n_out
-    return AxisCounts(k * span, real, k * span - grid, grid)
+    return analyse_axis(conv_weight_frame_axis(n_in, k, s, p, d, n_out))
 
 
-def report(axes: list[AxisCounts], channels: int, executed: int, executed_dense: str) -> MacReport:
-    """Assemble a :class:`MacReport`.
+def report(axes: list[AxisPlan], channels: int, executed: int, executed_dense: str) -> MacReport:
+    """Assemble a :class:`MacReport` from the plan's per-axis counts
+    (:func:`lergan.zerofree.plan.combine_axes`).
 
     ``channels`` multiplies the per-axis pair counts (batch x in x out channels per group);
     ``executed_dense`` says which dense MACs the formulation performs: ``"grid"`` (all on the
     stride grid: real or grid padding) or ``"real"`` (only real ones).
     """
-    real = prod(a.real for a in axes)
-    not_inserted = prod(a.not_inserted for a in axes)
-    total = prod(a.total for a in axes)
-    done = prod(a.grid for a in axes) if executed_dense == "grid" else real
+    macs = combine_axes((a.macs for a in axes), channels)
+    done = prod(grid_pairs(a) if executed_dense == "grid" else a.macs.real for a in axes)
     return MacReport(
         executed=executed,
-        skipped_inserted_zero=channels * (total - not_inserted),
-        skipped_padding=channels * (not_inserted - done),
-        real=channels * real,
+        skipped_inserted_zero=macs.inserted_zero,
+        skipped_padding=macs.real + macs.padding - channels * done,
+        real=macs.real,
     )
 
 
-def transposed_axes(g: Geometry) -> list[AxisCounts]:
+def transposed_axes(g: Geometry) -> list[AxisPlan]:
     return [
         transposed_axis(n, k, s, p, d, o)
         for n, k, s, p, d, o in zip(

@@ -10,6 +10,7 @@ either stride or dilation"), channels divisible by groups, and the output non-em
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +27,21 @@ TRANSPOSED = ("conv_transpose", "conv_transpose_weight_grad")
 
 
 class ZeroFreeArgumentError(LerganError):
-    """A bad argument to a zero-free plan (the message names the argument)."""
+    """A bad argument to a zero-free plan or operation (the message names the argument).
+
+    The one class for :mod:`lergan.zerofree` (plans and torch operations alike), exported as
+    ``lergan.zerofree.ZeroFreeArgumentError``.
+    """
+
+
+def transposed_length(n: int, k: int, s: int, p: int, op: int, d: int) -> int:
+    """Output length of a transposed convolution along one axis (torch's formula)."""
+    return (n - 1) * s - 2 * p + d * (k - 1) + op + 1
+
+
+def conv_length(n: int, k: int, s: int, p: int, d: int) -> int:
+    """Output length of a convolution along one axis (torch's formula)."""
+    return (n + 2 * p - d * (k - 1) - 1) // s + 1
 
 
 @dataclass(frozen=True)
@@ -62,13 +77,13 @@ class LayerArgs:
             strict=True,
         ):
             if self.transposed:
-                out.append((n - 1) * s - 2 * p + d * (k - 1) + op + 1)
+                out.append(transposed_length(n, k, s, p, op, d))
             else:
-                out.append((n + 2 * p - d * (k - 1) - 1) // s + 1)
+                out.append(conv_length(n, k, s, p, d))
         return tuple(out)
 
 
-def _is_int(v: object) -> bool:
+def is_int(v: object) -> bool:
     """An integer (numpy's included), not a bool."""
     return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
 
@@ -80,26 +95,42 @@ def _rank_of(values: dict[str, object]) -> int:
     return 1
 
 
-def _per_axis(name: str, value: object, rank: int, minimum: int) -> tuple[int, ...]:
-    if _is_int(value):
+def _prefixed(where: str, msg: str) -> ZeroFreeArgumentError:
+    return ZeroFreeArgumentError(f"{where}: {msg}" if where else msg)
+
+
+def per_axis(
+    name: str, value: object, rank: int, minimum: int, *, where: str = ""
+) -> tuple[int, ...]:
+    """Normalise an int or a sequence of ``rank`` ints, each at least ``minimum`` (0 or 1).
+
+    ``where`` (an operation's name) prefixes the message of the error raised.
+    """
+    if is_int(value):
         out = (int(value),) * rank  # type: ignore[call-overload]
-    elif isinstance(value, (tuple, list)):
+    elif isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
         if len(value) != rank:
-            raise ZeroFreeArgumentError(
+            raise _prefixed(
+                where,
                 f"{name} {tuple(value)!r} has {len(value)} entries, expected {rank} "
-                f"(one per spatial axis of input_size)"
+                f"(one per spatial axis)",
             )
-        if not all(_is_int(v) for v in value):
-            raise ZeroFreeArgumentError(f"{name} {tuple(value)!r} must contain integers")
+        if not all(is_int(v) for v in value):
+            raise _prefixed(where, f"{name} {tuple(value)!r} must contain integers")
         out = tuple(int(v) for v in value)
     else:
-        raise ZeroFreeArgumentError(
-            f"{name} must be an int or a tuple of {rank} ints, got {value!r}"
-        )
+        raise _prefixed(where, f"{name} must be an int or a tuple of {rank} ints, got {value!r}")
     if any(v < minimum for v in out):
         what = "positive" if minimum == 1 else "non-negative"
-        raise ZeroFreeArgumentError(f"{name} {out!r} must be {what}")
+        raise _prefixed(where, f"{name} {out!r} must be {what}")
     return out
+
+
+def positive_int(name: str, value: object, *, where: str = "") -> int:
+    """Check a positive integer (a channel count, ``groups``) and return it as an int."""
+    if not is_int(value) or value < 1:  # type: ignore[operator]
+        raise _prefixed(where, f"{name} must be a positive integer, got {value!r}")
+    return int(value)  # type: ignore[call-overload]
 
 
 def normalize(
@@ -134,14 +165,13 @@ def normalize(
             f"input_size {input_size!r} has rank {rank}; only 1, 2 and 3 spatial axes are supported"
         )
     minimum = {"padding": 0, "output_padding": 0}
-    norm = {k: _per_axis(k, v, rank, minimum.get(k, 1)) for k, v in spatial.items()}
+    norm = {k: per_axis(k, v, rank, minimum.get(k, 1)) for k, v in spatial.items()}
     for name, value in (
         ("in_channels", in_channels),
         ("out_channels", out_channels),
         ("groups", groups),
     ):
-        if not _is_int(value) or value < 1:
-            raise ZeroFreeArgumentError(f"{name} must be a positive integer, got {value!r}")
+        positive_int(name, value)
     for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
         if value % groups:
             raise ZeroFreeArgumentError(f"{name} ({value}) must be divisible by groups ({groups})")

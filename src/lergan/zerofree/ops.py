@@ -45,6 +45,7 @@ from lergan.zerofree._ops_args import (
     IntOrTuple,
     ZeroFreeArgumentError,
     batched,
+    check_groups,
     check_same,
     check_tensor,
     conv_geometry,
@@ -246,8 +247,7 @@ def conv_transpose(
     rank = weight_rank(op, weight)
     is_batched = batched(op, "input", input, rank)
     x = input if is_batched else input.unsqueeze(0)
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
-        raise ZeroFreeArgumentError(f"{op}: groups must be a positive int, got {groups!r}")
+    check_groups(op, groups)
     cin = weight.shape[0]
     if x.shape[1] != cin:
         raise ZeroFreeArgumentError(
@@ -315,8 +315,7 @@ def conv_input_grad(
     is_batched = batched(op, "grad_output", grad_output, rank)
     gy = grad_output if is_batched else grad_output.unsqueeze(0)
     size = _full_size(op, "input_size", input_size, rank, is_batched)
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
-        raise ZeroFreeArgumentError(f"{op}: groups must be a positive int, got {groups!r}")
+    check_groups(op, groups)
     cout = weight.shape[0]
     if gy.shape[1] != cout:
         raise ZeroFreeArgumentError(
@@ -406,8 +405,7 @@ def _pair(
 
 
 def _check_groups(op: str, groups: int, **channels: int) -> None:
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
-        raise ZeroFreeArgumentError(f"{op}: groups must be a positive int, got {groups!r}")
+    check_groups(op, groups)
     for name, c in channels.items():
         if c % groups:
             raise ZeroFreeArgumentError(f"{op}: groups={groups} does not divide {name}={c}")

@@ -40,6 +40,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,7 +50,9 @@ from lergan.zerofree._plan_args import (
     COMPUTATIONS,
     LayerArgs,
     ZeroFreeArgumentError,
+    conv_length,
     normalize,
+    transposed_length,
 )
 
 __all__ = [
@@ -254,7 +257,7 @@ class ZeroFreePlan:
 
 
 @dataclass(frozen=True)
-class _Axis:
+class DenseAxis:
     """One axis of the dense correlation ``out[j] = sum_u kern[u] * opnd[j*S + u*D]``.
 
     The operand's real elements sit at ``left + i * spacing`` for ``i in [0, count)``; the
@@ -273,7 +276,19 @@ class _Axis:
     flip: bool
 
 
-def _axes(args: LayerArgs) -> list[_Axis]:
+def transposed_frame_axis(n: int, k: int, s: int, p: int, d: int, outputs: int) -> DenseAxis:
+    """The zero-inserted frame of a transposed convolution along one axis: ``n`` real
+    elements ``s`` apart, correlated with the flipped kernel (T-CONV, S-CONV error)."""
+    return DenseAxis(outputs, k, 1, d, d * (k - 1) - p, s, n, 1, True)
+
+
+def conv_weight_frame_axis(n: int, k: int, s: int, p: int, d: int, m: int) -> DenseAxis:
+    """A strided convolution's weight gradient along one axis: the padded input (``n``)
+    correlated with the ``m`` output errors dilated by the stride."""
+    return DenseAxis(k, (m - 1) * s + 1, d, 1, p, 1, n, s, False)
+
+
+def _axes(args: LayerArgs) -> list[DenseAxis]:
     axes = []
     for n, k, s, p, op, d in zip(
         args.input_size,
@@ -286,17 +301,14 @@ def _axes(args: LayerArgs) -> list[_Axis]:
     ):
         c = args.computation
         if c == "conv_transpose":
-            out = (n - 1) * s - 2 * p + d * (k - 1) + op + 1
-            axes.append(_Axis(out, k, 1, d, d * (k - 1) - p, s, n, 1, True))
+            axes.append(transposed_frame_axis(n, k, s, p, d, transposed_length(n, k, s, p, op, d)))
         elif c == "conv_input_grad":
-            m = (n + 2 * p - d * (k - 1) - 1) // s + 1
-            axes.append(_Axis(n, k, 1, d, d * (k - 1) - p, s, m, 1, True))
+            axes.append(transposed_frame_axis(conv_length(n, k, s, p, d), k, s, p, d, n))
         elif c == "conv_weight_grad":
-            m = (n + 2 * p - d * (k - 1) - 1) // s + 1
-            axes.append(_Axis(k, (m - 1) * s + 1, d, 1, p, 1, n, s, False))
+            axes.append(conv_weight_frame_axis(n, k, s, p, d, conv_length(n, k, s, p, d)))
         else:  # conv_transpose_weight_grad
-            big_n = (n - 1) * s - 2 * p + d * (k - 1) + op + 1
-            axes.append(_Axis(k, big_n, d, 1, d * (k - 1) - p, s, n, 1, False))
+            big_n = transposed_length(n, k, s, p, op, d)
+            axes.append(DenseAxis(k, big_n, d, 1, d * (k - 1) - p, s, n, 1, False))
     return axes
 
 
@@ -313,7 +325,8 @@ def _group(mask: np.ndarray, reported: np.ndarray) -> tuple[TapClass, ...]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _analyse_axis(ax: _Axis) -> AxisPlan:
+def analyse_axis(ax: DenseAxis) -> AxisPlan:
+    """Classify every (output, tap) pair of one axis (cached: layers repeat)."""
     j = np.arange(ax.outputs, dtype=np.int64)[:, None]
     u = np.arange(ax.kernel, dtype=np.int64)[None, :]
     q = j * ax.out_stride + u * ax.kern_dilation - ax.left  # offset from first real element
@@ -333,6 +346,29 @@ def _analyse_axis(ax: _Axis) -> AxisPlan:
         phases=_group(interior, reported),
         macs=MacCounts(total, n_real, n_ins, total - n_real - n_ins),
     )
+
+
+def combine_axes(axes: Iterable[MacCounts], channels: int) -> MacCounts:
+    """MACs of a multi-axis dense correlation from its per-axis counts, times ``channels``:
+    a MAC touching an inserted zero on any axis is ``inserted_zero``, else one touching
+    padding on any axis is ``padding`` (contract, ``docs/dev/contracts.md``)."""
+    total = real = not_inserted = 1
+    for a in axes:
+        total *= a.total
+        real *= a.real
+        not_inserted *= a.real + a.padding
+    return MacCounts(
+        total=total * channels,
+        real=real * channels,
+        inserted_zero=(total - not_inserted) * channels,
+        padding=(not_inserted - real) * channels,
+    )
+
+
+def grid_pairs(axis: AxisPlan) -> int:
+    """Pairs of one axis whose operand lies on the operand's real lattice and whose tap is
+    real, padding ignored (the ZFDR phases' pairs: real or padding on the grid)."""
+    return sum(len(c.taps) * c.positions for c in axis.phases)
 
 
 def _channel_roles(args: LayerArgs) -> tuple[int, int, int]:
@@ -406,20 +442,12 @@ def plan(
         groups=groups,
     )
     geometry = _axes(args)
-    axes = tuple(_analyse_axis(ax) for ax in geometry)
+    axes = tuple(analyse_axis(ax) for ax in geometry)
     row_ch, cols, vectors = _channel_roles(args)
     g = args.groups
     chan = row_ch * cols * vectors * g
 
-    real = math.prod(a.macs.real for a in axes)
-    not_inserted = math.prod(a.macs.real + a.macs.padding for a in axes)
-    total = math.prod(a.macs.total for a in axes)
-    macs = MacCounts(
-        total=total * chan,
-        real=real * chan,
-        inserted_zero=(total - not_inserted) * chan,
-        padding=(not_inserted - real) * chan,
-    )
+    macs = combine_axes((a.macs for a in axes), chan)
 
     patterns = tuple(
         Pattern(
