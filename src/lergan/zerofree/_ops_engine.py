@@ -82,6 +82,14 @@ def axis_phases(n_in: int, k: int, s: int, p: int, d: int, n_out: int) -> tuple[
     return tuple(sorted(out, key=lambda a: a.first_out))
 
 
+def geometry_phases(g: Geometry) -> list[tuple[AxisPhase, ...]]:
+    """The ZFDR phases of every axis of a transposed convolution."""
+    return [
+        axis_phases(*a)
+        for a in zip(g.in_size, g.kernel, g.stride, g.padding, g.dilation, g.out_size, strict=True)
+    ]
+
+
 def _pad_args(lefts: tuple[int, ...], rights: tuple[int, ...]) -> list[int]:
     args: list[int] = []
     for lft, rgt in zip(reversed(lefts), reversed(rights), strict=True):
@@ -173,6 +181,14 @@ def _memory_format(x: torch.Tensor, rank: int) -> torch.memory_format:
     return torch.contiguous_format
 
 
+def _layouts(
+    x: torch.Tensor, rank: int, channels_last: bool
+) -> tuple[torch.memory_format, torch.memory_format | None]:
+    """The caller's memory format (the output's) and the channels-last format to compute in
+    (``None``: compute in the caller's)."""
+    return _memory_format(x, rank), channels_last_format(rank) if channels_last else None
+
+
 def transposed_phase(
     x: torch.Tensor,
     weight: torch.Tensor,
@@ -181,10 +197,8 @@ def transposed_phase(
     channels_last: bool,
 ) -> tuple[torch.Tensor, int]:
     """Transposed convolution (batched ``x``), one dense convolution per ZFDR phase."""
-    rank = g.rank
-    conv = _CONV[rank]
-    out_format = _memory_format(x, rank)
-    cl = channels_last_format(rank) if channels_last else None
+    rank, conv = g.rank, _CONV[g.rank]
+    out_format, cl = _layouts(x, rank, channels_last)
     n = x.shape[0]
     cout = weight.shape[1] * g.groups
     # written in the caller's layout directly: one pass, no layout change afterwards
@@ -192,10 +206,7 @@ def transposed_phase(
         (n, cout, *g.out_size), dtype=x.dtype, device=x.device, memory_format=out_format
     )
     executed = 0
-    per_axis = [
-        axis_phases(*a)
-        for a in zip(g.in_size, g.kernel, g.stride, g.padding, g.dilation, g.out_size, strict=True)
-    ]
+    per_axis = geometry_phases(g)
     # one padded copy of x serves every phase (each reads a slice of it)
     lefts = tuple(max([0] + [a.pad_left for a in ph if a.taps and a.n_out]) for ph in per_axis)
     rights = tuple(max([0] + [a.pad_right for a in ph if a.taps and a.n_out]) for ph in per_axis)
@@ -239,10 +250,7 @@ def transposed_phase(
 def grouped_supported(g: Geometry) -> bool:
     """All phases alike on every axis (same tap count >= 1, same output count, same tap
     spacing): e.g. kernel a multiple of the stride at dilation 1, as in DCGAN."""
-    for n_in, k, s, p, d, o in zip(
-        g.in_size, g.kernel, g.stride, g.padding, g.dilation, g.out_size, strict=True
-    ):
-        phases = axis_phases(n_in, k, s, p, d, o)
+    for phases in geometry_phases(g):
         if len({(len(a.taps), a.n_out) for a in phases}) != 1 or not phases[0].taps:
             return False
     return True
@@ -288,14 +296,9 @@ def transposed_grouped(
     phase's sub-kernel that group's weight; then one pixel-shuffle permutation. Exactly the
     MACs of the per-phase formulation, in a handful of calls (requires
     :func:`grouped_supported`)."""
-    rank = g.rank
-    conv = _CONV[rank]
-    out_format = _memory_format(x, rank)
-    cl = channels_last_format(rank) if channels_last else None
-    per_axis = [
-        axis_phases(*a)
-        for a in zip(g.in_size, g.kernel, g.stride, g.padding, g.dilation, g.out_size, strict=True)
-    ]
+    rank, conv = g.rank, _CONV[g.rank]
+    out_format, cl = _layouts(x, rank, channels_last)
+    per_axis = geometry_phases(g)
     lefts = tuple(max(0, *(a.pad_left for a in ph)) for ph in per_axis)
     rights = tuple(max(0, *(a.pad_right for a in ph)) for ph in per_axis)
     xp = _padded(x, lefts, rights, cl)
@@ -361,10 +364,8 @@ def transposed_pattern(
     """Transposed convolution (batched ``x``), one dense convolution per pattern (ZFDR
     phase x border class on every axis): only products of real data with real taps, and
     no copy of the input (each pattern reads a slice of it)."""
-    rank = g.rank
-    conv = _CONV[rank]
-    out_format = _memory_format(x, rank)
-    cl = channels_last_format(rank) if channels_last else None
+    rank, conv = g.rank, _CONV[g.rank]
+    out_format, cl = _layouts(x, rank, channels_last)
     if cl is not None:
         x = x.contiguous(memory_format=cl)
     n = x.shape[0]
@@ -376,10 +377,7 @@ def transposed_pattern(
         memory_format=cl or out_format,
     )
     executed = 0
-    per_axis = [
-        axis_phases(*a)
-        for a in zip(g.in_size, g.kernel, g.stride, g.padding, g.dilation, g.out_size, strict=True)
-    ]
+    per_axis = geometry_phases(g)
     fill = 0 if bias is None else bias.reshape(-1, *([1] * rank))
     for combo in itertools.product(*per_axis):
         if any(a.n_out == 0 for a in combo):
@@ -438,14 +436,9 @@ def transposed_subpixel(
 ) -> tuple[torch.Tensor, int]:
     """Transposed convolution (batched ``x``) as one convolution whose output channels are
     the ZFDR phases' sub-kernels, then a pixel-shuffle permutation and a crop."""
-    rank = g.rank
-    conv = _CONV[rank]
-    out_format = _memory_format(x, rank)
-    cl = channels_last_format(rank) if channels_last else None
-    per_axis = [
-        axis_phases(*a)
-        for a in zip(g.in_size, g.kernel, g.stride, g.padding, g.dilation, g.out_size, strict=True)
-    ]
+    rank, conv = g.rank, _CONV[g.rank]
+    out_format, cl = _layouts(x, rank, channels_last)
+    per_axis = geometry_phases(g)
     # common window per axis: shift each phase's sub-kernel by its padding difference
     lefts, rights, widths, n_common = [], [], [], []
     for phases, n_in in zip(per_axis, g.in_size, strict=True):

@@ -206,14 +206,37 @@ class _ConvTranspose(torch.autograd.Function):
         return gx, gw, gb, None, None, None
 
 
+def _apply_transposed(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None,
+    g: Geometry,
+    formulation: str | None,
+    is_batched: bool,
+    return_report: bool,
+) -> Any:
+    """Run :class:`_ConvTranspose` on batched ``x``; unbatch the result as the caller's
+    input was, and add the forward call's :class:`MacReport` when asked."""
+    counter: list[tuple[int, str]] = []
+    y = _ConvTranspose.apply(x, weight, bias, g, formulation, counter)
+    if not is_batched:
+        y = y.squeeze(0)
+    if not return_report:
+        return y
+    channels = x.shape[0] * weight.shape[0] * weight.shape[1]
+    return y, report(transposed_axes(g), channels, *counter[0])
+
+
 def _det(t: torch.Tensor | None) -> torch.Tensor | None:
     return None if t is None else t.detach()
 
 
-def _check_formulation(op: str, formulation: str | None) -> None:
-    if formulation is not None and formulation not in FORMULATIONS:
+def _check_formulation(
+    op: str, formulation: str | None, allowed: tuple[str, ...] = FORMULATIONS
+) -> None:
+    if formulation is not None and formulation not in allowed:
         raise ZeroFreeArgumentError(
-            f"{op}: formulation must be one of {FORMULATIONS} or None, got {formulation!r}"
+            f"{op}: formulation must be one of {allowed} or None, got {formulation!r}"
         )
 
 
@@ -277,14 +300,7 @@ def conv_transpose(
         dilation,
         groups,
     )
-    counter: list[tuple[int, str]] = []
-    y = _ConvTranspose.apply(x, weight, bias, g, formulation, counter)
-    if not is_batched:
-        y = y.squeeze(0)
-    if not return_report:
-        return y
-    channels = x.shape[0] * weight.shape[0] * weight.shape[1]
-    return y, report(transposed_axes(g), channels, *counter[0])
+    return _apply_transposed(x, weight, bias, g, formulation, is_batched, return_report)
 
 
 def conv_input_grad(
@@ -344,25 +360,22 @@ def conv_input_grad(
         tuple(gy.shape[2:]),
         "grad_output",
     )
-    counter: list[tuple[int, str]] = []
-    gx = _ConvTranspose.apply(gy, weight, None, g, formulation, counter)
-    if not is_batched:
-        gx = gx.squeeze(0)
-    if not return_report:
-        return gx
-    channels = gy.shape[0] * weight.shape[0] * weight.shape[1]
-    return gx, report(transposed_axes(g), channels, *counter[0])
+    return _apply_transposed(gy, weight, None, g, formulation, is_batched, return_report)
+
+
+def _ints(op: str, name: str, values: Sequence[int]) -> tuple[int, ...]:
+    try:
+        return tuple(int(v) for v in values)
+    except (TypeError, ValueError):
+        raise ZeroFreeArgumentError(
+            f"{op}: {name} must be a sequence of ints, got {values!r}"
+        ) from None
 
 
 def _full_size(
     op: str, name: str, size: Sequence[int], rank: int, is_batched: bool
 ) -> tuple[int, ...]:
-    try:
-        out = tuple(int(v) for v in size)
-    except (TypeError, ValueError):
-        raise ZeroFreeArgumentError(
-            f"{op}: {name} must be a sequence of ints, got {size!r}"
-        ) from None
+    out = _ints(op, name, size)
     want = rank + 2 if is_batched else rank + 1
     if len(out) != want:
         raise ZeroFreeArgumentError(
@@ -378,12 +391,7 @@ def _pair(
     check_tensor(op, "input", input)
     check_tensor(op, "grad_output", grad_output)
     check_same(op, input, "input", grad_output, "grad_output")
-    try:
-        ws = tuple(int(v) for v in weight_size)
-    except (TypeError, ValueError):
-        raise ZeroFreeArgumentError(
-            f"{op}: weight_size must be a sequence of ints, got {weight_size!r}"
-        ) from None
+    ws = _ints(op, "weight_size", weight_size)
     if len(ws) not in (3, 4, 5) or any(v < 1 for v in ws):
         raise ZeroFreeArgumentError(
             f"{op}: weight_size must be 3 to 5 positive ints (channels, channels, kernel), got {ws}"
@@ -513,11 +521,7 @@ def conv_transpose_weight_grad(
             f"{op}: grad_output has spatial size {tuple(gy.shape[2:])} but the transposed "
             f"convolution gives {g.out_size}"
         )
-    if formulation not in (None, *WEIGHT_GRAD_FORMULATIONS):
-        raise ZeroFreeArgumentError(
-            f"{op}: formulation must be one of {WEIGHT_GRAD_FORMULATIONS} or None, "
-            f"got {formulation!r}"
-        )
+    _check_formulation(op, formulation, WEIGHT_GRAD_FORMULATIONS)
     with torch.no_grad():
         dw, executed = _transposed_weight_grad(x, gy, g, formulation)
     if not return_report:
