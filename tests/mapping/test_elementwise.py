@@ -37,7 +37,8 @@ def test_cost_by_hand(graph, kind, pass_):
     op = next(o for o in graph.operations if o.pass_ == "loss") if kind == "loss" else _op(
         graph, kind, pass_)
     c = cost_elementwise_operation(op, graph.tensors, arch)
-    ops = OPS_PER_ELEMENT[(kind, pass_)] * math.prod(op.output_shape or (1,)) * op.samples
+    shape = op.input_shape if kind == "loss" else op.output_shape
+    ops = OPS_PER_ELEMENT[(kind, pass_)] * math.prod(shape or (1,)) * op.samples
     rd = sum(graph.tensors[t].bytes for t in op.reads if graph.tensors[t].kind != "weights")
     wr = sum(graph.tensors[t].bytes for t in op.writes)
     act = actions(arch)
@@ -49,6 +50,28 @@ def test_cost_by_hand(graph, kind, pass_):
     assert c.latency_s == pytest.approx(max(ops / (units * arch.digital["mac"].ops_per_s),
                                             (rd + wr) / arch.buffers["bank_buffer"]
                                             .bandwidth_bytes_per_s))
+
+
+@pytest.mark.parametrize("kind", ["feature_matching", "reconstruction"])
+def test_loss_costed_by_the_elements_it_reads(kind):
+    """A feature-matching loss (DiscoGAN) compares a layer's activations of two calls: two
+    operations per compared element, counted from the tensors it reads (16-bit values of
+    the graph), not from its scalar output."""
+    gan = suite.get("discogan", image_size=32)
+    g = build_iteration(gan, batch=3)
+    names = {loss.name for loss in gan.losses if loss.kind == kind}
+    ops = [o for o in g.operations if o.pass_ == "loss" and o.layer in names]
+    assert ops
+    arch = load_preset("lergan")
+    for op in ops:
+        reads = [g.tensors[t] for t in op.reads]
+        per_sample = {t.bytes / t.samples / 2 for t in reads}  # 16-bit activations
+        assert len(reads) == 2 and len(per_sample) == 1  # the pair compared, alike
+        (elements,) = per_sample
+        assert elements > 1
+        c = cost_elementwise_operation(op, g.tensors, arch)
+        assert c.ops == OPS_PER_ELEMENT[("loss", "loss")] * elements * op.samples
+        assert c.energy_j["digital"] == pytest.approx(c.ops * arch.digital["mac"].energy_j)
 
 
 def test_override_replaces_one_figure(graph):

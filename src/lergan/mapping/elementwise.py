@@ -12,9 +12,12 @@ and shift) is one multiply-add per parameter (SGD).
 Latency = ``max(digital, buffer)`` (the units stream from the buffer), like
 :func:`lergan.mapping.cost` without reads or writes of crossbars.
 
-:data:`OPS_PER_ELEMENT` holds the operations per output element: **assumptions** (no
-source gives LerGAN's digital datapath), counted from each operation's arithmetic and
-overridable per call (``ops_per_element={("batch_norm", "forward"): 5.0}``).
+:data:`OPS_PER_ELEMENT` holds the operations per element: **assumptions** (no source
+gives LerGAN's digital datapath), counted from each operation's arithmetic and overridable
+per call (``ops_per_element={("batch_norm", "forward"): 5.0}``). A layer counts per output
+element; a loss per element it compares (the operation's ``input_shape``: the compared
+layer's activations for a feature-matching loss, the image for a reconstruction loss, the
+discriminator's output for an adversarial one), not per its scalar output.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from typing import Any
 
 from lergan.errors import MappingError
 
-#: Digital operations per output element, by (layer kind or ``"loss"``, pass). ASSUMPTION
+#: Digital operations per element (a layer's output element, a loss's compared element:
+#: see :func:`loss_elements`), by (layer kind or ``"loss"``, pass). ASSUMPTION
 #: (counted from the arithmetic, no published figure): batch norm forward = mean and
 #: variance accumulation (2) + normalise and scale-shift (2); its error pass about 1.5x
 #: that (the backward formula's two reductions, then the centred, scaled error: 6); its
@@ -79,18 +83,28 @@ def bank_buffer(arch: Any) -> str:
     return max(arch.buffers, key=lambda n: arch.buffers[n].capacity_bytes)
 
 
-def elementwise_ops(kind: str, pass_: str, output_elements: int, samples: int, params: int = 0,
+def elementwise_ops(kind: str, pass_: str, elements: int, samples: int, params: int = 0,
                     ops_per_element: Mapping[tuple[str, str], float] | None = None) -> float:
     """Digital operations of a MAC-free operation: ``ops_per_element(kind, pass_) x
-    output_elements x samples``; an ``update`` is ``params`` multiply-adds (SGD).
-    ``ops_per_element`` entries replace :data:`OPS_PER_ELEMENT`'s."""
+    elements x samples`` (``elements`` per sample: a layer's outputs, a loss's compared
+    elements); an ``update`` is ``params`` multiply-adds (SGD). ``ops_per_element`` entries
+    replace :data:`OPS_PER_ELEMENT`'s."""
     if pass_ == "update":
         return float(params)
     table = OPS_PER_ELEMENT if not ops_per_element else {**OPS_PER_ELEMENT, **ops_per_element}
     per = table.get((kind, pass_), 0.0)
     if per < 0:
         raise MappingError(f"ops_per_element[{kind!r}, {pass_!r}]: {per} is negative")
-    return per * output_elements * samples
+    return per * elements * samples
+
+
+def loss_elements(op: Any) -> int:
+    """Elements per sample a loss operation works over: those of the tensor it compares,
+    the operation's ``input_shape`` (``lergan.workload.iteration``: the compared layer's
+    shape; a feature-matching loss reads that layer's activations of the call and of its
+    reference, a reconstruction loss the image and its target), not its scalar output."""
+    shape = op.input_shape
+    return int(math.prod(shape)) if shape else 1
 
 
 def elementwise_cost(kind: str, pass_: str, ops: float, read_bytes: float, write_bytes: float,
@@ -127,10 +141,14 @@ def cost_elementwise_operation(op: Any, tensors: Mapping[str, Any], arch: Any,
                                ) -> ElementwiseCost:
     """Cost a MAC-free :class:`lergan.workload.iteration.Operation` of a graph whose
     ``tensors`` give the bytes it reads (weights excluded: they stay where they are) and
-    writes."""
+    writes. Layers count their output elements, losses the elements they compare
+    (:func:`loss_elements`)."""
     kind = "loss" if op.pass_ == "loss" else op.kind
-    shape = op.output_shape
-    elements = int(math.prod(shape)) if shape else 1
+    if kind == "loss":
+        elements = loss_elements(op)
+    else:
+        shape = op.output_shape
+        elements = int(math.prod(shape)) if shape else 1
     ops = elementwise_ops(kind, op.pass_, elements, op.samples, int(op.params or 0),
                           ops_per_element)
     rd = sum(tensors[t].bytes for t in op.reads if tensors[t].kind != "weights")
