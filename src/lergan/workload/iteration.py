@@ -428,6 +428,49 @@ class _Builder:
         self.ops.append(op)
         return op
 
+    def layer_op(
+        self,
+        step: str,
+        net: Network,
+        ls: Any,
+        pass_: str,
+        group: tuple[str, ...],
+        reads: list[str],
+        writes: list[str],
+    ) -> None:
+        """Add one layer's ``pass_`` operation over the calls ``group`` (an update serves no
+        call: it runs once per step on ``batch`` samples and performs no MAC here)."""
+        layer = ls.layer
+        if pass_ == "update":
+            op_id = f"{self.tag}:{net.name}:{layer.name}:update"
+            samples, macs, comp = self.batch, Macs(), None
+        else:
+            op_id = f"{self.tag}:{'+'.join(group)}:{layer.name}:{pass_}"
+            samples = self.batch * len(group)
+            per_sample, comp = layer_pass_macs(layer, pass_, ls.input_shape, ls.output_shape)
+            macs = per_sample * samples
+        self.add(
+            Operation(
+                id=op_id,
+                step=step,  # type: ignore[arg-type]
+                step_index=self.step_index,
+                network=net.name,
+                layer=layer.name,
+                layer_spec=layer,
+                input_shape=ls.input_shape,
+                output_shape=ls.output_shape,
+                pass_=pass_,  # type: ignore[arg-type]
+                samples=samples,
+                computation=comp,
+                macs=macs,
+                reads=reads,
+                writes=writes,
+                depends_on=[],
+                calls=group,
+                params=layer.param_count,
+            )
+        )
+
     # steps -----------------------------------------------------------------------------
     def needed_calls(self, step: str) -> list[str]:
         need: set[str] = set()
@@ -447,7 +490,7 @@ class _Builder:
 
     def step(self, step: str, index: int, d_step_calls: set[str]) -> set[str]:
         """Add the operations of the ``index``-th D-step or G-step (from 1) of the iteration."""
-        gan, batch = self.gan, self.batch
+        gan = self.gan
         self.step_index = index
         self.tag = step if index == 1 else f"{step}{index}"
         self.last_tag[step] = self.tag
@@ -517,27 +560,7 @@ class _Builder:
                 (layer.param_count,),
                 0,
             )
-            self.add(
-                Operation(
-                    id=f"{self.tag}:{net_name}:{layer_name}:update",
-                    step=step,  # type: ignore[arg-type]
-                    step_index=self.step_index,
-                    network=net_name,
-                    layer=layer_name,
-                    layer_spec=layer,
-                    input_shape=ls.input_shape,
-                    output_shape=ls.output_shape,
-                    pass_="update",
-                    samples=batch,
-                    computation=None,
-                    macs=Macs(),
-                    reads=[old, *parts],
-                    writes=[new],
-                    depends_on=[],
-                    calls=(),
-                    params=layer.param_count,
-                )
-            )
+            self.layer_op(step, net, ls, "update", (), [old, *parts], [new])
             self.weights[(net_name, layer_name)] = new
         return set(calls)
 
@@ -549,8 +572,6 @@ class _Builder:
 
     def forward(self, step: str, group: tuple[str, ...]) -> None:
         net = self.nets[self.calls[group[0]].network]
-        samples = self.batch * len(group)
-        gid = "+".join(group)
         for ls in net.shapes():
             layer = ls.layer
             reads = []
@@ -565,28 +586,7 @@ class _Builder:
                 )
                 for c in group
             ]
-            macs, comp = layer_pass_macs(layer, "forward", ls.input_shape, ls.output_shape)
-            self.add(
-                Operation(
-                    id=f"{self.tag}:{gid}:{layer.name}:forward",
-                    step=step,  # type: ignore[arg-type]
-                    step_index=self.step_index,
-                    network=net.name,
-                    layer=layer.name,
-                    layer_spec=layer,
-                    input_shape=ls.input_shape,
-                    output_shape=ls.output_shape,
-                    pass_="forward",
-                    samples=samples,
-                    computation=comp,
-                    macs=macs * samples,
-                    reads=reads,
-                    writes=writes,
-                    depends_on=[],
-                    calls=group,
-                    params=layer.param_count,
-                )
-            )
+            self.layer_op(step, net, ls, "forward", group, reads, writes)
 
     def _error_part(
         self,
@@ -668,7 +668,6 @@ class _Builder:
         wgrads: dict[tuple[str, str], list[str]],
     ) -> None:
         net = self.nets[self.calls[group[0]].network]
-        samples = self.batch * len(group)
         gid = "+".join(group)
         c0 = group[0]
         for ls in reversed(net.shapes()):
@@ -701,28 +700,7 @@ class _Builder:
                                 grad_parts,
                             )
                         )
-                macs, comp = layer_pass_macs(layer, "error", ls.input_shape, ls.output_shape)
-                self.add(
-                    Operation(
-                        id=f"{self.tag}:{gid}:{layer.name}:error",
-                        step=step,  # type: ignore[arg-type]
-                        step_index=self.step_index,
-                        network=net.name,
-                        layer=layer.name,
-                        layer_spec=layer,
-                        input_shape=ls.input_shape,
-                        output_shape=ls.output_shape,
-                        pass_="error",
-                        samples=samples,
-                        computation=comp,
-                        macs=macs * samples,
-                        reads=reads,
-                        writes=writes,
-                        depends_on=[],
-                        calls=group,
-                        params=layer.param_count,
-                    )
-                )
+                self.layer_op(step, net, ls, "error", group, reads, writes)
             if layer.param_count and net.name in trained:
                 reads = list(out_errors)
                 reads += [self.read_tensor(step, c, ls.input_name) for c in group]
@@ -733,30 +711,7 @@ class _Builder:
                     (layer.param_count,),
                     0,
                 )
-                macs, comp = layer_pass_macs(
-                    layer, "weight_gradient", ls.input_shape, ls.output_shape
-                )
-                self.add(
-                    Operation(
-                        id=f"{self.tag}:{gid}:{layer.name}:weight_gradient",
-                        step=step,  # type: ignore[arg-type]
-                        step_index=self.step_index,
-                        network=net.name,
-                        layer=layer.name,
-                        layer_spec=layer,
-                        input_shape=ls.input_shape,
-                        output_shape=ls.output_shape,
-                        pass_="weight_gradient",
-                        samples=samples,
-                        computation=comp,
-                        macs=macs * samples,
-                        reads=reads,
-                        writes=[wname],
-                        depends_on=[],
-                        calls=group,
-                        params=layer.param_count,
-                    )
-                )
+                self.layer_op(step, net, ls, "weight_gradient", group, reads, [wname])
                 wgrads.setdefault((net.name, layer.name), []).append(wname)
 
     def _saved_for_error(self, step: str, group: tuple[str, ...], ls: Any) -> list[str]:

@@ -26,6 +26,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 from pydantic import Field, field_validator, model_validator
 
 from lergan.workload.base import Description, Name
+from lergan.zerofree.plan import conv_length, transposed_length
 
 Shape = tuple[int, ...]
 
@@ -72,14 +73,14 @@ def _tuple(value: Any, rank: int, field: str) -> tuple[int, ...]:
 
 def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
     """Output length of a convolution along one axis (PyTorch ``Conv1d`` formula)."""
-    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+    return conv_length(size, kernel, stride, padding, dilation)
 
 
 def conv_transpose_output_size(
     size: int, kernel: int, stride: int, padding: int, output_padding: int, dilation: int
 ) -> int:
     """Output length of a transposed convolution along one axis (``ConvTranspose1d``)."""
-    return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+    return transposed_length(size, kernel, stride, padding, output_padding, dilation)
 
 
 class LayerBase(Description):
@@ -188,6 +189,25 @@ class _ConvLike(LayerBase):
         """Kernel taps per channel pair: the product of ``kernel_size``."""
         return math.prod(self.kernel_size)
 
+    def spatial_output(self, size: Shape) -> Shape:
+        """Spatial output size for the spatial input ``size`` (torch's formula per axis)."""
+        raise NotImplementedError
+
+    def _empty_output(self, input_shape: Shape, out: Shape) -> str:
+        raise NotImplementedError
+
+    def infer(self, input_shape: Shape, source_shapes: tuple[Shape, ...] = ()) -> Shape:
+        _need_rank(self, input_shape, self.rank, f"rank {self.rank}")
+        if input_shape[0] != self.in_channels:
+            raise ShapeMismatch(
+                f"{self.kind} expects {self.in_channels} input channels, got "  # type: ignore[attr-defined]
+                f"{input_shape[0]} (input shape {input_shape})"
+            )
+        out = self.spatial_output(input_shape[1:])
+        if any(o < 1 for o in out):
+            raise ShapeMismatch(self._empty_output(input_shape, out))
+        return (self.out_channels, *out)
+
 
 class Conv(_ConvLike):
     """Convolution in 1/2/3-D (``torch.nn.Conv1d/2d/3d``, zero padding)."""
@@ -199,30 +219,19 @@ class Conv(_ConvLike):
         w = self.out_channels * (self.in_channels // self.groups) * self.taps
         return w + (self.out_channels if self.bias else 0)
 
-    def infer(self, input_shape: Shape, source_shapes: tuple[Shape, ...] = ()) -> Shape:
-        _need_rank(self, input_shape, self.rank, f"rank {self.rank}")
-        if input_shape[0] != self.in_channels:
-            raise ShapeMismatch(
-                f"conv expects {self.in_channels} input channels, got {input_shape[0]} "
-                f"(input shape {input_shape})"
-            )
-        out = tuple(
+    def spatial_output(self, size: Shape) -> Shape:
+        return tuple(
             conv_output_size(n, k, s, p, d)
             for n, k, s, p, d in zip(
-                input_shape[1:],
-                self.kernel_size,
-                self.stride,
-                self.padding,
-                self.dilation,
-                strict=True,
+                size, self.kernel_size, self.stride, self.padding, self.dilation, strict=True
             )
         )
-        if any(o < 1 for o in out):
-            raise ShapeMismatch(
-                f"conv input {input_shape} is too small for kernel {self.kernel_size}, "
-                f"padding {self.padding}, dilation {self.dilation}: output {out}"
-            )
-        return (self.out_channels, *out)
+
+    def _empty_output(self, input_shape: Shape, out: Shape) -> str:
+        return (
+            f"conv input {input_shape} is too small for kernel {self.kernel_size}, "
+            f"padding {self.padding}, dilation {self.dilation}: output {out}"
+        )
 
 
 class ConvTranspose(_ConvLike):
@@ -253,17 +262,11 @@ class ConvTranspose(_ConvLike):
         w = self.in_channels * (self.out_channels // self.groups) * self.taps
         return w + (self.out_channels if self.bias else 0)
 
-    def infer(self, input_shape: Shape, source_shapes: tuple[Shape, ...] = ()) -> Shape:
-        _need_rank(self, input_shape, self.rank, f"rank {self.rank}")
-        if input_shape[0] != self.in_channels:
-            raise ShapeMismatch(
-                f"conv_transpose expects {self.in_channels} input channels, got "
-                f"{input_shape[0]} (input shape {input_shape})"
-            )
-        out = tuple(
+    def spatial_output(self, size: Shape) -> Shape:
+        return tuple(
             conv_transpose_output_size(n, k, s, p, op, d)
             for n, k, s, p, op, d in zip(
-                input_shape[1:],
+                size,
                 self.kernel_size,
                 self.stride,
                 self.padding,
@@ -272,12 +275,12 @@ class ConvTranspose(_ConvLike):
                 strict=True,
             )
         )
-        if any(o < 1 for o in out):
-            raise ShapeMismatch(
-                f"conv_transpose output {out} is empty for input {input_shape} "
-                f"(padding {self.padding} too large)"
-            )
-        return (self.out_channels, *out)
+
+    def _empty_output(self, input_shape: Shape, out: Shape) -> str:
+        return (
+            f"conv_transpose output {out} is empty for input {input_shape} "
+            f"(padding {self.padding} too large)"
+        )
 
 
 class _Norm(LayerBase):
