@@ -271,6 +271,10 @@ def schedule(
     busy: dict[str, float] = {}
     transfers: dict[str, Transfer] = {}
     xfer_key: dict[tuple[str, str | None, int], str] = {}
+    # per (step, source bank, destination bank, crosses): the route, its resources, the
+    # seconds per byte each resource is busy and the energy per byte of each hop
+    routes: dict[tuple[str, int, int, bool], tuple] = {}
+    inf = math.inf
 
     def res(name: str) -> _Resource:
         r = resources.get(name)
@@ -286,80 +290,132 @@ def schedule(
         r = task.replication if task.replication > 1 else 1
         d = task.latency_s
         barrier = task.barrier
+        bank = task.bank
+        own = -(-n // r) * d
         ready = 0.0
         ready_by: str | None = None
-        tail = -math.inf
+        tail = -inf
         tail_by: str | None = None
         tail_time = 0.0
-        latest = -math.inf  # barrier: the last input sample of all
+        latest = -inf  # barrier: the last input sample of all
         latest_by: str | None = None
         for dep in task.deps:
-            src = by_id_get(dep.src)
+            src_id = dep.src
+            src = by_id_get(src_id)
             if src is None:
-                raise LerganError(f"task {task.id}: depends on unknown task {dep.src!r}")
-            st = timings_get(dep.src)
+                raise LerganError(f"task {task.id}: depends on unknown task {src_id!r}")
+            st = timings_get(src_id)
             if st is None:
                 raise LerganError(
-                    f"task {task.id}: scheduled before its dependency {dep.src!r} (order the "
+                    f"task {task.id}: scheduled before its dependency {src_id!r} (order the "
                     "tasks topologically)"
                 )
-            node = dep.src
-            if dep.tensor is not None and dep.bytes > 0 and src.bank != task.bank:
-                key = (dep.src, dep.tensor, task.bank)
+            node = src_id
+            if dep.tensor is not None and dep.bytes > 0 and src.bank != bank:
+                key = (src_id, dep.tensor, bank)
                 xid = xfer_key.get(key)
                 if xid is None:
-                    xid = f"xfer:{dep.src}:{dep.tensor}->B{task.bank}"
+                    xid = f"xfer:{src_id}:{dep.tensor}->B{bank}"
                     crosses = src.bank != 0 and src.network != task.network
-                    route = topology.route(task.step, src.bank, task.bank, crosses)
+                    rkey = (task.step, src.bank, bank, crosses)
+                    info = routes.get(rkey)
+                    if info is None:
+                        route = topology.route(task.step, src.bank, bank, crosses)
+                        info = routes[rkey] = (
+                            route, [res(name) for name in route.resources],
+                            tuple(route.seconds_per_byte_by_resource().items()),
+                            tuple((f"link:{h.spec.name}", h.spec.energy_j_per_bit)
+                                  for h in route.hops),
+                        )
+                    route, rs, spb, hop_energy = info
+                    nbytes = dep.bytes
                     whole = dep.whole or src.accumulates
-                    xt = _transfer_timing(st, route, dep.bytes, whole, dep.src, xid, res,
+                    xt = _transfer_timing(st, route, rs, nbytes, whole, src_id, xid,
                                           transfer_chunks)
                     timings[xid] = xt
+                    energy: dict[str, float] = {}
+                    for k, epb in hop_energy:  # Route.energy_by_link_j, per hop in order
+                        energy[k] = energy.get(k, 0.0) + 8.0 * nbytes * epb
                     transfers[xid] = Transfer(
-                        id=xid, src_task=dep.src, dst_bank=task.bank, src_bank=src.bank,
-                        tensor=dep.tensor, bytes=dep.bytes, step=task.step,
-                        network=task.network, route=route,
-                        energy_j=route.energy_by_link_j(dep.bytes), crosses=crosses,
-                        whole=whole,
+                        xid, src_id, bank, src.bank, dep.tensor, nbytes, task.step,
+                        task.network, route, energy, crosses, whole,
                     )
-                    for name, sec_per_byte in route.seconds_per_byte_by_resource().items():
-                        busy[name] += dep.bytes * sec_per_byte
+                    for name, sec_per_byte in spb:
+                        busy[name] += nbytes * sec_per_byte
                     xfer_key[key] = xid
+                    st = xt
+                else:
+                    st = timings[xid]
                 node = xid
-                st = timings[xid]
-            whole = dep.whole or barrier or src.accumulates
-            points = ((1, st.last),) if whole or n == 1 else _profile_points(
-                st, n, False, dep.first_sample)
-            for i, t in points:
-                if barrier:
-                    if t > latest:
-                        latest, latest_by = t, node
-                    continue
-                if i == 1 and t > ready:
+            if barrier:
+                # every input sample before the first output: only the last one counts
+                t = st.last
+                if t > latest:
+                    latest, latest_by = t, node
+                continue
+            if n == 1 or dep.whole or src.accumulates:
+                t = st.last
+                if t > ready:
                     ready, ready_by = t, node
-                v = t + -(-(n - i + 1) // r) * d
+                v = t + own
                 if v > tail:
                     tail, tail_by, tail_time = v, node, t
+                continue
+            # the producer's samples feed the consumer's (see _profile_points)
+            pn = st.n if st.n > 1 else 1
+            fs = dep.first_sample
+            off = n - pn if fs is None else fs
+            lo = 1 + off if off > 0 else 1
+            hi = pn + off if pn + off < n else n
+            if hi < lo:
+                continue
+            if pn == 1 or st.first == st.last:
+                t = st.last
+                if lo == 1 and t > ready:
+                    ready, ready_by = t, node
+                v = t + -(-(n - lo + 1) // r) * d
+                if v > tail:
+                    tail, tail_by, tail_time = v, node, t
+                continue
+            first = st.first
+            step = (st.last - first) / (pn - 1)
+            t = first + (lo - off - 1) * step
+            if lo == 1 and t > ready:
+                ready, ready_by = t, node
+            v = t + -(-(n - lo + 1) // r) * d
+            if v > tail:
+                tail, tail_by, tail_time = v, node, t
+            t = first + (hi - off - 1) * step
+            if hi == 1 and t > ready:
+                ready, ready_by = t, node
+            v = t + -(-(n - hi + 1) // r) * d
+            if v > tail:
+                tail, tail_by, tail_time = v, node, t
         if barrier and latest_by is not None:
             ready, ready_by = latest, latest_by
-            tail, tail_by, tail_time = latest + -(-n // r) * d, latest_by, latest
-        own = -(-n // r) * d
+            tail, tail_by, tail_time = latest + own, latest_by, latest
         if own > 0:
             unit = resources.get(task.unit)
             if unit is None:
                 unit = res(task.unit)
-            s, rbound = unit.earliest_window(ready, own, tail)
+            ends = unit.ends
+            if not ends or ready >= ends[-1]:
+                s, rbound = ready, None
+            else:
+                s, rbound = unit.earliest_window(ready, own, tail)
             rtime = s
         else:
             s, rbound, rtime = ready, None, 0.0
         e = s + own if s + own > tail else tail
-        first = e if task.accumulates else s + d
-        timing = Timing(
-            start=s, finish=e, first=first if first < e else e, last=e,
-            n=1 if task.accumulates else n,
-            start_by=rbound if rbound is not None else ready_by,
-            start_by_time=rtime if rbound is not None else ready,
-        )
+        if task.accumulates:
+            timing = Timing(s, e, e, e, 1)
+        else:
+            first = s + d
+            timing = Timing(s, e, first if first < e else e, e, n)
+        if rbound is not None:
+            timing.start_by, timing.start_by_time = rbound, rtime
+        else:
+            timing.start_by, timing.start_by_time = ready_by, ready
         if tail > s + own:
             timing.finish_by, timing.finish_by_time = tail_by, tail_time
         timings[task.id] = timing
@@ -375,9 +431,9 @@ def schedule(
     return sch
 
 
-def _transfer_timing(src: Timing, route: Route, nbytes: float, whole: bool, src_id: str,
-                     xid: str, res, chunks: int) -> Timing:
-    """Schedule one transfer in chunks on every resource of its route.
+def _transfer_timing(src: Timing, route: Route, rs: list[_Resource], nbytes: float,
+                     whole: bool, src_id: str, xid: str, chunks: int) -> Timing:
+    """Schedule one transfer in chunks on every resource ``rs`` of its route.
 
     A streamed transfer moves its first sample alone, then the rest in ``chunks - 1``
     nearly equal chunks, each as soon as its last sample exists and the route is free
@@ -391,7 +447,7 @@ def _transfer_timing(src: Timing, route: Route, nbytes: float, whole: bool, src_
     step = 0.0 if n <= 1 else (src.last - src.first) / (n - 1)
     k = min(n, max(chunks, 1))
     sizes = _chunk_sizes(n, k)
-    rs = [res(name) for name in route.resources]
+    last_c = len(sizes) - 1
     cursor = -math.inf
     cum = 0
     start = first_end = end = 0.0
@@ -407,7 +463,18 @@ def _transfer_timing(src: Timing, route: Route, nbytes: float, whole: bool, src_
         dur = size * per_sample
         if dur > 0:
             if single is not None:
-                s, rbound = single.reserve_for(ready, dur, xid)
+                ends = single.ends
+                if not ends or ready >= ends[-1]:  # _Resource.reserve_for's common case
+                    if ends and ready <= ends[-1]:  # touches the last interval: extend it
+                        ends[-1] = ready + dur
+                        single.owners[-1] = xid
+                    else:
+                        single.starts.append(ready)
+                        ends.append(ready + dur)
+                        single.owners.append(xid)
+                    s, rbound = ready, None
+                else:
+                    s, rbound = single.reserve_for(ready, dur, xid)
                 e, rtime = s + dur, s
             else:
                 s, rbound = _fit_for(rs, ready, dur)
@@ -420,18 +487,15 @@ def _transfer_timing(src: Timing, route: Route, nbytes: float, whole: bool, src_
             start, first_end = s, e
             if rbound is not None:
                 start_by, start_by_time = rbound, rtime
-        if c == len(sizes) - 1 and c > 0:
+        if c == last_c and c > 0:
             if rbound is not None:
                 finish_by, finish_by_time = rbound, rtime
             elif avail >= cursor:
                 finish_by, finish_by_time = src_id, avail
         cursor = e
         end = e
-    return Timing(
-        start=start, finish=end + lat, first=first_end + lat, last=end + lat, n=n,
-        start_by=start_by, start_by_time=start_by_time,
-        finish_by=finish_by, finish_by_time=finish_by_time,
-    )
+    return Timing(start, end + lat, first_end + lat, end + lat, n, start_by, start_by_time,
+                  finish_by, finish_by_time)
 
 
 @functools.lru_cache(maxsize=1024)
