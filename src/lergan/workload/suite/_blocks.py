@@ -1,15 +1,17 @@
 """Small constructors shared by the benchmark modules of :mod:`lergan.workload.suite`.
 
-They only spell layer descriptions (:mod:`lergan.workload.layers`) compactly; names are
-numbered per network so that each layer's name is unique and readable in tables
-(``conv1``, ``bn1``, ``lrelu1``, ...).
+They only spell layer descriptions (:mod:`lergan.workload.layers`), DCGAN-style stacks of
+them, the usual calls and the usual loss terms compactly; names are numbered per network so
+that each layer's name is unique and readable in tables (``conv1``, ``bn1``, ``lrelu1``,
+...). What each GAN's layers are, and where that comes from, stays in its own module.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from lergan.errors import WorkloadError
+from lergan.workload.gan import Loss, NetworkCall
 from lergan.workload.layers import (
     Activation,
     BatchNorm,
@@ -92,6 +94,169 @@ def reshape(name: str, shape: tuple[int, ...]) -> Reshape:
 
 def concat(name: str, source: str, *, broadcast: bool = False, input: str | None = None) -> Concat:
     return Concat(name=name, source=source, broadcast=broadcast, input=input)
+
+
+def conv_block(
+    i: int,
+    cin: int,
+    cout: int,
+    k: int = 4,
+    s: int = 2,
+    p: int = 1,
+    *,
+    norm: bool = True,
+    prefix: str = "",
+    rank: int = 2,
+    bias: bool = False,
+) -> list[Any]:
+    """``{prefix}conv{i}``, batch norm ``{prefix}bn{i}`` (if ``norm``), leaky ReLU 0.2
+    ``{prefix}lrelu{i}``: the DCGAN discriminator's unit (kernel 4, stride 2, padding 1)."""
+    layers: list[Any] = [conv(f"{prefix}conv{i}", cin, cout, k, s, p, rank=rank, bias=bias)]
+    if norm:
+        layers.append(bn(f"{prefix}bn{i}", cout))
+    layers.append(lrelu(f"{prefix}lrelu{i}"))
+    return layers
+
+
+def tconv_block(
+    i: int,
+    cin: int,
+    cout: int,
+    k: int = 4,
+    s: int = 2,
+    p: int = 1,
+    *,
+    norm: str | None = "bn",
+    act: Literal["relu", "lrelu"] = "relu",
+    act_name: str | None = None,
+    prefix: str = "",
+    rank: int = 2,
+    bias: bool = False,
+) -> list[Any]:
+    """``{prefix}tconv{i}``, batch norm ``{prefix}{norm}{i}`` (``norm=None``: none), then ReLU
+    or leaky ReLU 0.2 named ``{prefix}{act_name or act}{i}``: the DCGAN generator's unit."""
+    layers: list[Any] = [tconv(f"{prefix}tconv{i}", cin, cout, k, s, p, rank=rank, bias=bias)]
+    if norm is not None:
+        layers.append(bn(f"{prefix}{norm}{i}", cout))
+    name = f"{prefix}{act_name or act}{i}"
+    layers.append(relu(name) if act == "relu" else lrelu(name))
+    return layers
+
+
+def down_stack(
+    levels: int,
+    cin: int,
+    width: int,
+    *,
+    first_norm: bool = False,
+    norm: bool = True,
+    prefix: str = "",
+    rank: int = 2,
+    bias: bool = False,
+) -> tuple[list[Any], int]:
+    """``levels`` stride-2 :func:`conv_block` units (numbered from 1) halving the size: ``cin``
+    to ``width`` channels, then doubling; the first without batch norm unless ``first_norm``
+    (DCGAN's guideline). Returns the layers and the last unit's channels."""
+    layers: list[Any] = []
+    for i in range(1, levels + 1):
+        layers += conv_block(
+            i, cin, width, norm=norm and (first_norm or i > 1), prefix=prefix, rank=rank, bias=bias
+        )
+        cin, width = width, width * 2
+    return layers, cin
+
+
+def up_stack(
+    levels: int,
+    cin: int,
+    width: int,
+    *,
+    norm: bool = True,
+    prefix: str = "",
+    rank: int = 2,
+    bias: bool = False,
+) -> tuple[list[Any], int]:
+    """DCGAN's generator body: a kernel-4 stride-1 :func:`tconv_block` from a 1x1 input to
+    4x4 at ``width`` channels, then ``levels - 1`` stride-2 ones halving the channels (batch
+    norm and ReLU each). Returns the layers and the last unit's channels."""
+    stem = "bn" if norm else None
+    layers = tconv_block(1, cin, width, 4, 1, 0, norm=stem, prefix=prefix, rank=rank, bias=bias)
+    for i in range(2, levels + 1):
+        layers += tconv_block(i, width, width // 2, norm=stem, prefix=prefix, rank=rank, bias=bias)
+        width //= 2
+    return layers, width
+
+
+def gd_calls(g_inputs: dict[str, str], **d_inputs: str) -> tuple[NetworkCall, ...]:
+    """The calls of a one-generator GAN: ``fake = G(g_inputs)``, ``d_real = D(x, ...)`` and
+    ``d_fake = D(fake, ...)`` (``d_inputs``: D's further inputs, e.g. a condition)."""
+    return (
+        NetworkCall(name="fake", network="G", inputs=g_inputs),
+        NetworkCall(name="d_real", network="D", inputs={"x": "x", **d_inputs}),
+        NetworkCall(name="d_fake", network="D", inputs={"x": "fake", **d_inputs}),
+    )
+
+
+def adversarial(
+    name: str,
+    step: Literal["D", "G"],
+    call: str,
+    target: Literal["real", "fake"],
+    criterion: Any,
+    *,
+    weight: float = 1.0,
+    label: str | None = None,
+) -> Loss:
+    """An adversarial loss term (:class:`lergan.workload.gan.Loss`)."""
+    return Loss(
+        name=name,
+        step=step,
+        kind="adversarial",
+        call=call,
+        target=target,
+        label=label,
+        criterion=criterion,
+        weight=weight,
+    )
+
+
+def adversarial_losses(
+    criterion: Any,
+    *,
+    g_weight: float = 1.0,
+    real_label: str | None = None,
+    g_label: str | None = None,
+) -> tuple[Loss, Loss, Loss]:
+    """The usual three terms over the calls ``d_real`` / ``d_fake``: D scores reals as real
+    and fakes as fake, G has the fakes scored real (the non-saturating form)."""
+    return (
+        adversarial("d_real", "D", "d_real", "real", criterion, label=real_label),
+        adversarial("d_fake", "D", "d_fake", "fake", criterion),
+        adversarial("g_adv", "G", "d_fake", "real", criterion, weight=g_weight, label=g_label),
+    )
+
+
+def reconstruction(
+    name: str,
+    step: Literal["D", "G"],
+    call: str,
+    reference: str,
+    *,
+    criterion: Any = "mse",
+    weight: float = 1.0,
+    margin: float | None = None,
+) -> Loss:
+    """A reconstruction loss term: ``call``'s output against ``reference``."""
+    return Loss(
+        name=name,
+        step=step,
+        kind="reconstruction",
+        call=call,
+        reference=reference,
+        criterion=criterion,
+        weight=weight,
+        margin=margin,
+    )
 
 
 def power_of_two_levels(gan: str, option: str, size: int, smallest: int) -> int:

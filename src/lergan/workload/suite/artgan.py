@@ -44,7 +44,7 @@ G 12,969,984 (zNet 10,193,920 + Dec 2,776,064), D 11,347,712 (Enc 2,776,832 + cl
 
 from __future__ import annotations
 
-from lergan.workload.gan import GAN, GanInput, Loss, Network, NetworkCall, NetworkInput
+from lergan.workload.gan import GAN, GanInput, Network, NetworkCall, NetworkInput
 from lergan.workload.suite import _blocks as b
 
 NAME = "artgan"
@@ -63,14 +63,9 @@ def build(*, classes: int = 10, latent: int = 100) -> GAN:
     b.positive(NAME, classes=classes, latent=latent)
 
     def tblock(i: int, cin: int, cout: int, k: int, s: int, p: int) -> list:
-        return [
-            b.tconv(f"tconv{i}", cin, cout, k, s, p),
-            b.bn(f"bn{i}", cout),
-            b.lrelu(f"lrelu{i}"),
-        ]
+        return b.tconv_block(i, cin, cout, k, s, p, act="lrelu")  # tconv, bn, leaky ReLU
 
-    def cblock(i: int, cin: int, cout: int, k: int, s: int, p: int) -> list:
-        return [b.conv(f"conv{i}", cin, cout, k, s, p), b.bn(f"bn{i}", cout), b.lrelu(f"lrelu{i}")]
+    cblock = b.conv_block  # conv, bn, leaky ReLU
 
     g_z = [
         b.concat("cat_zy", "y", input="z"),
@@ -163,39 +158,8 @@ def build(*, classes: int = 10, latent: int = 100) -> GAN:
             NetworkCall(name="rec_real", network="G_dec", inputs={"h": "enc_real"}),
         ),
         losses=(
-            Loss(
-                name="d_real",
-                step="D",
-                kind="adversarial",
-                call="d_real",
-                target="real",
-                label="y_real",
-                criterion="cross_entropy",
-            ),
-            Loss(
-                name="d_fake",
-                step="D",
-                kind="adversarial",
-                call="d_fake",
-                target="fake",
-                criterion="cross_entropy",
-            ),
-            Loss(
-                name="g_adv",
-                step="G",
-                kind="adversarial",
-                call="d_fake",
-                target="real",
-                label="y_fake",
-                criterion="cross_entropy",
-            ),
-            Loss(
-                name="g_l2",
-                step="G",
-                kind="reconstruction",
-                call="rec_real",
-                reference="x",
-                criterion="mse",
-            ),
+            # (K+1)-way: reals as their class, fakes as class K+1; G wants its label y_fake
+            *b.adversarial_losses("cross_entropy", real_label="y_real", g_label="y_fake"),
+            b.reconstruction("g_l2", "G", "rec_real", "x"),
         ),
     )

@@ -30,7 +30,7 @@ epsilon is the code's 1e-8. Parameters: G 6,820,538, D 6,688,202 (as the officia
 from __future__ import annotations
 
 from lergan.errors import WorkloadError
-from lergan.workload.gan import GAN, GanInput, Loss, Network, NetworkCall, NetworkInput
+from lergan.workload.gan import GAN, GanInput, Network, NetworkInput
 from lergan.workload.suite import _blocks as b
 
 NAME = "cgan"
@@ -151,35 +151,6 @@ def build(
                 "stride-2 convs, dense, dense; y joined to every layer; leaky ReLU 0.2",
             ),
         ),
-        calls=(
-            NetworkCall(name="fake", network="G", inputs={"z": "z", "y": "y"}),
-            NetworkCall(name="d_real", network="D", inputs={"x": "x", "y": "y"}),
-            NetworkCall(name="d_fake", network="D", inputs={"x": "fake", "y": "y"}),
-        ),
-        losses=(
-            Loss(
-                name="d_real",
-                step="D",
-                kind="adversarial",
-                call="d_real",
-                target="real",
-                criterion="bce",
-            ),
-            Loss(
-                name="d_fake",
-                step="D",
-                kind="adversarial",
-                call="d_fake",
-                target="fake",
-                criterion="bce",
-            ),
-            Loss(
-                name="g_adv",
-                step="G",
-                kind="adversarial",
-                call="d_fake",
-                target="real",
-                criterion="bce",
-            ),
-        ),
+        calls=b.gd_calls({"z": "z", "y": "y"}, y="y"),
+        losses=b.adversarial_losses("bce"),
     )

@@ -24,7 +24,7 @@ Parameters at the defaults: G 3,576,704, D 2,765,568 (as the official code).
 
 from __future__ import annotations
 
-from lergan.workload.gan import GAN, GanInput, Loss, Network, NetworkCall, NetworkInput
+from lergan.workload.gan import GAN, GanInput, Network, NetworkInput
 from lergan.workload.suite import _blocks as b
 
 NAME = "dcgan"
@@ -48,15 +48,8 @@ def generator(
 ) -> Network:
     """DCGAN's generator: ``latent``x1x1 -> ``channels`` x ``image_size``^2, tanh output."""
     levels = b.power_of_two_levels(gan, "image_size", image_size, 4)
-    width = ngf * 2 ** (levels - 1)
-    layers = [b.tconv("tconv1", latent, width, 4, 1, 0), b.bn("bn1", width), b.relu("relu1")]
-    for i in range(2, levels + 1):
-        layers += [
-            b.tconv(f"tconv{i}", width, width // 2, 4, 2, 1),
-            b.bn(f"bn{i}", width // 2),
-            b.relu(f"relu{i}"),
-        ]
-        width //= 2
+    # tconv1 k4 s1 p0 to 4x4 at ngf * 2^(levels-1), then k4 s2 p1 halving the channels
+    layers, width = b.up_stack(levels, latent, ngf * 2 ** (levels - 1))
     n = levels + 1
     layers += [b.tconv(f"tconv{n}", width, channels, 4, 2, 1), b.act(f"tanh{n}", "tanh")]
     return Network(
@@ -84,15 +77,8 @@ def discriminator(
     """DCGAN's discriminator: image -> one value per sample (``output``: sigmoid or none;
     ``flatten`` to shape (1,) as the example's ``view(-1, 1)``, else (1, 1, 1))."""
     levels = b.power_of_two_levels(gan, "image_size", image_size, 4)
-    layers = [b.conv("conv1", channels, ndf, 4, 2, 1), b.lrelu("lrelu1")]
-    width = ndf
-    for i in range(2, levels + 1):
-        layers += [
-            b.conv(f"conv{i}", width, width * 2, 4, 2, 1),
-            b.bn(f"bn{i}", width * 2),
-            b.lrelu(f"lrelu{i}"),
-        ]
-        width *= 2
+    # conv k4 s2 p1 doubling from ndf, batch norm except on the first
+    layers, width = b.down_stack(levels, channels, ndf)
     n = levels + 1
     layers.append(b.conv(f"conv{n}", width, 1, 4, 1, 0))
     if output == "sigmoid":
@@ -132,35 +118,7 @@ def build(
             generator(image_size=image_size, channels=channels, latent=latent, ngf=ngf),
             discriminator(image_size=image_size, channels=channels, ndf=ndf),
         ),
-        calls=(
-            NetworkCall(name="fake", network="G", inputs={"z": "z"}),
-            NetworkCall(name="d_real", network="D", inputs={"x": "x"}),
-            NetworkCall(name="d_fake", network="D", inputs={"x": "fake"}),
-        ),
-        losses=(
-            Loss(
-                name="d_real",
-                step="D",
-                kind="adversarial",
-                call="d_real",
-                target="real",
-                criterion="bce",
-            ),
-            Loss(
-                name="d_fake",
-                step="D",
-                kind="adversarial",
-                call="d_fake",
-                target="fake",
-                criterion="bce",
-            ),
-            Loss(
-                name="g_adv",
-                step="G",
-                kind="adversarial",
-                call="d_fake",
-                target="real",
-                criterion="bce",
-            ),
-        ),
+        calls=b.gd_calls({"z": "z"}),
+        # the G-step labels fakes "real": the non-saturating loss
+        losses=b.adversarial_losses("bce"),
     )

@@ -62,20 +62,11 @@ FEATURE_LAYERS = ("lrelu2", "lrelu3", "lrelu4")
 def generator(name: str, *, image_size: int, channels: int, width: int) -> Network:
     """DiscoGAN's encoder-decoder generator (official ``Generator(extra_layers=False)``)."""
     levels = b.power_of_two_levels(NAME, "image_size", image_size, 4)
-    layers = [b.conv("conv1", channels, width, 4, 2, 1), b.lrelu("lrelu1")]
-    for i in range(2, levels + 1):
-        layers += [
-            b.conv(f"conv{i}", width, width * 2, 4, 2, 1),
-            b.bn(f"bn{i}", width * 2),
-            b.lrelu(f"lrelu{i}"),
-        ]
-        width *= 2
+    # encoder: conv k4 s2 p1 doubling (batch norm except on the first), leaky ReLU 0.2
+    layers, width = b.down_stack(levels, channels, width)
+    # decoder: tconv k4 s2 p1 halving, batch norm "tbn" + ReLU
     for i in range(1, levels):
-        layers += [
-            b.tconv(f"tconv{i}", width, width // 2, 4, 2, 1),
-            b.bn(f"tbn{i}", width // 2),
-            b.relu(f"relu{i}"),
-        ]
+        layers += b.tconv_block(i, width, width // 2, norm="tbn")
         width //= 2
     layers += [
         b.tconv(f"tconv{levels}", width, channels, 4, 2, 1),
@@ -115,15 +106,7 @@ def build(*, image_size: int = 64, channels: int = 3, width: int = 64) -> GAN:
     ]
 
     def adv(name: str, step: str, call: str, target: str, weight: float) -> Loss:
-        return Loss(
-            name=name,
-            step=step,
-            kind="adversarial",
-            call=call,
-            target=target,
-            criterion="bce",
-            weight=weight,
-        )
+        return b.adversarial(name, step, call, target, "bce", weight=weight)  # type: ignore[arg-type]
 
     return GAN(
         name=NAME,
@@ -168,23 +151,7 @@ def build(*, image_size: int = 64, channels: int = 3, width: int = 64) -> GAN:
                 for layer in FEATURE_LAYERS
                 if layer in {x.name for x in nets[2].layers}
             ),
-            Loss(
-                name="rec_a",
-                step="G",
-                kind="reconstruction",
-                call="rec_a",
-                reference="a",
-                criterion="mse",
-                weight=0.5,
-            ),
-            Loss(
-                name="rec_b",
-                step="G",
-                kind="reconstruction",
-                call="rec_b",
-                reference="b",
-                criterion="mse",
-                weight=0.5,
-            ),
+            b.reconstruction("rec_a", "G", "rec_a", "a", weight=0.5),
+            b.reconstruction("rec_b", "G", "rec_b", "b", weight=0.5),
         ),
     )

@@ -29,7 +29,7 @@ Parameters at the defaults (paper's layer sizes): G 17,569,664, D 11,048,832.
 
 from __future__ import annotations
 
-from lergan.workload.gan import GAN, GanInput, Loss, Network, NetworkCall, NetworkInput
+from lergan.workload.gan import GAN, GanInput, Network, NetworkInput
 from lergan.workload.suite import _blocks as b
 
 NAME = "3d-gan"
@@ -47,27 +47,13 @@ def build(*, voxel_size: int = 64, latent: int = 200, base_channels: int = 64) -
     """3D-GAN at the paper's sizes (z of 200, 64^3 voxels, 512 to 64 channels)."""
     b.positive(NAME, voxel_size=voxel_size, latent=latent, base_channels=base_channels)
     levels = b.power_of_two_levels(NAME, "voxel_size", voxel_size, 4)
-    width = base_channels * 2 ** (levels - 1)
-    g = [b.tconv("tconv1", latent, width, 4, 1, 0, rank=3), b.bn("bn1", width), b.relu("relu1")]
-    for i in range(2, levels + 1):
-        g += [
-            b.tconv(f"tconv{i}", width, width // 2, 4, 2, 1, rank=3),
-            b.bn(f"bn{i}", width // 2),
-            b.relu(f"relu{i}"),
-        ]
-        width //= 2
+    # tconv1 k4 s1 p0 (1^3 -> 4^3), then k4 s2 p1 halving the channels (512 ... 64)
+    g, width = b.up_stack(levels, latent, base_channels * 2 ** (levels - 1), rank=3)
     n = levels + 1
     g += [b.tconv(f"tconv{n}", width, 1, 4, 2, 1, rank=3), b.act(f"sigmoid{n}", "sigmoid")]
 
-    d: list = []
-    cin = 1
-    for i in range(1, levels + 1):
-        d += [
-            b.conv(f"conv{i}", cin, width, 4, 2, 1, rank=3),
-            b.bn(f"bn{i}", width),
-            b.lrelu(f"lrelu{i}"),
-        ]
-        cin, width = width, width * 2
+    # the mirror: conv k4 s2 p1 1 -> 64 ... 512, batch norm on every one (first included)
+    d, cin = b.down_stack(levels, 1, width, first_norm=True, rank=3)
     d += [
         b.conv(f"conv{n}", cin, 1, 4, 1, 0, rank=3),
         b.act(f"sigmoid{n}", "sigmoid"),
@@ -110,35 +96,6 @@ def build(*, voxel_size: int = 64, latent: int = 200, base_channels: int = 64) -
                 "BatchNorm3d + LeakyReLU(0.2), then Conv3d k4 s1 p0 and Sigmoid; no biases",
             ),
         ),
-        calls=(
-            NetworkCall(name="fake", network="G", inputs={"z": "z"}),
-            NetworkCall(name="d_real", network="D", inputs={"x": "x"}),
-            NetworkCall(name="d_fake", network="D", inputs={"x": "fake"}),
-        ),
-        losses=(
-            Loss(
-                name="d_real",
-                step="D",
-                kind="adversarial",
-                call="d_real",
-                target="real",
-                criterion="bce",
-            ),
-            Loss(
-                name="d_fake",
-                step="D",
-                kind="adversarial",
-                call="d_fake",
-                target="fake",
-                criterion="bce",
-            ),
-            Loss(
-                name="g_adv",
-                step="G",
-                kind="adversarial",
-                call="d_fake",
-                target="real",
-                criterion="bce",
-            ),
-        ),
+        calls=b.gd_calls({"z": "z"}),
+        losses=b.adversarial_losses("bce"),
     )

@@ -37,7 +37,7 @@ hold 65.5 M), D 2,765,568 (as the official code).
 
 from __future__ import annotations
 
-from lergan.workload.gan import GAN, GanInput, Loss, Network, NetworkCall, NetworkInput
+from lergan.workload.gan import GAN, GanInput, Network, NetworkInput
 from lergan.workload.suite import _blocks as b
 from lergan.workload.suite.dcgan import discriminator
 
@@ -59,34 +59,17 @@ def encoder_decoder(
 ) -> Network:
     """The Blending GAN's generator (official ``EncoderDecoder``)."""
     levels = b.power_of_two_levels(NAME, "image_size", image_size, 4)
-    layers = [b.conv("enc_conv1", channels, nef, 4, 2, 1), b.lrelu("enc_lrelu1")]
-    width = nef
-    for i in range(2, levels + 1):
-        layers += [
-            b.conv(f"enc_conv{i}", width, width * 2, 4, 2, 1),
-            b.bn(f"enc_bn{i}", width * 2),
-            b.lrelu(f"enc_lrelu{i}"),
-        ]
-        width *= 2
+    # encoder: DCGAN_D's conv k4 s2 p1 stack from nef (batch norm except on the first)
+    layers, width = b.down_stack(levels, channels, nef, prefix="enc_")
     n = levels + 1
     layers += [
         b.conv(f"enc_conv{n}", width, bottleneck, 4, 1, 0),
         b.bn("bottleneck_bn", bottleneck),
         b.lrelu("bottleneck_lrelu"),
     ]
-    width = ngf * 2 ** (levels - 1)
-    layers += [
-        b.tconv("dec_tconv1", bottleneck, width, 4, 1, 0),
-        b.bn("dec_bn1", width),
-        b.relu("dec_relu1"),
-    ]
-    for i in range(2, levels + 1):
-        layers += [
-            b.tconv(f"dec_tconv{i}", width, width // 2, 4, 2, 1),
-            b.bn(f"dec_bn{i}", width // 2),
-            b.relu(f"dec_relu{i}"),
-        ]
-        width //= 2
+    # decoder: DCGAN_G's tconv k4 (s1 p0, then s2 p1) stack to ngf
+    decoder, width = b.up_stack(levels, bottleneck, ngf * 2 ** (levels - 1), prefix="dec_")
+    layers += decoder
     layers += [b.tconv(f"dec_tconv{n}", width, channels, 4, 2, 1), b.act("dec_tanh", "tanh")]
     return Network(
         name="G",
@@ -154,45 +137,9 @@ def build(
             ),
             critic,
         ),
-        calls=(
-            NetworkCall(name="fake", network="G", inputs={"x": "composite"}),
-            NetworkCall(name="d_real", network="D", inputs={"x": "x"}),
-            NetworkCall(name="d_fake", network="D", inputs={"x": "fake"}),
-        ),
+        calls=b.gd_calls({"x": "composite"}),
         losses=(
-            Loss(
-                name="d_real",
-                step="D",
-                kind="adversarial",
-                call="d_real",
-                target="real",
-                criterion="wasserstein",
-            ),
-            Loss(
-                name="d_fake",
-                step="D",
-                kind="adversarial",
-                call="d_fake",
-                target="fake",
-                criterion="wasserstein",
-            ),
-            Loss(
-                name="g_adv",
-                step="G",
-                kind="adversarial",
-                call="d_fake",
-                target="real",
-                criterion="wasserstein",
-                weight=0.001,
-            ),
-            Loss(
-                name="g_l2",
-                step="G",
-                kind="reconstruction",
-                call="fake",
-                reference="x",
-                criterion="mse",
-                weight=0.999,
-            ),
+            *b.adversarial_losses("wasserstein", g_weight=0.001),
+            b.reconstruction("g_l2", "G", "fake", "x", weight=0.999),
         ),
     )

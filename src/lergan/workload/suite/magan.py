@@ -33,7 +33,7 @@ Parameters at the defaults: G 5,623,747, D 5,512,579 (as the official code).
 from __future__ import annotations
 
 from lergan.errors import WorkloadError
-from lergan.workload.gan import GAN, GanInput, Loss, Network, NetworkCall, NetworkInput
+from lergan.workload.gan import GAN, GanInput, Network, NetworkCall, NetworkInput
 from lergan.workload.suite import _blocks as b
 
 NAME = "magan"
@@ -65,24 +65,17 @@ def build(
             f"{NAME}: ngf={ngf} must be divisible by {2 ** (levels - 1)} (halved "
             f"{levels - 1} times for image_size={image_size})"
         )
-    g = [b.tconv("tconv1", latent, ngf, 4, 1, 0, bias=True), b.relu("relu1")]
-    width = ngf
-    for i in range(2, levels + 1):
-        g += [b.tconv(f"tconv{i}", width, width // 2, 4, 2, 1, bias=True), b.relu(f"relu{i}")]
-        width //= 2
+    # tconv k4 (VALID 1 -> 4, then stride 2 SAME) halving from ngf, ReLU, no batch norm
+    g, width = b.up_stack(levels, latent, ngf, norm=False, bias=True)
     n = levels + 1
     g += [b.tconv(f"tconv{n}", width, channels, 4, 2, 1, bias=True), b.act(f"tanh{n}", "tanh")]
 
-    d = [b.conv("conv1", channels, ndf, 4, 2, 1, bias=True), b.lrelu("lrelu1")]
-    width = ndf
-    for i in range(2, levels + 1):
-        d += [b.conv(f"conv{i}", width, width * 2, 4, 2, 1, bias=True), b.lrelu(f"lrelu{i}")]
-        width *= 2
+    # autoencoder: conv k4 s2 doubling from ndf to 4x4, tconv k4 s2 halving back, no norm
+    d, width = b.down_stack(levels, channels, ndf, norm=False, bias=True)
     for i in range(1, levels):
-        d += [
-            b.tconv(f"tconv{i}", width, width // 2, 4, 2, 1, bias=True),
-            b.lrelu(f"tlrelu{i}"),
-        ]
+        d += b.tconv_block(
+            i, width, width // 2, norm=None, act="lrelu", act_name="tlrelu", bias=True
+        )
         width //= 2
     d += [
         b.tconv(f"tconv{levels}", width, channels, 4, 2, 1, bias=True),
@@ -124,30 +117,8 @@ def build(
             NetworkCall(name="rec_fake", network="D", inputs={"x": "fake"}),
         ),
         losses=(
-            Loss(
-                name="d_real_energy",
-                step="D",
-                kind="reconstruction",
-                call="rec_real",
-                reference="x",
-                criterion="mse",
-            ),
-            Loss(
-                name="d_fake_margin",
-                step="D",
-                kind="reconstruction",
-                call="rec_fake",
-                reference="fake",
-                criterion="mse",
-                margin=margin,
-            ),
-            Loss(
-                name="g_energy",
-                step="G",
-                kind="reconstruction",
-                call="rec_fake",
-                reference="fake",
-                criterion="mse",
-            ),
+            b.reconstruction("d_real_energy", "D", "rec_real", "x"),
+            b.reconstruction("d_fake_margin", "D", "rec_fake", "fake", margin=margin),
+            b.reconstruction("g_energy", "G", "rec_fake", "fake"),
         ),
     )
