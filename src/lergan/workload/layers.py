@@ -21,7 +21,7 @@ Output sizes follow PyTorch's documented formulas (``torch.nn.Conv2d``,
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args
 
 from pydantic import Field, field_validator, model_validator
 
@@ -332,7 +332,7 @@ class InstanceNorm(_Norm):
         return self._check_channels(input_shape)
 
 
-ACTIVATIONS = (
+ActivationFunction = Literal[
     "relu",
     "leaky_relu",
     "tanh",
@@ -343,7 +343,8 @@ ACTIVATIONS = (
     "softplus",
     "softmax",
     "identity",
-)
+]
+ACTIVATIONS: tuple[str, ...] = get_args(ActivationFunction)
 
 
 class Activation(LayerBase):
@@ -354,18 +355,7 @@ class Activation(LayerBase):
     """
 
     kind: Literal["activation"] = "activation"
-    function: Literal[
-        "relu",
-        "leaky_relu",
-        "tanh",
-        "sigmoid",
-        "elu",
-        "selu",
-        "gelu",
-        "softplus",
-        "softmax",
-        "identity",
-    ]
+    function: ActivationFunction
     negative_slope: float | None = None
     alpha: float | None = None
 

@@ -124,17 +124,11 @@ def build_layer_module(layer: Any, input_shape: tuple[int, ...]) -> nn.Module:
         return cls(
             layer.in_channels, layer.out_channels, output_padding=layer.output_padding, **common
         )
-    if kind == "batch_norm":
-        cls = (nn.BatchNorm1d, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)[spatial]
-        return cls(
-            layer.num_features,
-            eps=layer.eps,
-            momentum=layer.momentum,
-            affine=layer.affine,
-            track_running_stats=layer.track_running_stats,
-        )
-    if kind == "instance_norm":
-        cls = (nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d)[spatial - 1]
+    if kind in ("batch_norm", "instance_norm"):
+        if kind == "batch_norm":
+            cls = (nn.BatchNorm1d, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)[spatial]
+        else:
+            cls = (nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d)[spatial - 1]
         return cls(
             layer.num_features,
             eps=layer.eps,

@@ -474,16 +474,8 @@ def _module_layer(
         if t in _TCONVS:
             return L.ConvTranspose, {**kw, "output_padding": tuple(module.output_padding)}
         return L.Conv, kw
-    if isinstance(module, _BNS) and t in _BNS:
-        return L.BatchNorm, dict(
-            num_features=module.num_features,
-            eps=module.eps,
-            momentum=module.momentum,
-            affine=module.affine,
-            track_running_stats=module.track_running_stats,
-        )
-    if t in _INS:
-        return L.InstanceNorm, dict(
+    if (isinstance(module, _BNS) and t in _BNS) or t in _INS:
+        return L.BatchNorm if t in _BNS else L.InstanceNorm, dict(
             num_features=module.num_features,
             eps=module.eps,
             momentum=module.momentum,

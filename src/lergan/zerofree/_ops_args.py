@@ -112,6 +112,16 @@ class Geometry:
         )
 
 
+def _stride_padding_dilation(
+    op: str, rank: int, stride: IntOrTuple, padding: IntOrTuple, dilation: IntOrTuple
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    return (
+        as_tuple(op, "stride", stride, rank, 1),
+        as_tuple(op, "padding", padding, rank, 0),
+        as_tuple(op, "dilation", dilation, rank, 1),
+    )
+
+
 def transposed_geometry(
     op: str,
     rank: int,
@@ -126,9 +136,7 @@ def transposed_geometry(
     output_padding_name: str = "output_padding",
 ) -> Geometry:
     """Check and normalise the parameters of a transposed convolution."""
-    s = as_tuple(op, "stride", stride, rank, 1)
-    p = as_tuple(op, "padding", padding, rank, 0)
-    d = as_tuple(op, "dilation", dilation, rank, 1)
+    s, p, d = _stride_padding_dilation(op, rank, stride, padding, dilation)
     opad = as_tuple(op, output_padding_name, output_padding, rank, 0)
     check_groups(op, groups)
     for a in range(rank):
@@ -182,9 +190,7 @@ def conv_geometry(
     convolution produces; the returned geometry's ``in_size`` is that output and its
     ``out_size`` is the convolution's input size (output padding absorbs the remainder).
     """
-    s = as_tuple(op, "stride", stride, rank, 1)
-    p = as_tuple(op, "padding", padding, rank, 0)
-    d = as_tuple(op, "dilation", dilation, rank, 1)
+    s, p, d = _stride_padding_dilation(op, rank, stride, padding, dilation)
     if any(n < 1 for n in in_size):
         raise _err(op, f"input spatial size must be >= 1 on every axis, got {tuple(in_size)}")
     expected = conv_out_size(in_size, kernel, s, p, d)

@@ -197,6 +197,10 @@ def gd_calls(g_inputs: dict[str, str], **d_inputs: str) -> tuple[NetworkCall, ..
     )
 
 
+def _loss(name: str, step: str, kind: str, call: str, **fields: Any) -> Loss:
+    return Loss(name=name, step=step, kind=kind, call=call, **fields)  # type: ignore[arg-type]
+
+
 def adversarial(
     name: str,
     step: Literal["D", "G"],
@@ -208,11 +212,11 @@ def adversarial(
     label: str | None = None,
 ) -> Loss:
     """An adversarial loss term (:class:`lergan.workload.gan.Loss`)."""
-    return Loss(
-        name=name,
-        step=step,
-        kind="adversarial",
-        call=call,
+    return _loss(
+        name,
+        step,
+        "adversarial",
+        call,
         target=target,
         label=label,
         criterion=criterion,
@@ -247,11 +251,11 @@ def reconstruction(
     margin: float | None = None,
 ) -> Loss:
     """A reconstruction loss term: ``call``'s output against ``reference``."""
-    return Loss(
-        name=name,
-        step=step,
-        kind="reconstruction",
-        call=call,
+    return _loss(
+        name,
+        step,
+        "reconstruction",
+        call,
         reference=reference,
         criterion=criterion,
         weight=weight,
