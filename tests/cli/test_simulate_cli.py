@@ -39,6 +39,26 @@ def test_simulate_tables_show_where_time_and_energy_go(dcgan_json):
     assert f"{dcgan_json['time_s'] * 1e6:,.1f} us" in res.output
 
 
+def test_simulate_reports_cell_writes_and_lifetime(dcgan_json):
+    d = dcgan_json
+    life = d["lifetime"]
+    assert sum(d["breakdowns"]["writes"]["component"].values()) == pytest.approx(
+        d["cells_written"])
+    assert set(d["breakdowns"]["writes"]["component"]) <= {
+        "forward copy", "transposed copy", "weight-gradient operand", "reload"}
+    worst = max(g["writes_per_cell"] for g in d["wear_groups"])
+    assert life["writes_per_cell_per_iteration"] == worst
+    assert life["iterations"] == pytest.approx(life["endurance_writes"] / worst)
+    assert life["seconds"] == pytest.approx(life["iterations"] * d["time_s"])
+    assert life["limiting"]["resource"] == life["groups"][0]["resource"]
+    res = runner.invoke(app, ["simulate", "dcgan", "--arch", "lergan", *SMALL],
+                        env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "Cells written per iteration" in res.output and "Most-worn cells" in res.output
+    assert f"lifetime {life['iterations']:,.3g} iterations" in res.output
+    assert life["limiting"]["resource"] in res.output
+
+
 def test_set_routes_options_and_hardware_overrides():
     res = runner.invoke(app, ["simulate", "dcgan", *SMALL, "--json", "--set", "mode=zfdr-phase",
                               "--set", "replication=none", "--set", "adc.bits=6"])

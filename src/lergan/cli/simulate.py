@@ -3,7 +3,9 @@
 ``simulate`` runs :func:`lergan.system.simulate` and shows where the iteration's time goes
 (along the critical path, per step, network, pass and layer, in microseconds) and where its
 energy goes (per network, step, pass and layer, and per component, in microjoules); both
-tables add up to the totals. ``--compare budget|area`` runs the ablations of
+tables add up to the totals. Then the cells written per iteration (per network, pass, layer
+and what is written) and the lifetime until the most-worn cells reach the preset's
+endurance (:mod:`lergan.system.wear`). ``--compare budget|area`` runs the ablations of
 :func:`lergan.system.ablation.compare` instead. ``--set KEY=VALUE`` sets a simulation option
 (``mode``, ``replication``, ``crossbar_budget``, ...; see ``SimulationOptions``) or, for
 any other key, overrides the hardware preset (``adc.bits=6``).
@@ -74,7 +76,7 @@ def fold_rows(rows: dict[str, float], limit: int | None) -> tuple[list[tuple[str
 
 def _table(title: str, rows: dict[str, float], total: float, unit: str, scale: float,
            key_names: tuple[str, ...], limit: int | None = TOP_ROWS,
-           noun: str = "rows") -> Table:
+           noun: str = "rows", fmt: Any = amount) -> Table:
     """A breakdown as a table: the largest rows, one "other (N ...)" row for the rest (so
     that the rows still add up to the total), and the total."""
     shown, other = fold_rows(rows, limit)
@@ -92,12 +94,12 @@ def _table(title: str, rows: dict[str, float], total: float, unit: str, scale: f
 
     for key, v in shown:
         parts = key.split("/")
-        t.add_row(*map(escape, parts), amount(v * scale), pct(v))
+        t.add_row(*map(escape, parts), fmt(v * scale), pct(v))
     if other:
         n, v = other
         t.add_row(*([""] * (len(key_names) - 1) + [f"other ({n} {noun})"]),
-                  amount(v * scale), pct(v), style="dim")
-    t.add_row(*(["total"] + [""] * (len(key_names) - 1)), amount(total * scale),
+                  fmt(v * scale), pct(v), style="dim")
+    t.add_row(*(["total"] + [""] * (len(key_names) - 1)), fmt(total * scale),
               "100.0", style="bold")
     return t
 
@@ -145,6 +147,7 @@ def render(result: Any, show_all: bool = False) -> None:
     console.print(g)
     if not show_all and len(groups) > TOP_ROWS:
         console.print(f"({len(groups) - TOP_ROWS} more groups: --all)", highlight=False)
+    render_wear(r, show_all)
     ic = r.interconnect
     console.print(
         f"interconnect {ic['topology']}: {ic['transfers']} transfers, "
@@ -153,6 +156,49 @@ def render(result: Any, show_all: bool = False) -> None:
         f"{ic['reconfigurations']} link reconfigurations", highlight=False)
     for note in r.notes:
         console.print(f"note: {escape(note)}", highlight=False)
+
+
+def _duration(seconds: float) -> str:
+    """Seconds in the largest fitting unit (s, h, days, years)."""
+    for unit, size in (("years", 365.25 * 86400), ("days", 86400), ("h", 3600)):
+        if seconds >= size:
+            return f"{seconds / size:,.1f} {unit}"
+    return f"{seconds:,.3g} s"
+
+
+def render_wear(r: Any, show_all: bool = False) -> None:
+    """Cells written per iteration (network, pass, layer, what) and the lifetime: iterations
+    (and wall time at the simulated iteration time) until the most-worn group of cells
+    reaches the preset's endurance, with the most-worn groups."""
+    keys = ("network", "layer", "component")  # what is written names the pass
+    console.print(_table("Cells written per iteration", r.breakdown(keys, "writes"),
+                         r.cells_written, "cells", 1.0, ("network", "layer", "written"),
+                         None if show_all else TOP_ROWS, "operations",
+                         fmt=lambda v: f"{v:,.0f}"))
+    life = r.lifetime
+    if life is None or life.limiting is None:
+        console.print("lifetime: no cell is written", highlight=False)
+        return
+    g = life.limiting
+    console.print(
+        f"[bold]lifetime {life.iterations:,.3g} iterations[/]"
+        + (f" ({_duration(life.seconds)} at {r.time_s * 1e6:,.1f} us per iteration)"
+           if life.seconds is not None else "")
+        + f": {escape(g.resource)} ({escape(', '.join(g.writes))}) writes its most-written "
+        f"cells {g.writes_per_cell:,.4g} times per iteration, endurance "
+        f"{life.endurance_writes:,.3g} writes", highlight=False)
+    t = Table(title="Most-worn cells", title_justify="left", box=box.SIMPLE, pad_edge=False)
+    for col in ("cells of", "written", "cells", "writes/iter", "iterations"):
+        t.add_column(col, no_wrap=True, justify="left" if col in (
+            "cells of", "written") else "right")
+    groups = life.groups if show_all else life.groups[:8]
+    for grp, iters in groups:
+        t.add_row(escape(grp.resource), escape(", ".join(grp.writes)), f"{grp.cells:,.0f}",
+                  f"{grp.writes_per_cell:,.4g}", f"{iters:,.3g}")
+    console.print(t)
+    if not show_all and len(life.groups) > len(groups):
+        console.print(f"({len(life.groups) - len(groups)} more groups: --all)",
+                      highlight=False)
 
 
 @app.command("simulate")

@@ -200,7 +200,9 @@ def lifetime(
     The mean hides hot spots: for an iteration, crossbars that are programmed per sample
     (PipeLayer-style weight gradients) wear far faster than weights rewritten once per
     update. Call it per group of cells that are written alike (``lergan.mapping.cost``
-    does so per operation) and take the shortest lifetime, not once over the whole chip.
+    does so per operation, :func:`lergan.system.wear.iteration_lifetime` per physical group
+    of an iteration, with its most-written cells) and take the shortest lifetime, not once
+    over the whole chip.
     """
     if cells_in_use <= 0:
         raise HardwareError(f"lifetime: cells_in_use must be positive, got {cells_in_use}")

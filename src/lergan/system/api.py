@@ -8,6 +8,7 @@ and iteration options; costs per preset object), which changes no result.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -18,6 +19,7 @@ from lergan.system.interconnect import LinkSpec, Topology
 from lergan.system.options import SimulationOptions, as_options, resolve_architecture
 from lergan.system.placement import ChipSpec, Placement
 from lergan.system.result import SimulationResult
+from lergan.system.wear import iteration_lifetime
 
 LINK_COMPONENTS = ("bank_link", "internal_bus", "offchip")
 
@@ -192,9 +194,10 @@ def simulate(
         "real": sum(m.macs_real for m in mappings.values()),
         "dense": sum(m.macs_dense for m in mappings.values()),
     }
-    return run_engine(
+    r = run_engine(
         specs, chip, topo, layout=layout, crossbar_budget=budget,
         replication=opts.replication, transfer_chunks=opts.transfer_chunks,
         provision=lambda pl: provisioned(a, pl, budget), benchmark=bench,
         architecture=arch_name, batch=batch, options=record, extra_placement={"macs": macs},
     )
+    return replace(r, lifetime=iteration_lifetime(a, r.wear, r.time_s))

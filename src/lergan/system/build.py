@@ -155,7 +155,7 @@ def _op_specs(graph: Any, arch: Any, mode: str, ope: tuple = ()
                     OpCost(max(lp["read"], lp["digital"], lp["buffer"]), opt),
                     tuple(deps), accumulates=True, weights_bytes=weights_bytes,
                     write=OpCost(lp["write"], {"cell_write": c.energy_j["cell_write"]},
-                                 float(c.cells_written)),
+                                 float(c.cells_written), float(m.cells_per_copy * m.replication)),
                 ))
                 continue
             engine = "digital" if m.form == "digital" else "crossbar"
@@ -163,7 +163,8 @@ def _op_specs(graph: Any, arch: Any, mode: str, ope: tuple = ()
             specs.append(OpSpec(
                 op.id, net, step, pass_, layer, op.samples, engine,
                 m.crossbars if engine == "crossbar" else 0,
-                OpCost(per_sample, dict(c.energy_j), float(c.cells_written)),
+                OpCost(per_sample, dict(c.energy_j), float(c.cells_written),
+                       float(m.cells_per_copy), max(m.write_rounds, 1)),
                 tuple(deps), barrier=barrier, accumulates=accumulates,
             ))
             continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from lergan.system import accounting
+from lergan.system import accounting, wear
 from lergan.system.interconnect import Demand, Topology
 from lergan.system.placement import ChipSpec, Placement, place
 from lergan.system.result import Interval, SimulationResult
@@ -178,4 +178,6 @@ def assemble(
         cells_written=sum(t.cells_written for t in pl.tasks),
         options=dict(options or {}),
         notes=list(notes),
+        writes=wear.write_entries(pl.tasks),
+        wear=wear.wear_groups(pl.tasks),
     )

@@ -25,7 +25,9 @@ below the samples it processes. Overrides fix a unit's ``r`` (keys: a unit name 
 move, one by one, into a shared *swap region* (as large as the largest of them) until the
 resident units plus the region fit. Swapped units take turns in the region, each pass
 preceded by a reload of that layer's weights (a write costed like that copy's share of the
-update; the update itself then writes only the master copy, the next reload loads it).
+update, every cell of it: the approximate update's ``write.fraction_rewritten`` does not
+apply to a region that held another layer; the update itself then writes only the master
+copy, the next reload loads it).
 With ``auto`` replication a group that fits may also swap its least busy units when the
 crossbars this frees, given as copies to its busiest units, shorten its estimated pipeline
 (see :func:`lergan.system.replication.plan_group`). A layer larger than its whole group
@@ -47,6 +49,7 @@ from lergan.system.interconnect import OFFCHIP
 from lergan.system.ordering import write_after_read
 from lergan.system.replication import plan_group, replication_overrides
 from lergan.system.tasks import PASS_TIER, Dep, OpCost, OpSpec, Task
+from lergan.system.wear import hot_spot
 
 LAYOUTS = ("lergan", "prime")
 TIERS = ("forward", "error", "update")
@@ -348,29 +351,36 @@ def place(
             rid = f"{op.id}:reload"
             prev = last_on_mux.get(unit_res)
             if upd is not None and upd.write is not None:
-                c = _share(upd.write, _copy_share(upd, u, holders, units), 1)
+                c = _full_copy(_share(upd.write, _copy_share(upd, u, holders, units), 1))
+                hot, hot_cells = hot_spot(c, 1, u.pieces)
                 tasks.append(Task(
                     id=rid, op=op.id, kind="reload", network=op.network, step=op.step,
                     pass_="reload", layer=op.layer, unit=unit_res, bank=u.bank, tier=u.tier,
                     samples=1, replication=1, latency_s=c.latency_s, energy_j=dict(c.energy_j),
                     deps=(Dep(prev, None, 0.0, True),) if prev else (), accumulates=True,
                     cells_written=c.cells_written, crossbars=u.crossbars,
+                    writes_per_cell=hot, cells_in_use=hot_cells,
                 ))
                 deps = (*deps, Dep(rid, None, 0.0, True))
             elif prev:
                 deps = (*deps, Dep(prev, None, 0.0, True))
         c = op.cost
-        if u.pieces > 1 and op.engine == "crossbar":  # the samples go through every piece
-            c = OpCost(c.latency_s * u.pieces, c.energy_j, c.cells_written)
+        pieces = u.pieces if op.engine == "crossbar" else 1
+        if pieces > 1:  # the samples go through every piece
+            c = OpCost(c.latency_s * pieces, c.energy_j, c.cells_written, c.cells_in_use,
+                       c.write_rounds)
+        replication = u.replication if op.engine == "crossbar" else 1
+        hot, hot_cells = hot_spot(c, replication, pieces)
         tasks.append(Task(
             id=op.id, op=op.id, kind="compute", network=op.network, step=op.step,
             pass_=op.pass_, layer=op.layer, unit=unit_res, bank=u.bank, tier=u.tier,
             samples=1 if op.accumulates and op.engine == "digital" and op.samples <= 1
             else op.samples,
-            replication=u.replication if op.engine == "crossbar" else 1,
+            replication=replication,
             latency_s=c.latency_s, energy_j=c.energy_j, deps=deps,
             barrier=op.barrier, accumulates=op.accumulates, cells_written=c.cells_written,
             crossbars=u.total_crossbars if op.engine == "crossbar" else 0,
+            writes_per_cell=hot, cells_in_use=hot_cells,
         ))
         if unit_res != uname:
             last_on_mux[unit_res] = op.id
@@ -381,9 +391,21 @@ def place(
 
 def _share(c: OpCost, fraction: float, replication: int) -> OpCost:
     """``fraction`` of a write's energy and cells, ``replication`` times (latency unchanged:
-    copies are programmed in parallel)."""
+    copies are programmed in parallel; every copy's cells written, so the cells in use
+    scale alike)."""
     k = fraction * replication
-    return OpCost(c.latency_s, {n: v * k for n, v in c.energy_j.items()}, c.cells_written * k)
+    return OpCost(c.latency_s, {n: v * k for n, v in c.energy_j.items()}, c.cells_written * k,
+                  c.cells_in_use * k, c.write_rounds)
+
+
+def _full_copy(c: OpCost) -> OpCost:
+    """A reload programs every cell of its copy (the swap region held another layer), not
+    the share ``write.fraction_rewritten`` that an in-place update rewrites."""
+    if not 0 < c.cells_written < c.cells_in_use:
+        return c
+    k = c.cells_in_use / c.cells_written
+    return OpCost(c.latency_s, {n: v * k for n, v in c.energy_j.items()}, c.cells_in_use,
+                  c.cells_in_use, c.write_rounds)
 
 
 def _copy_share(op: OpSpec, u: Unit, holders: Mapping[tuple[str, str], list[str]],
@@ -421,18 +443,22 @@ def _update_tasks(op: OpSpec, deps: tuple[Dep, ...],
         if u.swapped:
             continue
         c = _share(op.write, _copy_share(op, u, holders, units), u.replication)
+        hot, hot_cells = hot_spot(c)
         out.append(Task(
             id=f"{op.id}@{uname}", op=op.id, kind="write", network=op.network, step=op.step,
             pass_=op.pass_, layer=op.layer, unit=uname, bank=u.bank, tier=u.tier, samples=1,
             replication=1, latency_s=c.latency_s, energy_j=dict(c.energy_j),
             deps=(Dep(opt_id, f"{op.layer}.weights", op.weights_bytes, True),),
             accumulates=True, cells_written=c.cells_written, crossbars=u.total_crossbars,
+            writes_per_cell=hot, cells_in_use=hot_cells,
         ))
         written = True
     if not written and not names:
         # no crossbars hold this layer (nothing mapped): the write goes with the optimiser
         c = op.write
+        hot, hot_cells = hot_spot(c)
         out[0] = out[0]._replace(latency_s=out[0].latency_s + c.latency_s,
                          energy_j={**out[0].energy_j, **c.energy_j},
-                         cells_written=c.cells_written)
+                         cells_written=c.cells_written, writes_per_cell=hot,
+                         cells_in_use=hot_cells)
     return out

@@ -3,7 +3,9 @@
 Energy is a list of :class:`Entry` records (network, step, pass, layer, component, joules):
 every dynamic action and the static energy, so that any breakdown is a sum over the same
 records and adds up to the total. Time is broken down along the critical path (which
-accounts for the makespan; what it leaves is ``wait``). Field names follow the records of
+accounts for the makespan; what it leaves is ``wait``). Cells written are records too
+(component: what is written, see :mod:`lergan.system.wear`), with the groups of physical
+cells they wear and the lifetime of the most-worn one. Field names follow the records of
 ``lergan reproduce`` (``benchmark``, ``architecture``, ``batch``, ``time_s``, ``energy_j``,
 ``area_mm2``).
 """
@@ -80,6 +82,9 @@ class SimulationResult:
     cells_written: float
     options: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    writes: list[Entry] = field(default_factory=list)
+    wear: list[Any] = field(default_factory=list)  # lergan.system.wear.WearGroup, most-worn first
+    lifetime: Any = None  # lergan.system.wear.IterationLifetime (simulate sets it)
 
     @property
     def dynamic_energy_j(self) -> float:
@@ -91,11 +96,14 @@ class SimulationResult:
 
     def breakdown(self, by: str | tuple[str, ...] = "component",
                   quantity: str = "energy") -> dict[str, float]:
-        """Sum of ``quantity`` (``energy`` J, ``time`` s on the critical path, ``area`` mm2)
-        per key ``by`` (``network``, ``step``, ``pass``, ``layer``, ``component`` or a tuple)."""
-        src = {"energy": self.energy, "time": self.time, "area": self.area}.get(quantity)
+        """Sum of ``quantity`` (``energy`` J, ``time`` s on the critical path, ``area`` mm2,
+        ``writes`` cells written, component = what is written) per key ``by`` (``network``,
+        ``step``, ``pass``, ``layer``, ``component`` or a tuple)."""
+        src = {"energy": self.energy, "time": self.time, "area": self.area,
+               "writes": self.writes}.get(quantity)
         if src is None:
-            raise LerganError(f"breakdown quantity {quantity!r}: expected energy, time or area")
+            raise LerganError(
+                f"breakdown quantity {quantity!r}: expected energy, time, area or writes")
         return _group(src, by)
 
     def to_dict(self) -> dict[str, Any]:
@@ -117,11 +125,14 @@ class SimulationResult:
             "cells_written": self.cells_written,
             "breakdowns": {
                 q: {k: self.breakdown(k, q) for k in KEYS}
-                for q in ("energy", "time", "area")
+                for q in ("energy", "time", "area", "writes")
             },
+            "lifetime": self.lifetime.to_dict() if self.lifetime is not None else None,
+            "wear_groups": [g.to_dict() for g in self.wear],
             "energy_entries": entries(self.energy),
             "time_entries": entries(self.time),
             "area_entries": entries(self.area),
+            "write_entries": entries(self.writes),
             "critical_path": self.critical_path,
             "utilisation": self.utilisation,
             "placement": self.placement,

@@ -52,11 +52,17 @@ class OpCost:
 
     ``latency_s`` is the time of one sample on one copy of the crossbars for streaming
     operations, and of the whole operation for accumulating ones (``samples == 1``).
+    Wear (:mod:`lergan.system.wear`): the ``cells_written`` land on ``cells_in_use`` cells
+    (one copy at replication 1; ``0``: the cells of one round, ``cells_written /
+    write_rounds``) in ``write_rounds`` programming rounds (crossbar weight gradients: one
+    per sample; an update: one).
     """
 
     latency_s: float
     energy_j: Mapping[str, float]
     cells_written: float = 0.0
+    cells_in_use: float = 0.0
+    write_rounds: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +103,8 @@ class Task(NamedTuple):
     ``unit`` is the resource it occupies (a group of crossbars, a digital unit, a
     time-multiplexed tier); ``bank`` is 1-based, 0 means off-chip. ``latency_s`` is per
     sample per copy; the task's busy time is ``ceil(samples / replication) * latency_s``.
+    ``writes_per_cell``: writes per iteration of the most-written cells the task programs;
+    ``cells_in_use``: how many cells get that many (:func:`lergan.system.wear.hot_spot`).
     """
 
     id: str
@@ -118,6 +126,8 @@ class Task(NamedTuple):
     accumulates: bool = False
     cells_written: float = 0.0
     crossbars: int = 0
+    writes_per_cell: float = 0.0
+    cells_in_use: float = 0.0
 
     @property
     def busy_s(self) -> float:
