@@ -3,8 +3,49 @@ conditioning, an autoencoder discriminator and a reconstruction loss."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from lergan.workload import GAN
 from lergan.workload import layers as L
+
+
+def _conv(name: str, cin: int, cout: int, k: int, **kw: Any) -> L.Conv:
+    """A 2-D convolution (``kw``: stride, padding, dilation, groups, bias)."""
+    return L.Conv(name=name, rank=2, in_channels=cin, out_channels=cout, kernel_size=k, **kw)
+
+
+def _tconv(name: str, cin: int, cout: int, k: int, **kw: Any) -> L.ConvTranspose:
+    """A 2-D transposed convolution (``kw`` as :func:`_conv`, plus output_padding)."""
+    return L.ConvTranspose(
+        name=name, rank=2, in_channels=cin, out_channels=cout, kernel_size=k, **kw
+    )
+
+
+def _net(name: str, role: str, layers: list[Any], **inputs: tuple[int, ...]) -> dict[str, Any]:
+    """A network description: its inputs (name -> per-sample shape) and layers."""
+    return {
+        "name": name,
+        "role": role,
+        "inputs": [{"name": k, "shape": v} for k, v in inputs.items()],
+        "layers": layers,
+    }
+
+
+def _call(name: str, network: str, **inputs: str) -> dict[str, Any]:
+    return {"name": name, "network": network, "inputs": inputs}
+
+
+def _loss(name: str, step: str, kind: str, call: str, criterion: str, **extra: Any) -> dict:
+    """A loss term; ``extra``: target, reference, margin, weight."""
+    return {"name": name, "step": step, "kind": kind, "call": call, "criterion": criterion, **extra}
+
+
+def _adv(name: str, step: str, call: str, target: str, criterion: str) -> dict[str, Any]:
+    return _loss(name, step, "adversarial", call, criterion, target=target)
+
+
+def _rec(name: str, step: str, call: str, reference: str, criterion: str, **extra: Any) -> dict:
+    return _loss(name, step, "reconstruction", call, criterion, reference=reference, **extra)
 
 
 def tiny_dcgan(*, batch_norm: bool = True) -> GAN:
@@ -12,45 +53,16 @@ def tiny_dcgan(*, batch_norm: bool = True) -> GAN:
     g_layers = [
         L.Linear(name="fc", in_features=8, out_features=32),
         L.Reshape(name="to_map", shape=(8, 2, 2)),
-        L.ConvTranspose(
-            name="tconv1",
-            rank=2,
-            in_channels=8,
-            out_channels=4,
-            kernel_size=4,
-            stride=2,
-            padding=1,
-            bias=False,
-        ),
+        _tconv("tconv1", 8, 4, 4, stride=2, padding=1, bias=False),
         *([L.BatchNorm(name="bn1", num_features=4)] if batch_norm else []),
         L.Activation(name="relu1", function="relu"),
-        L.ConvTranspose(
-            name="tconv2",
-            rank=2,
-            in_channels=4,
-            out_channels=3,
-            kernel_size=5,
-            stride=2,
-            padding=2,
-            output_padding=1,
-        ),
+        _tconv("tconv2", 4, 3, 5, stride=2, padding=2, output_padding=1),
         L.Activation(name="tanh", function="tanh"),
     ]
     d_layers = [
-        L.Conv(
-            name="conv1", rank=2, in_channels=3, out_channels=4, kernel_size=3, stride=2, padding=1
-        ),
+        _conv("conv1", 3, 4, 3, stride=2, padding=1),
         L.Activation(name="lrelu1", function="leaky_relu", negative_slope=0.2),
-        L.Conv(
-            name="conv2",
-            rank=2,
-            in_channels=4,
-            out_channels=8,
-            kernel_size=4,
-            stride=2,
-            padding=1,
-            bias=False,
-        ),
+        _conv("conv2", 4, 8, 4, stride=2, padding=1, bias=False),
         *([L.BatchNorm(name="bn2", num_features=8)] if batch_norm else []),
         L.Activation(name="lrelu2", function="leaky_relu", negative_slope=0.2),
         L.Flatten(name="flat"),
@@ -65,49 +77,18 @@ def tiny_dcgan(*, batch_norm: bool = True) -> GAN:
             {"name": "x", "kind": "image", "shape": (3, 8, 8)},
         ],
         networks=[
-            {
-                "name": "G",
-                "role": "generator",
-                "inputs": [{"name": "z", "shape": (8,)}],
-                "layers": g_layers,
-            },
-            {
-                "name": "D",
-                "role": "discriminator",
-                "inputs": [{"name": "x", "shape": (3, 8, 8)}],
-                "layers": d_layers,
-            },
+            _net("G", "generator", g_layers, z=(8,)),
+            _net("D", "discriminator", d_layers, x=(3, 8, 8)),
         ],
         calls=[
-            {"name": "fake", "network": "G", "inputs": {"z": "z"}},
-            {"name": "d_real", "network": "D", "inputs": {"x": "x"}},
-            {"name": "d_fake", "network": "D", "inputs": {"x": "fake"}},
+            _call("fake", "G", z="z"),
+            _call("d_real", "D", x="x"),
+            _call("d_fake", "D", x="fake"),
         ],
         losses=[
-            {
-                "name": "d_real",
-                "step": "D",
-                "kind": "adversarial",
-                "call": "d_real",
-                "target": "real",
-                "criterion": "bce",
-            },
-            {
-                "name": "d_fake",
-                "step": "D",
-                "kind": "adversarial",
-                "call": "d_fake",
-                "target": "fake",
-                "criterion": "bce",
-            },
-            {
-                "name": "g_adv",
-                "step": "G",
-                "kind": "adversarial",
-                "call": "d_fake",
-                "target": "real",
-                "criterion": "bce",
-            },
+            _adv("d_real", "D", "d_real", "real", "bce"),
+            _adv("d_fake", "D", "d_fake", "fake", "bce"),
+            _adv("g_adv", "G", "d_fake", "real", "bce"),
         ],
     )
 
@@ -119,60 +100,28 @@ def tiny_conditional() -> GAN:
     upsampling, dropout, add, instance norm, grouped and dilated convolutions."""
     enc_dec = [
         L.Concat(name="cat_y", source="y", broadcast=True),
-        L.Conv(
-            name="enc1",
-            rank=2,
-            in_channels=5,
-            out_channels=6,
-            kernel_size=3,
-            stride=2,
-            padding=1,
-            groups=1,
-        ),
+        _conv("enc1", 5, 6, 3, stride=2, padding=1, groups=1),
         L.Activation(name="act1", function="leaky_relu", negative_slope=0.1),
-        L.Conv(
-            name="enc2",
-            rank=2,
-            in_channels=6,
-            out_channels=6,
-            kernel_size=3,
-            stride=1,
-            padding=2,
-            dilation=2,
-            groups=3,
-        ),
+        _conv("enc2", 6, 6, 3, stride=1, padding=2, dilation=2, groups=3),
         L.InstanceNorm(name="in2", num_features=6, affine=True),
         L.Add(name="res", source="act1"),
-        L.ConvTranspose(
-            name="dec1",
-            rank=2,
-            in_channels=6,
-            out_channels=4,
-            kernel_size=3,
-            stride=2,
-            padding=1,
-            output_padding=1,
-        ),
+        _tconv("dec1", 6, 4, 3, stride=2, padding=1, output_padding=1),
         L.Concat(name="skip", source="x"),
-        L.Conv(name="out", rank=2, in_channels=7, out_channels=3, kernel_size=1),
+        _conv("out", 7, 3, 1),
         L.Activation(name="tanh", function="tanh"),
     ]
     back = [
         L.Pool(name="pool", op="avg", rank=2, kernel_size=2),
         L.Upsample(name="up", rank=2, scale_factor=2),
-        L.Conv(name="c", rank=2, in_channels=3, out_channels=3, kernel_size=3, padding=1),
+        _conv("c", 3, 3, 3, padding=1),
         L.Activation(name="sig", function="sigmoid"),
     ]
     d_ae = [
-        L.Conv(
-            name="e1", rank=2, in_channels=3, out_channels=4, kernel_size=4, stride=2, padding=1
-        ),
+        _conv("e1", 3, 4, 4, stride=2, padding=1),
         L.Activation(name="a1", function="elu"),
         L.Pool(name="mp", op="max", rank=2, kernel_size=2, stride=1, padding=1),
         L.Dropout(name="drop", p=0.3),
-        L.ConvTranspose(
-            name="d1", rank=2, in_channels=4, out_channels=3, kernel_size=4, stride=2, padding=2
-        ),
+        _tconv("d1", 4, 3, 4, stride=2, padding=2),
         L.Activation(name="a2", function="tanh"),
     ]
     d_cls = [
@@ -203,112 +152,29 @@ def tiny_conditional() -> GAN:
             {"name": "s", "kind": "latent", "shape": (2, 7)},
         ],
         networks=[
-            {
-                "name": "G",
-                "role": "generator",
-                "inputs": [{"name": "x", "shape": (3, 8, 8)}, {"name": "y", "shape": (2,)}],
-                "layers": enc_dec,
-            },
-            {
-                "name": "F",
-                "role": "generator",
-                "inputs": [{"name": "x", "shape": (3, 8, 8)}],
-                "layers": back,
-            },
-            {
-                "name": "S",
-                "role": "generator",
-                "inputs": [{"name": "s", "shape": (2, 7)}],
-                "layers": seq,
-            },
-            {
-                "name": "D",
-                "role": "discriminator",
-                "inputs": [{"name": "x", "shape": (3, 8, 8)}],
-                "layers": d_ae,
-            },
-            {
-                "name": "C",
-                "role": "discriminator",
-                "inputs": [{"name": "h", "shape": (3, 8, 8)}, {"name": "y", "shape": (2,)}],
-                "layers": d_cls,
-            },
+            _net("G", "generator", enc_dec, x=(3, 8, 8), y=(2,)),
+            _net("F", "generator", back, x=(3, 8, 8)),
+            _net("S", "generator", seq, s=(2, 7)),
+            _net("D", "discriminator", d_ae, x=(3, 8, 8)),
+            _net("C", "discriminator", d_cls, h=(3, 8, 8), y=(2,)),
         ],
         calls=[
-            {"name": "fake", "network": "G", "inputs": {"x": "x", "y": "y"}},
-            {"name": "rec", "network": "F", "inputs": {"x": "fake"}},
-            {"name": "seq", "network": "S", "inputs": {"s": "s"}},
-            {"name": "ae_real", "network": "D", "inputs": {"x": "x"}},
-            {"name": "ae_fake", "network": "D", "inputs": {"x": "fake"}},
-            {"name": "c_real", "network": "C", "inputs": {"h": "x", "y": "y"}},
-            {"name": "c_fake", "network": "C", "inputs": {"h": "fake", "y": "y"}},
+            _call("fake", "G", x="x", y="y"),
+            _call("rec", "F", x="fake"),
+            _call("seq", "S", s="s"),
+            _call("ae_real", "D", x="x"),
+            _call("ae_fake", "D", x="fake"),
+            _call("c_real", "C", h="x", y="y"),
+            _call("c_fake", "C", h="fake", y="y"),
         ],
         losses=[
-            {
-                "name": "ae_real",
-                "step": "D",
-                "kind": "reconstruction",
-                "call": "ae_real",
-                "reference": "x",
-                "criterion": "mse",
-            },
-            {
-                "name": "ae_fake",
-                "step": "D",
-                "kind": "reconstruction",
-                "call": "ae_fake",
-                "reference": "fake",
-                "criterion": "mse",
-                "margin": 1.0,
-            },
-            {
-                "name": "c_real",
-                "step": "D",
-                "kind": "adversarial",
-                "call": "c_real",
-                "target": "real",
-                "criterion": "bce_logits",
-            },
-            {
-                "name": "c_fake",
-                "step": "D",
-                "kind": "adversarial",
-                "call": "c_fake",
-                "target": "fake",
-                "criterion": "hinge",
-            },
-            {
-                "name": "g_ae",
-                "step": "G",
-                "kind": "reconstruction",
-                "call": "ae_fake",
-                "reference": "fake",
-                "criterion": "mse",
-            },
-            {
-                "name": "g_adv",
-                "step": "G",
-                "kind": "adversarial",
-                "call": "c_fake",
-                "target": "real",
-                "criterion": "wasserstein",
-            },
-            {
-                "name": "g_rec",
-                "step": "G",
-                "kind": "reconstruction",
-                "call": "rec",
-                "reference": "x",
-                "criterion": "l1",
-                "weight": 10.0,
-            },
-            {
-                "name": "g_seq",
-                "step": "G",
-                "kind": "reconstruction",
-                "call": "seq",
-                "reference": "y",
-                "criterion": "mse",
-            },
+            _rec("ae_real", "D", "ae_real", "x", "mse"),
+            _rec("ae_fake", "D", "ae_fake", "fake", "mse", margin=1.0),
+            _adv("c_real", "D", "c_real", "real", "bce_logits"),
+            _adv("c_fake", "D", "c_fake", "fake", "hinge"),
+            _rec("g_ae", "G", "ae_fake", "fake", "mse"),
+            _adv("g_adv", "G", "c_fake", "real", "wasserstein"),
+            _rec("g_rec", "G", "rec", "x", "l1", weight=10.0),
+            _rec("g_seq", "G", "seq", "y", "mse"),
         ],
     )

@@ -28,27 +28,19 @@ def _abs_ref(c: Case, x, w, b=None):
         x.abs().double(),
         w.abs().double(),
         None if b is None else b.abs().double(),
-        c.stride,
-        c.padding,
-        c.output_padding,
-        c.groups,
-        c.dilation,
+        *c.tconv_args,
     )
 
 
 @given(c=transposed_cases(), formulation=FORMULATION)
 def test_conv_transpose_matches_torch(c: Case, formulation) -> None:
     x, w, b = make_tensors(c)
-    want = CONV_T[c.rank](x, w, b, c.stride, c.padding, c.output_padding, c.groups, c.dilation)
+    want = CONV_T[c.rank](x, w, b, *c.tconv_args)
     got = ops.conv_transpose(
         x,
         w,
         b,
-        c.stride,
-        c.padding,
-        c.output_padding,
-        c.groups,
-        c.dilation,
+        *c.tconv_args,
         formulation=formulation,
     )
     assert_close_products(got, want, _abs_ref(c, x, w, b))
@@ -65,7 +57,7 @@ def test_conv_transpose_backward_matches_autograd(c: Case, formulation) -> None:
     for fn in ("torch", "ours"):
         xi, wi = x.clone().requires_grad_(), w.clone().requires_grad_()
         bi = None if b is None else b.clone().requires_grad_()
-        args = (xi, wi, bi, c.stride, c.padding, c.output_padding, c.groups, c.dilation)
+        args = (xi, wi, bi, *c.tconv_args)
         y = (
             CONV_T[c.rank](*args)
             if fn == "torch"
@@ -80,10 +72,7 @@ def test_conv_transpose_backward_matches_autograd(c: Case, formulation) -> None:
         gy_abs if c.batch is not None else gy_abs.unsqueeze(0),
         w.abs().double(),
         None,
-        c.stride,
-        c.padding,
-        c.dilation,
-        c.groups,
+        *c.conv_args,
     )[(..., *(slice(0, n) for n in c.in_size))]
     assert_close_products(ox, tx, sx if c.batch is not None else sx.squeeze(0))
     xb = x if c.batch is not None else x.unsqueeze(0)
@@ -92,11 +81,7 @@ def test_conv_transpose_backward_matches_autograd(c: Case, formulation) -> None:
         xb.abs().double(),
         gb.abs().double(),
         tuple(w.shape),
-        c.stride,
-        c.padding,
-        c.output_padding,
-        c.groups,
-        c.dilation,
+        *c.tconv_args,
     )
     assert_close_products(ow, tw, sw)
     if b is not None:
@@ -138,7 +123,7 @@ def _conv_pair(c: Case):
     w = torch.randn(
         (c.cout, c.cin // c.groups, *c.kernel), generator=gen, dtype=c.dtype, requires_grad=True
     )
-    y = CONV[c.rank](x, w, None, c.stride, c.padding, c.dilation, c.groups)
+    y = CONV[c.rank](x, w, None, *c.conv_args)
     gy = torch.randn(y.shape, generator=gen, dtype=c.dtype)
     y.backward(gy)
     return x, w, gy
@@ -151,10 +136,7 @@ def test_conv_input_grad_matches_torch(c: Case, formulation) -> None:
         gy,
         w.detach(),
         tuple(x.shape),
-        c.stride,
-        c.padding,
-        c.dilation,
-        c.groups,
+        *c.conv_args,
         formulation=formulation,
     )
     if c.batch is not None:
@@ -162,7 +144,7 @@ def test_conv_input_grad_matches_torch(c: Case, formulation) -> None:
             1: torch.nn.grad.conv1d_input,
             2: torch.nn.grad.conv2d_input,
             3: torch.nn.grad.conv3d_input,
-        }[c.rank](x.shape, w.detach(), gy, c.stride, c.padding, c.dilation, c.groups)
+        }[c.rank](x.shape, w.detach(), gy, *c.conv_args)
         torch.testing.assert_close(nn_ref, x.grad, rtol=1e-4, atol=1e-4)
     gyb = gy if c.batch is not None else gy.unsqueeze(0)
     xshape = x.shape if c.batch is not None else (1, *x.shape)
@@ -170,10 +152,7 @@ def test_conv_input_grad_matches_torch(c: Case, formulation) -> None:
         gyb.abs().double(),
         w.detach().abs().double(),
         xshape,
-        c.stride,
-        c.padding,
-        c.dilation,
-        c.groups,
+        *c.conv_args,
     )
     assert_close_products(got, x.grad, scale if c.batch is not None else scale.squeeze(0))
 
@@ -181,17 +160,13 @@ def test_conv_input_grad_matches_torch(c: Case, formulation) -> None:
 @given(c=conv_cases())
 def test_conv_weight_grad_matches_autograd(c: Case) -> None:
     x, w, gy = _conv_pair(c)
-    got = ops.conv_weight_grad(
-        x.detach(), gy, tuple(w.shape), c.stride, c.padding, c.dilation, c.groups
-    )
+    got = ops.conv_weight_grad(x.detach(), gy, tuple(w.shape), *c.conv_args)
     xb = x.detach() if c.batch is not None else x.detach().unsqueeze(0)
     gb = gy if c.batch is not None else gy.unsqueeze(0)
     # reference scale from torch itself: |x| and |gy| through autograd of a conv
     xa = xb.abs().double()
     wa = torch.zeros(w.shape, dtype=torch.float64, requires_grad=True)
-    CONV[c.rank](xa, wa, None, c.stride, c.padding, c.dilation, c.groups).backward(
-        gb.abs().double()
-    )
+    CONV[c.rank](xa, wa, None, *c.conv_args).backward(gb.abs().double())
     assert_close_products(got, w.grad, wa.grad)
 
 
@@ -199,24 +174,18 @@ def test_conv_weight_grad_matches_autograd(c: Case) -> None:
 def test_conv_transpose_weight_grad_matches_autograd(c: Case, formulation) -> None:
     x, w, _ = make_tensors(c)
     wr = w.clone().requires_grad_()
-    y = CONV_T[c.rank](x, wr, None, c.stride, c.padding, c.output_padding, c.groups, c.dilation)
+    y = CONV_T[c.rank](x, wr, None, *c.tconv_args)
     gy = torch.randn(y.shape, generator=torch.Generator().manual_seed(3), dtype=c.dtype)
     y.backward(gy)
     got = ops.conv_transpose_weight_grad(
         x,
         gy,
         tuple(w.shape),
-        c.stride,
-        c.padding,
-        c.output_padding,
-        c.groups,
-        c.dilation,
+        *c.tconv_args,
         formulation=formulation,
     )
     wa = torch.zeros(w.shape, dtype=torch.float64, requires_grad=True)
-    CONV_T[c.rank](
-        x.abs().double(), wa, None, c.stride, c.padding, c.output_padding, c.groups, c.dilation
-    ).backward(gy.abs().double())
+    CONV_T[c.rank](x.abs().double(), wa, None, *c.tconv_args).backward(gy.abs().double())
     assert_close_products(got, wr.grad, wa.grad)
 
 

@@ -101,11 +101,7 @@ def test_conv_transpose_report(c: Case, formulation) -> None:
             x,
             w,
             b,
-            c.stride,
-            c.padding,
-            c.output_padding,
-            c.groups,
-            c.dilation,
+            *c.tconv_args,
             formulation=formulation,
             return_report=True,
         )
@@ -136,11 +132,7 @@ def test_conv_transpose_weight_grad_report(c: Case, formulation) -> None:
             xb,
             gy,
             tuple(w.shape),
-            c.stride,
-            c.padding,
-            c.output_padding,
-            c.groups,
-            c.dilation,
+            *c.tconv_args,
             formulation=formulation,
             return_report=True,
         )
@@ -193,14 +185,10 @@ def test_conv_input_and_weight_grad_reports(c: Case) -> None:
     }[c.rank]
     x = torch.randn((2, c.cin, *size), dtype=c.dtype)
     w = torch.randn((c.cout, c.cin // c.groups, *c.kernel), dtype=c.dtype)
-    gy = torch.randn(
-        conv(x, w, None, c.stride, c.padding, c.dilation, c.groups).shape, dtype=c.dtype
-    )
+    gy = torch.randn(conv(x, w, None, *c.conv_args).shape, dtype=c.dtype)
     chan = 2 * c.cout * (c.cin // c.groups)
     (_gx, rep), flops = _flops(
-        lambda: ops.conv_input_grad(
-            gy, w, tuple(x.shape), c.stride, c.padding, c.dilation, c.groups, return_report=True
-        )
+        lambda: ops.conv_input_grad(gy, w, tuple(x.shape), *c.conv_args, return_report=True)
     )
     assert rep.executed * 2 == flops
     # as a transposed convolution of the error: output padding absorbs the remainder
@@ -243,9 +231,7 @@ def test_conv_input_and_weight_grad_reports(c: Case) -> None:
     assert (rep.real, rep.skipped_inserted_zero) == (2 * want.real, 2 * want.inserted_zero)
 
     (_dw, rep), flops = _flops(
-        lambda: ops.conv_weight_grad(
-            x, gy, tuple(w.shape), c.stride, c.padding, c.dilation, c.groups, return_report=True
-        )
+        lambda: ops.conv_weight_grad(x, gy, tuple(w.shape), *c.conv_args, return_report=True)
     )
     assert rep.executed * 2 == flops
     bw = _brute_conv_weight(size, c.kernel, c.stride, c.padding, c.dilation, gy.shape[2:])
@@ -310,11 +296,7 @@ def test_reports_agree_with_plan(c: Case) -> None:
         xb,
         w,
         None,
-        c.stride,
-        c.padding,
-        c.output_padding,
-        c.groups,
-        c.dilation,
+        *c.tconv_args,
         formulation="pattern",
         return_report=True,
     )
@@ -328,11 +310,7 @@ def test_reports_agree_with_plan(c: Case) -> None:
         xb,
         gy,
         tuple(w.shape),
-        c.stride,
-        c.padding,
-        c.output_padding,
-        c.groups,
-        c.dilation,
+        *c.tconv_args,
         return_report=True,
     )
     want = plan("conv_transpose_weight_grad", output_padding=c.output_padding, **common).macs

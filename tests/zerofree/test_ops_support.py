@@ -31,6 +31,17 @@ class Case:
     dtype: torch.dtype
     bias: bool
 
+    @property
+    def tconv_args(self) -> tuple:
+        """(stride, padding, output_padding, groups, dilation): torch's positional order for
+        ``conv_transpose*d`` and the ops' transposed convolutions."""
+        return (self.stride, self.padding, self.output_padding, self.groups, self.dilation)
+
+    @property
+    def conv_args(self) -> tuple:
+        """(stride, padding, dilation, groups): torch's positional order for ``conv*d``."""
+        return (self.stride, self.padding, self.dilation, self.groups)
+
     def out_size(self) -> tuple[int, ...]:
         return tuple(
             (n - 1) * s - 2 * p + d * (k - 1) + o + 1
