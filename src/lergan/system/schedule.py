@@ -174,20 +174,50 @@ class _Resource:
         return s, bound
 
     def reserve_for(self, ready: float, dur: float, owner: str) -> tuple[float, str | None]:
-        """:meth:`earliest_for` then :meth:`add` of ``[s, s + dur)`` for ``owner``."""
-        starts, ends = self.starts, self.ends
+        """:meth:`earliest_for` then :meth:`add` of ``[s, s + dur)`` for ``owner``, with one
+        search: the window found lies between intervals ``j - 1`` and ``j``."""
+        starts, ends, owners = self.starts, self.ends, self.owners
         n = len(starts)
         if n == 0 or ready >= ends[-1]:
             if n and ready <= ends[-1]:  # touches the last interval: extend it
                 ends[-1] = ready + dur
-                self.owners[-1] = owner
+                owners[-1] = owner
             else:
                 starts.append(ready)
                 ends.append(ready + dur)
-                self.owners.append(owner)
+                owners.append(owner)
             return ready, None
-        s, bound = self.earliest_for(ready, dur)
-        self.add(s, s + dur, owner)
+        s = ready
+        bound: str | None = None
+        i = bisect.bisect_right(starts, s) - 1
+        if i >= 0 and ends[i] > s:
+            s, bound = ends[i], owners[i]
+        j = i + 1
+        while j < n:
+            if starts[j] >= s + dur:
+                break
+            if ends[j] > s:
+                s, bound = ends[j], owners[j]
+            j += 1
+        # intervals before j end by s, interval j starts at or after e (each is non-empty):
+        # what add(s, e, owner) does, from position j
+        e = s + dur
+        if e <= s:  # a duration below the resolution of s: the general insertion
+            self.add(s, e, owner)
+            return s, bound
+        if j > 0 and ends[j - 1] >= s:  # touches the previous interval: extend it
+            j -= 1
+            ends[j] = e  # e > s >= the previous end
+            owners[j] = owner
+        else:
+            starts.insert(j, s)
+            ends.insert(j, e)
+            owners.insert(j, owner)
+        if j + 1 < len(starts) and starts[j + 1] <= e:  # touches the next one: merge
+            if ends[j + 1] >= e:
+                ends[j] = ends[j + 1]
+                owners[j] = owners[j + 1]
+            del starts[j + 1], ends[j + 1], owners[j + 1]
         return s, bound
 
     def add(self, s: float, e: float, owner: str) -> None:
@@ -219,37 +249,40 @@ class _Resource:
             del starts[i + 1], ends[i + 1], owners[i + 1]
 
 
-def _profile_points(t: Timing, n_consumer: int, whole: bool,
-                    first_sample: int | None) -> list[tuple[int, float]]:
-    """Breakpoints ``(consumer sample index from 1, time available)`` a producer offers.
-
-    The producer's ``n`` samples feed consumer samples ``first_sample + 1 ..`` (clipped to
-    the consumer's ``N``); by default they are aligned on the last sample.
-    """
-    if whole or n_consumer == 1:
-        return [(1, t.last)]
-    n = max(t.n, 1)
-    off = n_consumer - n if first_sample is None else first_sample  # consumer = producer + off
-    lo = max(1, 1 + off)           # first consumer sample fed
-    hi = min(n_consumer, n + off)  # last consumer sample fed
-    if hi < lo:
-        return []
-    if n == 1 or t.first == t.last:
-        return [(lo, t.last)]
-    step = (t.last - t.first) / (n - 1)
-    return [(lo, t.first + (lo - off - 1) * step), (hi, t.first + (hi - off - 1) * step)]
-
-
 def _fit_for(resources: Sequence[_Resource], ready: float,
              dur: float) -> tuple[float, str | None]:
     """Earliest start ``>= ready`` at which ``[start,
-    start + dur)`` is free on every resource, and the occupant that last pushed it."""
+    start + dur)`` is free on every resource, and the occupant that last pushed it
+    (:meth:`_Resource.earliest_for` on each resource in turn until none moves it)."""
     s = ready
+    for r in resources:
+        ends = r.ends
+        if ends and ends[-1] > s:
+            break
+    else:  # every resource is free from ``ready`` on
+        return s, None
     bound: str | None = None
+    bisect_right = bisect.bisect_right
     while True:
         moved = False
         for r in resources:
-            s2, b = r.earliest_for(s, dur)
+            ends = r.ends
+            if not ends or s >= ends[-1]:
+                continue  # earliest_for would return s
+            starts = r.starts
+            s2 = s
+            b = None
+            i = bisect_right(starts, s2) - 1
+            if i >= 0 and ends[i] > s2:
+                s2, b = ends[i], r.owners[i]
+            j = i + 1
+            n = len(starts)
+            while j < n:
+                if starts[j] >= s2 + dur:
+                    break
+                if ends[j] > s2:
+                    s2, b = ends[j], r.owners[j]
+                j += 1
             if s2 > s:
                 s, bound, moved = s2, b, True
         if not moved:
@@ -361,7 +394,9 @@ def schedule(
                 if v > tail:
                     tail, tail_by, tail_time = v, node, t
                 continue
-            # the producer's samples feed the consumer's (see _profile_points)
+            # the producer's n samples feed consumer samples first_sample + 1 .. (clipped
+            # to the consumer's N; by default aligned on the last sample): breakpoints
+            # (consumer sample index from 1, time available) at the first and last fed
             pn = st.n if st.n > 1 else 1
             fs = dep.first_sample
             off = n - pn if fs is None else fs
