@@ -217,16 +217,7 @@ def test_conv_input_and_weight_grad_reports(c: Case) -> None:
     assert rep.real == chan * bf[REAL]
     assert rep.skipped_inserted_zero == chan * bf[INSERTED]
     assert rep.skipped_padding == chan * (bf[PAD] - bf["pad_done"])
-    layer = dict(
-        input_size=size,
-        kernel_size=c.kernel,
-        stride=c.stride,
-        padding=c.padding,
-        dilation=c.dilation,
-        in_channels=c.cin,
-        out_channels=c.cout,
-        groups=c.groups,
-    )
+    layer = c.plan_layer(size)
     want = plan("conv_input_grad", **layer).macs
     assert (rep.real, rep.skipped_inserted_zero) == (2 * want.real, 2 * want.inserted_zero)
 
@@ -281,16 +272,7 @@ def test_reports_agree_with_plan(c: Case) -> None:
     x, w, _ = make_tensors(c)
     xb = x if c.batch is not None else x.unsqueeze(0)
     n = xb.shape[0]
-    common = dict(
-        input_size=c.in_size,
-        kernel_size=c.kernel,
-        stride=c.stride,
-        padding=c.padding,
-        dilation=c.dilation,
-        in_channels=c.cin,
-        out_channels=c.cout,
-        groups=c.groups,
-    )
+    common = c.plan_layer()
     want = plan("conv_transpose", output_padding=c.output_padding, **common).macs
     _, rep = ops.conv_transpose(
         xb,

@@ -42,6 +42,20 @@ class Case:
         """(stride, padding, dilation, groups): torch's positional order for ``conv*d``."""
         return (self.stride, self.padding, self.dilation, self.groups)
 
+    def plan_layer(self, input_size: tuple[int, ...] | None = None) -> dict:
+        """Keyword arguments of :func:`lergan.zerofree.plan` for this layer (output padding
+        left out: it only applies to transposed convolutions)."""
+        return dict(
+            input_size=self.in_size if input_size is None else input_size,
+            kernel_size=self.kernel,
+            stride=self.stride,
+            padding=self.padding,
+            dilation=self.dilation,
+            in_channels=self.cin,
+            out_channels=self.cout,
+            groups=self.groups,
+        )
+
     def out_size(self) -> tuple[int, ...]:
         return tuple(
             (n - 1) * s - 2 * p + d * (k - 1) + o + 1

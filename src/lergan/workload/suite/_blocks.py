@@ -24,10 +24,10 @@ from lergan.workload.layers import (
 )
 
 
-def conv(
-    name: str, cin: int, cout: int, k: int, s: int, p: int, *, rank: int = 2, bias: bool = False
-) -> Conv:
-    return Conv(
+def _conv_fields(
+    name: str, cin: int, cout: int, k: int, s: int, p: int, rank: int, bias: bool
+) -> dict[str, Any]:
+    return dict(
         name=name,
         rank=rank,
         in_channels=cin,
@@ -37,6 +37,12 @@ def conv(
         padding=p,
         bias=bias,
     )
+
+
+def conv(
+    name: str, cin: int, cout: int, k: int, s: int, p: int, *, rank: int = 2, bias: bool = False
+) -> Conv:
+    return Conv(**_conv_fields(name, cin, cout, k, s, p, rank, bias))
 
 
 def tconv(
@@ -51,17 +57,7 @@ def tconv(
     rank: int = 2,
     bias: bool = False,
 ) -> ConvTranspose:
-    return ConvTranspose(
-        name=name,
-        rank=rank,
-        in_channels=cin,
-        out_channels=cout,
-        kernel_size=k,
-        stride=s,
-        padding=p,
-        output_padding=op,
-        bias=bias,
-    )
+    return ConvTranspose(output_padding=op, **_conv_fields(name, cin, cout, k, s, p, rank, bias))
 
 
 def bn(name: str, n: int, *, affine: bool = True, eps: float = 1e-5) -> BatchNorm:
