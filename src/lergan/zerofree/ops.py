@@ -419,6 +419,19 @@ def _check_groups(op: str, groups: int, **channels: int) -> None:
             raise ZeroFreeArgumentError(f"{op}: groups={groups} does not divide {name}={c}")
 
 
+def _expect_channels(
+    op: str, name: str, t: torch.Tensor, ws: tuple[int, ...], groups: int | None = None
+) -> None:
+    """``t`` (batched) must have ``weight_size[0]`` channels, or with ``groups``
+    ``weight_size[1] * groups`` (the weight's other, per-group channel axis)."""
+    want = ws[0] if groups is None else ws[1] * groups
+    if t.shape[1] != want:
+        grouped = "" if groups is None else f" with groups={groups}"
+        raise ZeroFreeArgumentError(
+            f"{op}: {name} has {t.shape[1]} channels but weight_size {ws}{grouped} expects {want}"
+        )
+
+
 def conv_weight_grad(
     input: torch.Tensor,
     grad_output: torch.Tensor,
@@ -439,16 +452,8 @@ def conv_weight_grad(
     op = "conv_weight_grad"
     x, gy, _, ws, rank = _pair(op, input, grad_output, weight_size)
     _check_groups(op, groups, out_channels=ws[0])
-    if gy.shape[1] != ws[0]:
-        raise ZeroFreeArgumentError(
-            f"{op}: grad_output has {gy.shape[1]} channels but weight_size {ws} has {ws[0]} "
-            "output channels"
-        )
-    if x.shape[1] != ws[1] * groups:
-        raise ZeroFreeArgumentError(
-            f"{op}: input has {x.shape[1]} channels but weight_size {ws} with groups={groups} "
-            f"expects {ws[1] * groups}"
-        )
+    _expect_channels(op, "grad_output", gy, ws)
+    _expect_channels(op, "input", x, ws, groups)
     g = conv_geometry(
         op,
         rank,
@@ -496,15 +501,8 @@ def conv_transpose_weight_grad(
     op = "conv_transpose_weight_grad"
     x, gy, _, ws, rank = _pair(op, input, grad_output, weight_size)
     _check_groups(op, groups, in_channels=ws[0])
-    if x.shape[1] != ws[0]:
-        raise ZeroFreeArgumentError(
-            f"{op}: input has {x.shape[1]} channels but weight_size {ws} expects {ws[0]}"
-        )
-    if gy.shape[1] != ws[1] * groups:
-        raise ZeroFreeArgumentError(
-            f"{op}: grad_output has {gy.shape[1]} channels but weight_size {ws} with "
-            f"groups={groups} expects {ws[1] * groups}"
-        )
+    _expect_channels(op, "input", x, ws)
+    _expect_channels(op, "grad_output", gy, ws, groups)
     g = transposed_geometry(
         op,
         rank,

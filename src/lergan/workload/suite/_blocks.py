@@ -92,29 +92,8 @@ def concat(name: str, source: str, *, broadcast: bool = False, input: str | None
     return Concat(name=name, source=source, broadcast=broadcast, input=input)
 
 
-def conv_block(
-    i: int,
-    cin: int,
-    cout: int,
-    k: int = 4,
-    s: int = 2,
-    p: int = 1,
-    *,
-    norm: bool = True,
-    prefix: str = "",
-    rank: int = 2,
-    bias: bool = False,
-) -> list[Any]:
-    """``{prefix}conv{i}``, batch norm ``{prefix}bn{i}`` (if ``norm``), leaky ReLU 0.2
-    ``{prefix}lrelu{i}``: the DCGAN discriminator's unit (kernel 4, stride 2, padding 1)."""
-    layers: list[Any] = [conv(f"{prefix}conv{i}", cin, cout, k, s, p, rank=rank, bias=bias)]
-    if norm:
-        layers.append(bn(f"{prefix}bn{i}", cout))
-    layers.append(lrelu(f"{prefix}lrelu{i}"))
-    return layers
-
-
-def tconv_block(
+def unit(
+    kind: Literal["conv", "tconv"],
     i: int,
     cin: int,
     cout: int,
@@ -123,17 +102,22 @@ def tconv_block(
     p: int = 1,
     *,
     norm: str | None = "bn",
-    act: Literal["relu", "lrelu"] = "relu",
+    act: Literal["relu", "lrelu"] | None = None,
     act_name: str | None = None,
     prefix: str = "",
     rank: int = 2,
     bias: bool = False,
 ) -> list[Any]:
-    """``{prefix}tconv{i}``, batch norm ``{prefix}{norm}{i}`` (``norm=None``: none), then ReLU
-    or leaky ReLU 0.2 named ``{prefix}{act_name or act}{i}``: the DCGAN generator's unit."""
-    layers: list[Any] = [tconv(f"{prefix}tconv{i}", cin, cout, k, s, p, rank=rank, bias=bias)]
+    """A DCGAN unit (kernel 4, stride 2, padding 1 by default): ``{prefix}{kind}{i}``, batch
+    norm ``{prefix}{norm}{i}`` (``norm=None``: none), then the activation named
+    ``{prefix}{act_name or act}{i}``: leaky ReLU 0.2 (``lrelu``, a convolution's default, as
+    in DCGAN's discriminator) or ReLU (``relu``, a transposed convolution's, as in its
+    generator)."""
+    make = conv if kind == "conv" else tconv
+    layers: list[Any] = [make(f"{prefix}{kind}{i}", cin, cout, k, s, p, rank=rank, bias=bias)]
     if norm is not None:
         layers.append(bn(f"{prefix}{norm}{i}", cout))
+    act = act or ("lrelu" if kind == "conv" else "relu")
     name = f"{prefix}{act_name or act}{i}"
     layers.append(relu(name) if act == "relu" else lrelu(name))
     return layers
@@ -150,14 +134,13 @@ def down_stack(
     rank: int = 2,
     bias: bool = False,
 ) -> tuple[list[Any], int]:
-    """``levels`` stride-2 :func:`conv_block` units (numbered from 1) halving the size: ``cin``
-    to ``width`` channels, then doubling; the first without batch norm unless ``first_norm``
-    (DCGAN's guideline). Returns the layers and the last unit's channels."""
+    """``levels`` stride-2 convolution units (:func:`unit`, numbered from 1) halving the size:
+    ``cin`` to ``width`` channels, then doubling; the first without batch norm unless
+    ``first_norm`` (DCGAN's guideline). Returns the layers and the last unit's channels."""
     layers: list[Any] = []
     for i in range(1, levels + 1):
-        layers += conv_block(
-            i, cin, width, norm=norm and (first_norm or i > 1), prefix=prefix, rank=rank, bias=bias
-        )
+        stem = "bn" if norm and (first_norm or i > 1) else None
+        layers += unit("conv", i, cin, width, norm=stem, prefix=prefix, rank=rank, bias=bias)
         cin, width = width, width * 2
     return layers, cin
 
@@ -172,13 +155,14 @@ def up_stack(
     rank: int = 2,
     bias: bool = False,
 ) -> tuple[list[Any], int]:
-    """DCGAN's generator body: a kernel-4 stride-1 :func:`tconv_block` from a 1x1 input to
-    4x4 at ``width`` channels, then ``levels - 1`` stride-2 ones halving the channels (batch
-    norm and ReLU each). Returns the layers and the last unit's channels."""
+    """DCGAN's generator body: a kernel-4 stride-1 transposed-convolution :func:`unit` from
+    a 1x1 input to 4x4 at ``width`` channels, then ``levels - 1`` stride-2 ones halving the
+    channels (batch norm and ReLU each). Returns the layers and the last unit's channels."""
     stem = "bn" if norm else None
-    layers = tconv_block(1, cin, width, 4, 1, 0, norm=stem, prefix=prefix, rank=rank, bias=bias)
+    common: dict[str, Any] = dict(norm=stem, prefix=prefix, rank=rank, bias=bias)
+    layers = unit("tconv", 1, cin, width, 4, 1, 0, **common)
     for i in range(2, levels + 1):
-        layers += tconv_block(i, width, width // 2, norm=stem, prefix=prefix, rank=rank, bias=bias)
+        layers += unit("tconv", i, width, width // 2, **common)
         width //= 2
     return layers, width
 

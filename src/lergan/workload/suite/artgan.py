@@ -63,9 +63,10 @@ def build(*, classes: int = 10, latent: int = 100) -> GAN:
     b.positive(NAME, classes=classes, latent=latent)
 
     def tblock(i: int, cin: int, cout: int, k: int, s: int, p: int) -> list:
-        return b.tconv_block(i, cin, cout, k, s, p, act="lrelu")  # tconv, bn, leaky ReLU
+        return b.unit("tconv", i, cin, cout, k, s, p, act="lrelu")  # tconv, bn, leaky ReLU
 
-    cblock = b.conv_block  # conv, bn, leaky ReLU
+    def cblock(i: int, cin: int, cout: int, k: int, s: int, p: int) -> list:
+        return b.unit("conv", i, cin, cout, k, s, p)  # conv, bn, leaky ReLU
 
     g_z = [
         b.concat("cat_zy", "y", input="z"),

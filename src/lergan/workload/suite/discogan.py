@@ -66,7 +66,7 @@ def generator(name: str, *, image_size: int, channels: int, width: int) -> Netwo
     layers, width = b.down_stack(levels, channels, width)
     # decoder: tconv k4 s2 p1 halving, batch norm "tbn" + ReLU
     for i in range(1, levels):
-        layers += b.tconv_block(i, width, width // 2, norm="tbn")
+        layers += b.unit("tconv", i, width, width // 2, norm="tbn")
         width //= 2
     layers += [
         b.tconv(f"tconv{levels}", width, channels, 4, 2, 1),

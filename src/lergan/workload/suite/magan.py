@@ -73,8 +73,8 @@ def build(
     # autoencoder: conv k4 s2 doubling from ndf to 4x4, tconv k4 s2 halving back, no norm
     d, width = b.down_stack(levels, channels, ndf, norm=False, bias=True)
     for i in range(1, levels):
-        d += b.tconv_block(
-            i, width, width // 2, norm=None, act="lrelu", act_name="tlrelu", bias=True
+        d += b.unit(
+            "tconv", i, width, width // 2, norm=None, act="lrelu", act_name="tlrelu", bias=True
         )
         width //= 2
     d += [
