@@ -235,3 +235,11 @@ def test_registry():
     if names:
         with pytest.raises(WorkloadError, match="unknown option"):
             suite.get(names[0], no_such_option=1)
+
+
+def test_malformed_yaml_is_a_workload_error() -> None:
+    from lergan.errors import WorkloadError
+    from lergan.workload import GAN
+
+    with pytest.raises(WorkloadError, match="not valid YAML"):
+        GAN.from_yaml("networks: [")

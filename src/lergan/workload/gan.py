@@ -519,9 +519,14 @@ class GAN(Description):
 
     @classmethod
     def from_yaml(cls, text: str) -> GAN:
+        """Validate a YAML description; malformed YAML is a :class:`WorkloadError` too."""
         import yaml
 
-        return cls.model_validate(yaml.safe_load(text))
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise WorkloadError(f"GAN: not valid YAML: {exc}") from None
+        return cls.model_validate(data)
 
     @classmethod
     def load(cls, path: str | Path) -> GAN:
