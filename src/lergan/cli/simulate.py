@@ -243,15 +243,17 @@ def simulate_cmd(
                                            "rows": out}))
             return
         t = Table(title=f"{name}: ablations at equal {compare}", title_justify="left",
-                  box=box.SIMPLE, pad_edge=False)
-        for col in ("variant", "crossbars", "time (us)", "energy (uJ)", "area (mm2)",
-                    "speedup", "energy saving"):
-            t.add_column(col, justify="left" if col == "variant" else "right", no_wrap=True)
+                  box=box.SIMPLE, pad_edge=False,
+                  caption=f"speed-up and energy saving: {rows[0]['variant']} / variant "
+                  "(above 1: the variant is better)", caption_justify="left")
+        for col in ("variant", "xbars", "time ms", "mJ", "mm2", "speedup", "saving"):
+            t.add_column(col, justify="left" if col == "variant" else "right",
+                         no_wrap=col == "variant")
         for row in rows:
             t.add_row(escape(row["variant"]), f"{row['crossbar_budget']:,}",
-                      f"{row['time_s'] * 1e6:,.1f}", f"{row['energy_j'] * 1e6:,.1f}",
-                      f"{row['area_mm2']:.3f}", f"{row['speedup']:.3f}",
-                      f"{row['energy_saving']:.3f}")
+                      f"{row['time_s'] * 1e3:,.2f}", f"{row['energy_j'] * 1e3:,.2f}",
+                      f"{row['area_mm2']:.2f}", f"{row['speedup']:.2f}",
+                      f"{row['energy_saving']:.2f}")
         console.print(t)
         return
     result = simulate(name, arch, batch, hw or None, opts or None)
