@@ -455,7 +455,17 @@ def schedule(
             timing.finish_by, timing.finish_by_time = tail_by, tail_time
         timings[task.id] = timing
         if own > 0:
-            unit.add(s, e, task.id)
+            ustarts = unit.starts
+            if ustarts and s >= ustarts[-1] and s <= ends[-1]:  # _Resource.add's common case
+                if e >= ends[-1]:
+                    ends[-1] = e
+                    unit.owners[-1] = task.id
+            elif not ustarts or s > ends[-1]:
+                ustarts.append(s)
+                ends.append(e)
+                unit.owners.append(task.id)
+            else:
+                unit.add(s, e, task.id)
             busy[task.unit] += own
     makespan = max((t.finish for t in timings.values()), default=0.0)
     intervals = {
