@@ -193,11 +193,13 @@ class _Resource:
         if i >= 0 and ends[i] > s:
             s, bound = ends[i], owners[i]
         j = i + 1
+        sd = s + dur
         while j < n:
-            if starts[j] >= s + dur:
+            if starts[j] >= sd:
                 break
             if ends[j] > s:
                 s, bound = ends[j], owners[j]
+                sd = s + dur
             j += 1
         # intervals before j end by s, interval j starts at or after e (each is non-empty):
         # what add(s, e, owner) does, from position j
@@ -277,11 +279,13 @@ def _fit_for(resources: Sequence[_Resource], ready: float,
                 s2, b = ends[i], r.owners[i]
             j = i + 1
             n = len(starts)
+            sd = s2 + dur
             while j < n:
-                if starts[j] >= s2 + dur:
+                if starts[j] >= sd:
                     break
                 if ends[j] > s2:
                     s2, b = ends[j], r.owners[j]
+                    sd = s2 + dur
                 j += 1
             if s2 > s:
                 s, bound, moved = s2, b, True
@@ -490,57 +494,67 @@ def _transfer_timing(src: Timing, route: Route, rs: list[_Resource], nbytes: flo
     lat = route.latency_s
     first_avail = src.last if whole else src.first
     step = 0.0 if n <= 1 else (src.last - src.first) / (n - 1)
-    k = min(n, max(chunks, 1))
-    sizes = _chunk_sizes(n, k)
-    last_c = len(sizes) - 1
+    plan = _chunk_plan(n, min(n, max(chunks, 1)))
+    last_c = len(plan) - 1
     cursor = -math.inf
-    cum = 0
     start = first_end = end = 0.0
     start_by: str | None = src_id
     start_by_time = first_avail
     finish_by: str | None = None
     finish_by_time = 0.0
     single = rs[0] if len(rs) == 1 else None
-    for c, size in enumerate(sizes):
-        cum += size
-        avail = first_avail + (cum - 1) * step
+    if single is not None:
+        sstarts, sends, sowners = single.starts, single.ends, single.owners
+    for c, (size, before) in enumerate(plan):
+        avail = first_avail + before * step  # when the chunk's last sample exists
         ready = avail if avail > cursor else cursor
         dur = size * per_sample
+        rbound: str | None = None
         if dur > 0:
             if single is not None:
-                ends = single.ends
-                if not ends or ready >= ends[-1]:  # _Resource.reserve_for's common case
-                    if ends and ready <= ends[-1]:  # touches the last interval: extend it
-                        ends[-1] = ready + dur
-                        single.owners[-1] = xid
+                if not sends or ready >= sends[-1]:  # _Resource.reserve_for's common case
+                    s = ready
+                    e = ready + dur
+                    if sends and ready <= sends[-1]:  # touches the last interval: extend it
+                        sends[-1] = e
+                        sowners[-1] = xid
                     else:
-                        single.starts.append(ready)
-                        ends.append(ready + dur)
-                        single.owners.append(xid)
-                    s, rbound = ready, None
+                        sstarts.append(ready)
+                        sends.append(e)
+                        sowners.append(xid)
                 else:
                     s, rbound = single.reserve_for(ready, dur, xid)
-                e, rtime = s + dur, s
+                    e = s + dur
             else:
                 s, rbound = _fit_for(rs, ready, dur)
-                e, rtime = s + dur, s
+                e = s + dur
                 for r in rs:
                     r.add(s, e, xid)
         else:
-            s, e, rbound, rtime = ready, ready, None, ready
+            s = e = ready
         if c == 0:
             start, first_end = s, e
             if rbound is not None:
-                start_by, start_by_time = rbound, rtime
+                start_by, start_by_time = rbound, s
         if c == last_c and c > 0:
             if rbound is not None:
-                finish_by, finish_by_time = rbound, rtime
+                finish_by, finish_by_time = rbound, s
             elif avail >= cursor:
                 finish_by, finish_by_time = src_id, avail
         cursor = e
         end = e
     return Timing(start, end + lat, first_end + lat, end + lat, n, start_by, start_by_time,
                   finish_by, finish_by_time)
+
+
+@functools.lru_cache(maxsize=1024)
+def _chunk_plan(n: int, k: int) -> tuple[tuple[int, int], ...]:
+    """``(size, samples before the chunk's last one)`` of each chunk (:func:`_chunk_sizes`)."""
+    out, cum = [], 0
+    for size in _chunk_sizes(n, k):
+        cum += size
+        out.append((size, cum - 1))
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=1024)
