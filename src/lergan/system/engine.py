@@ -62,18 +62,27 @@ def run_engine(
     for each step, schedule, account. ``provision(placement) -> (area_m2, static_power_w)``
     replaces the fixed ``area_m2`` / ``static_power_w`` records when what is provisioned
     depends on the placement; notes on time-multiplexed groups are added."""
-    with _cyclic_gc_paused():
-        pl = place(ops, chip, layout=layout, crossbar_budget=crossbar_budget,
-                   replication=replication)
-        steps = list(dict.fromkeys(t.step for t in pl.tasks))
-        topology.configure(demands(pl.tasks), steps)
-        sch = schedule(pl.tasks, topology, transfer_chunks=transfer_chunks)
-        if provision is not None:
-            area_m2, static_power_w = provision(pl)
-        return assemble(pl, sch, topology, static_power_w=static_power_w, area_m2=area_m2,
-                        benchmark=benchmark, architecture=architecture, batch=batch,
-                        options=options, notes=[*notes, *multiplexing_notes(pl)],
-                        extra_placement=extra_placement)
+    with _cyclic_gc_paused():  # the placement and schedule are freed before it resumes
+        return _run(ops, chip, topology, layout, crossbar_budget, replication,
+                    transfer_chunks, static_power_w, area_m2, provision, benchmark,
+                    architecture, batch, options, notes, extra_placement)
+
+
+def _run(ops, chip, topology, layout, crossbar_budget, replication, transfer_chunks,
+         static_power_w, area_m2, provision, benchmark, architecture, batch, options, notes,
+         extra_placement) -> SimulationResult:
+    """:func:`run_engine`'s work (its arguments in order)."""
+    pl = place(ops, chip, layout=layout, crossbar_budget=crossbar_budget,
+               replication=replication)
+    steps = list(dict.fromkeys(t.step for t in pl.tasks))
+    topology.configure(demands(pl.tasks), steps)
+    sch = schedule(pl.tasks, topology, transfer_chunks=transfer_chunks)
+    if provision is not None:
+        area_m2, static_power_w = provision(pl)
+    return assemble(pl, sch, topology, static_power_w=static_power_w, area_m2=area_m2,
+                    benchmark=benchmark, architecture=architecture, batch=batch,
+                    options=options, notes=[*notes, *multiplexing_notes(pl)],
+                    extra_placement=extra_placement)
 
 
 @contextlib.contextmanager
