@@ -529,7 +529,13 @@ def _transfer_timing(src: Timing, route: Route, rs: list[_Resource], nbytes: flo
                 s, rbound = _fit_for(rs, ready, dur)
                 e = s + dur
                 for r in rs:
-                    r.add(s, e, xid)
+                    rends = r.ends
+                    if not rends or s > rends[-1]:  # _Resource.add's common case
+                        r.starts.append(s)
+                        rends.append(e)
+                        r.owners.append(xid)
+                    else:
+                        r.add(s, e, xid)
         else:
             s = e = ready
         if c == 0:
@@ -584,8 +590,14 @@ def _critical_path(sch: Schedule) -> list[Segment]:
     """
     if not sch.timings:
         return []
-    node: str | None = max(sch.timings, key=lambda k: (sch.timings[k].finish, k))
-    t = sch.timings[node].finish
+    items = iter(sch.timings.items())
+    node: str | None
+    node, first = next(items)
+    t = first.finish
+    for k, tm in items:  # the latest finish, ties to the largest id
+        f = tm.finish
+        if f > t or (f == t and k > node):
+            node, t = k, f
     segs: list[Segment] = []
     for _ in range(4 * len(sch.timings) + 8):
         if node is None:
