@@ -143,20 +143,22 @@ def assemble(
     area = accounting.area_entries(area_m2, topology)
     time = accounting.time_entries(tasks, sch)
     timeline: list[Interval] = []
+    new = tuple.__new__  # Interval(...) without the call of its generated __new__
+    timings = sch.timings
     for t in pl.tasks:
-        tm = sch.timings[t.id]
+        tm = timings[t.id]
         if tm.finish > tm.start:
-            timeline.append(Interval(t.id, t.unit, t.kind, t.network, t.step, t.pass_, t.layer,
-                                     tm.start, tm.finish))
+            timeline.append(new(Interval, (t.id, t.unit, t.kind, t.network, t.step, t.pass_,
+                                           t.layer, tm.start, tm.finish)))
     bytes_by_link: dict[str, float] = {}
     for x in sch.transfers.values():
         tm = sch.timings[x.id]
         src = tasks[x.src_task]
         for res in x.route.resources:
             bytes_by_link[res] = bytes_by_link.get(res, 0.0) + x.bytes
-        timeline.append(Interval(x.id, "+".join(x.route.resources) or "local", "transfer",
-                                 src.network, x.step, "transfer", src.layer, tm.start,
-                                 tm.finish))
+        timeline.append(new(Interval, (x.id, "+".join(x.route.resources) or "local",
+                                       "transfer", src.network, x.step, "transfer", src.layer,
+                                       tm.start, tm.finish)))
     timeline.sort(key=_START_ID)
     sent = sum(x.bytes for x in sch.transfers.values())
     sent_by_bank: dict[str, float] = {}

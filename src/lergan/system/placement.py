@@ -308,6 +308,7 @@ def place(
     tasks: list[Task] = []
     op_tasks: dict[str, tuple[str, ...]] = {}
     last_on_mux: dict[str, str] = {}
+    reloads: dict[str, tuple[OpCost, float, float]] = {}  # per swapped unit: cost, hot spot
 
     expanded: dict[str, tuple[str, ...]] = {}  # op ids whose tasks have other ids
 
@@ -351,8 +352,11 @@ def place(
             rid = f"{op.id}:reload"
             prev = last_on_mux.get(unit_res)
             if upd is not None and upd.write is not None:
-                c = _full_copy(_share(upd.write, _copy_share(upd, u, holders, units), 1))
-                hot, hot_cells = hot_spot(c, 1, u.pieces)
+                reload = reloads.get(uname)  # the same for every pass of the unit
+                if reload is None:
+                    c = _full_copy(_share(upd.write, _copy_share(upd, u, holders, units), 1))
+                    reload = reloads[uname] = (c, *hot_spot(c, 1, u.pieces))
+                c, hot, hot_cells = reload
                 tasks.append(Task(  # Task's fields in order (see the compute task below)
                     rid, op.id, "reload", op.network, op.step, "reload", op.layer,
                     unit_res, u.bank, u.tier, 1, 1, c.latency_s, dict(c.energy_j),
