@@ -92,7 +92,8 @@ def _cyclic_gc_paused() -> Iterator[None]:
     The engine allocates tens of thousands of records (tasks, timings, intervals,
     entries) that form no reference cycles and live until it returns; each collection
     the allocations trigger would traverse them, and the memoised graphs and costs, for
-    nothing (about 3.5 ms of a DiscoGAN or GP-GAN iteration, timed with gc.callbacks).
+    nothing (on average about 5 ms of a DiscoGAN or GP-GAN iteration, timed with
+    gc.callbacks; 0.6 ms with the pause).
     Reference counting still frees what dies; the collector resumes afterwards.
     """
     enabled = gc.isenabled()
