@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from lergan.system.interconnect import Topology
@@ -29,21 +28,46 @@ def energy_entries(
     static_power_w: Iterable[tuple[str, str, float]],
 ) -> list[Entry]:
     """Dynamic and static energy records of the iteration."""
-    acc: dict[tuple[str, str, str, str, str], float] = defaultdict(float)
+    # One running sum per (network, step, pass, layer) and component, summed in task order;
+    # ``order`` keeps each (key, component)'s first appearance, the records' order (a
+    # five-field key per component hashed twice as slowly as a component name).
+    sums: dict[tuple[str, str, str, str], dict[str, float]] = {}
+    order: list[tuple[tuple[str, str, str, str], dict[str, float], str]] = []
     by_id = {}
     for t in tasks:
         by_id[t.id] = t
-        pass_ = "reload" if t.kind == "reload" else t.pass_
+        if not t.energy_j:
+            continue
+        key = (t.network, t.step, "reload" if t.kind == "reload" else t.pass_, t.layer)
+        acc = sums.get(key)
+        if acc is None:
+            acc = sums[key] = {}
         for comp, j in t.energy_j.items():
             if j:
-                acc[(t.network, t.step, pass_, t.layer, comp)] += j
+                v = acc.get(comp)
+                if v is None:
+                    acc[comp] = j
+                    order.append((key, acc, comp))
+                else:
+                    acc[comp] = v + j
     for x in sch.transfers.values():
+        if not x.energy_j:
+            continue
         src = by_id[x.src_task]
+        key = (src.network, x.step, "transfer", src.layer)
+        acc = sums.get(key)
+        if acc is None:
+            acc = sums[key] = {}
         for comp, j in x.energy_j.items():
             if j:
-                acc[(src.network, x.step, "transfer", src.layer, comp)] += j
+                v = acc.get(comp)
+                if v is None:
+                    acc[comp] = j
+                    order.append((key, acc, comp))
+                else:
+                    acc[comp] = v + j
     new = tuple.__new__  # Entry(*k, v) without the keyword machinery of its __new__
-    out = [new(Entry, (*k, v)) for k, v in acc.items()]
+    out = [new(Entry, (*key, comp, acc[comp])) for key, acc, comp in order]
     for step, links in topology.new_links.items():
         if links and topology.reconfiguration_energy_j:
             out.append(Entry("interconnect", step, "reconfigure", "-", "switch",
