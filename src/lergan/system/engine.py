@@ -16,7 +16,7 @@ from typing import Any
 from lergan.system import accounting, wear
 from lergan.system.interconnect import Demand, Topology
 from lergan.system.placement import ChipSpec, Placement, place
-from lergan.system.result import Interval, SimulationResult
+from lergan.system.result import Entry, Interval, SimulationResult
 from lergan.system.schedule import Schedule, schedule
 from lergan.system.tasks import OpSpec, Task
 
@@ -122,6 +122,10 @@ def multiplexing_notes(pl: Placement) -> list[str]:
 
 #: Timeline order: start, then id (Interval's fields start_s and id, without a Python call).
 _START_ID = operator.itemgetter(Interval._fields.index("start_s"), Interval._fields.index("id"))
+#: An Entry's value and a Task's cells written, by position (``sum(map(...))`` over them adds
+#: the same values in the same order as a generator over the attributes, without its frames).
+_VALUE = operator.itemgetter(Entry._fields.index("value"))
+_CELLS_WRITTEN = operator.itemgetter(Task._fields.index("cells_written"))
 
 
 def assemble(
@@ -143,30 +147,43 @@ def assemble(
     energy = accounting.energy_entries(pl.tasks, sch, topology, static_power_w)
     area = accounting.area_entries(area_m2, topology)
     time = accounting.time_entries(tasks, sch)
+    # one pass over the tasks and one over the transfers; totals keep ``sum`` over the
+    # same values in the same order
     timeline: list[Interval] = []
+    append = timeline.append
     new = tuple.__new__  # Interval(...) without the call of its generated __new__
     timings = sch.timings
+    written: list[Task] = []
     for t in pl.tasks:
         tm = timings[t.id]
         if tm.finish > tm.start:
-            timeline.append(new(Interval, (t.id, t.unit, t.kind, t.network, t.step, t.pass_,
-                                           t.layer, tm.start, tm.finish)))
+            append(new(Interval, (t.id, t.unit, t.kind, t.network, t.step, t.pass_, t.layer,
+                                  tm.start, tm.finish)))
+        if t.cells_written > 0:
+            written.append(t)
     bytes_by_link: dict[str, float] = {}
-    for x in sch.transfers.values():
-        tm = sch.timings[x.id]
-        src = tasks[x.src_task]
-        for res in x.route.resources:
-            bytes_by_link[res] = bytes_by_link.get(res, 0.0) + x.bytes
-        timeline.append(new(Interval, (x.id, "+".join(x.route.resources) or "local",
-                                       "transfer", src.network, x.step, "transfer", src.layer,
-                                       tm.start, tm.finish)))
-    timeline.sort(key=_START_ID)
-    sent = sum(x.bytes for x in sch.transfers.values())
     sent_by_bank: dict[str, float] = {}
     received_by_bank: dict[str, float] = {}
+    sent_bytes: list[float] = []
+    crossing_bytes: list[float] = []
     for x in sch.transfers.values():
-        sent_by_bank[f"B{x.src_bank}"] = sent_by_bank.get(f"B{x.src_bank}", 0.0) + x.bytes
-        received_by_bank[f"B{x.dst_bank}"] = received_by_bank.get(f"B{x.dst_bank}", 0.0) + x.bytes
+        tm = timings[x.id]
+        src = tasks[x.src_task]
+        nbytes = x.bytes
+        resources = x.route.resources
+        for res in resources:
+            bytes_by_link[res] = bytes_by_link.get(res, 0.0) + nbytes
+        append(new(Interval, (x.id, "+".join(resources) or "local", "transfer", src.network,
+                              x.step, "transfer", src.layer, tm.start, tm.finish)))
+        sent_bytes.append(nbytes)
+        if x.crosses:
+            crossing_bytes.append(nbytes)
+        k = f"B{x.src_bank}"
+        sent_by_bank[k] = sent_by_bank.get(k, 0.0) + nbytes
+        k = f"B{x.dst_bank}"
+        received_by_bank[k] = received_by_bank.get(k, 0.0) + nbytes
+    timeline.sort(key=_START_ID)
+    sent = sum(sent_bytes)
     interconnect = {
         "topology": topology.kind,
         "transfers": len(sch.transfers),
@@ -174,7 +191,7 @@ def assemble(
         "bytes_received": sum(received_by_bank.values()),
         "sent_by_bank": sent_by_bank,
         "received_by_bank": received_by_bank,
-        "bytes_between_networks": sum(x.bytes for x in sch.transfers.values() if x.crosses),
+        "bytes_between_networks": sum(crossing_bytes),
         "bytes_by_resource": bytes_by_link,
         "direct_links": {s: sorted(f"B{a}-B{b}" for a, b in v)
                          for s, v in topology.direct.items()},
@@ -204,8 +221,8 @@ def assemble(
         architecture=architecture,
         batch=batch,
         time_s=sch.makespan_s,
-        energy_j=sum(e.value for e in energy),
-        area_mm2=sum(e.value for e in area),
+        energy_j=sum(map(_VALUE, energy)),
+        area_mm2=sum(map(_VALUE, area)),
         energy=energy,
         time=time,
         area=area,
@@ -214,9 +231,9 @@ def assemble(
         utilisation=sch.utilisation(),
         placement=placement,
         interconnect=interconnect,
-        cells_written=sum(t.cells_written for t in pl.tasks),
+        cells_written=sum(map(_CELLS_WRITTEN, pl.tasks)),
         options=dict(options or {}),
         notes=list(notes),
-        writes=wear.write_entries(pl.tasks),
-        wear=wear.wear_groups(pl.tasks),
+        writes=wear.write_entries(written),
+        wear=wear.wear_groups(written),
     )
