@@ -22,20 +22,25 @@ from lergan.system.tasks import OpSpec, Task
 
 
 def demands(tasks: Sequence[Task]) -> list[Demand]:
-    """Bytes each step moves between banks (what the 3D configuration is chosen for)."""
+    """Bytes each step moves between banks (what the 3D configuration is chosen for): one
+    demand per (source, tensor, destination bank), as the schedule's transfers."""
     by_id = {t.id: t for t in tasks}
     seen: set[tuple[str, str | None, int]] = set()
     out = []
+    new = tuple.__new__  # Demand(...) without the call of its generated __new__
     for t in tasks:
-        for d in t.deps:
-            src = by_id[d.src]
-            if d.tensor is None or d.bytes <= 0 or src.bank == t.bank:
+        bank = t.bank
+        for src_id, tensor, nbytes, _, _ in t.deps:
+            if tensor is None or nbytes <= 0:
                 continue
-            key = (d.src, d.tensor, t.bank)
+            src = by_id[src_id]
+            if src.bank == bank:
+                continue
+            key = (src_id, tensor, bank)
             if key in seen:
                 continue
             seen.add(key)
-            out.append(Demand(t.step, src.bank, t.bank, d.bytes, src.network != t.network))
+            out.append(new(Demand, (t.step, src.bank, bank, nbytes, src.network != t.network)))
     return out
 
 
