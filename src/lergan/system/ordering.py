@@ -22,40 +22,38 @@ def write_after_read(ops: Sequence[OpSpec], tasks: list[Task]) -> list[Task]:
     weights from before it (in the same step, or in a later step with stale weights), so the
     write must come after it. Tasks are then re-ordered topologically (stable).
     """
-    index: dict[str, int] = {}
-    ancestors: dict[str, int] = {}  # bit i set: the op at position i is an ancestor
-
-    def depends_on(op_id: str, root: str) -> bool:
-        """Whether ``op_id`` depends, even indirectly, on ``root``: one bit per op, the
-        ancestor sets built once in list order (ops are topologically ordered)."""
-        if not index:  # built on first use
-            for i, op in enumerate(ops):
-                index[op.id] = i
-            for i, op in enumerate(ops):
-                anc = 0
-                for d in op.deps:
-                    j = index.get(d.src)
-                    if j is not None:
-                        if j >= i:
-                            raise MappingError(
-                                f"operation {op.id}: depends on {d.src!r}, listed after it "
-                                "(operations must be in topological order)")
-                        anc |= ancestors[d.src] | (1 << j)
-                ancestors[op.id] = anc
-        if op_id == root:
-            return True
-        anc = ancestors.get(op_id)
-        return anc is not None and bool((anc >> index[root]) & 1)
-
     readers: dict[str, list[Task]] = defaultdict(list)
     for t in tasks:
         if t.kind == "compute" and t.pass_ in ("forward", "error"):
             readers[t.unit].append(t)
+    # one bit per update whose write has readers; an op's ancestors as the bits of those
+    # updates it depends on, even indirectly (ops are topologically ordered): small ints,
+    # instead of one bit per op
+    roots: dict[str, int] = {}
+    for t in tasks:
+        if t.kind == "write" and t.op not in roots and readers.get(t.unit):
+            roots[t.op] = 1 << len(roots)
+    ancestors: dict[str, int] = {}
+    if roots:
+        index = {op.id: i for i, op in enumerate(ops)}
+        roots_get = roots.get
+        for i, op in enumerate(ops):
+            anc = 0
+            for d in op.deps:
+                j = index.get(d.src)
+                if j is not None:
+                    if j >= i:
+                        raise MappingError(
+                            f"operation {op.id}: depends on {d.src!r}, listed after it "
+                            "(operations must be in topological order)")
+                    anc |= ancestors[d.src] | roots_get(d.src, 0)
+            ancestors[op.id] = anc
     out: list[Task] = []
     for t in tasks:
         if t.kind == "write" and readers.get(t.unit):
+            bit = roots[t.op]
             extra = tuple(Dep(r.id, None, 0.0, True) for r in readers[t.unit]
-                          if not depends_on(r.op, t.op))
+                          if r.op != t.op and not ancestors.get(r.op, 0) & bit)
             if extra:
                 t = t._replace(deps=(*t.deps, *extra))
         out.append(t)
