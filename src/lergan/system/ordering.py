@@ -66,21 +66,19 @@ def toposort(tasks: list[Task]) -> list[Task]:
     An order that is already topological is returned as it is (Kahn's algorithm with ties
     by position would return it unchanged), after one pass over the dependencies.
     """
-    index = {t.id: i for i, t in enumerate(tasks)}
-    index_get = index.get
+    seen: set[str] = set()
     in_order = True
-    for i, t in enumerate(tasks):
+    for t in tasks:
         for d in t.deps:
-            j = index_get(d.src)
-            if j is None:
-                raise MappingError(f"task {t.id}: depends on unknown operation {d.src!r}")
-            if j >= i:
+            if d.src not in seen:  # listed later, or unknown (reported below)
                 in_order = False
                 break
         if not in_order:
             break
+        seen.add(t.id)
     if in_order:
         return list(tasks)
+    index = {t.id: i for i, t in enumerate(tasks)}
     indeg = [0] * len(tasks)
     succ: list[list[int]] = [[] for _ in tasks]
     for i, t in enumerate(tasks):

@@ -241,9 +241,11 @@ def place(
         if u is None:
             u = units[name] = Unit(name, op.network, op.layer, tier, 0, group_of(op.network, tier))
         if op.engine == "crossbar":
-            u.crossbars = max(u.crossbars, op.crossbars)
+            if op.crossbars > u.crossbars:  # max() without its call
+                u.crossbars = op.crossbars
             u.busy_estimate_s += op.samples * op.cost.latency_s
-            u.max_samples = max(u.max_samples, op.samples)
+            if op.samples > u.max_samples:
+                u.max_samples = op.samples
             u.holds_weights = u.holds_weights or op.pass_ in ("forward", "error")
         op_units[op.id] = [name]
     # the update writes every unit that holds a copy of the layer's weights
@@ -372,7 +374,8 @@ def place(
             c = OpCost(c.latency_s * pieces, c.energy_j, c.cells_written, c.cells_in_use,
                        c.write_rounds)
         replication = u.replication if op.engine == "crossbar" else 1
-        hot, hot_cells = hot_spot(c, replication, pieces)
+        # hot_spot's answer for an operation that writes no cells, without its call
+        hot, hot_cells = hot_spot(c, replication, pieces) if c.cells_written > 0 else (0.0, 0.0)
         # Task's 21 fields in order, positionally: binding them by keyword took a third of
         # the placement's time
         tasks.append(Task(
