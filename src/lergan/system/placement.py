@@ -345,11 +345,13 @@ def place(
             continue
         (uname,) = op_units[op.id]
         u = units[uname]
-        g = groups[u.group]
-        deps = remap(op.deps)
+        deps = op.deps
+        if expanded or type(deps) is not tuple:  # else remap would return it as it is
+            deps = remap(deps)
         unit_res = uname
-        if u.swapped and op.engine == "crossbar":
-            unit_res = f"{g.name}:swap"
+        crossbar = op.engine == "crossbar"
+        if u.swapped and crossbar:
+            unit_res = f"{groups[u.group].name}:swap"
             upd = update_of.get((op.network, op.layer))
             rid = f"{op.id}:reload"
             prev = last_on_mux.get(unit_res)
@@ -369,11 +371,11 @@ def place(
             elif prev:
                 deps = (*deps, Dep(prev, None, 0.0, True))
         c = op.cost
-        pieces = u.pieces if op.engine == "crossbar" else 1
+        pieces = u.pieces if crossbar else 1
         if pieces > 1:  # the samples go through every piece
             c = OpCost(c.latency_s * pieces, c.energy_j, c.cells_written, c.cells_in_use,
                        c.write_rounds)
-        replication = u.replication if op.engine == "crossbar" else 1
+        replication = u.replication if crossbar else 1
         # hot_spot's answer for an operation that writes no cells, without its call
         hot, hot_cells = hot_spot(c, replication, pieces) if c.cells_written > 0 else (0.0, 0.0)
         # Task's 21 fields in order, positionally: binding them by keyword took a third of
@@ -385,7 +387,7 @@ def place(
             else op.samples,  # samples
             replication, c.latency_s, c.energy_j, deps, op.barrier, op.accumulates,
             c.cells_written,
-            u.total_crossbars if op.engine == "crossbar" else 0,  # crossbars
+            u.crossbars * replication if crossbar else 0,  # crossbars (Unit.total_crossbars)
             hot, hot_cells,  # writes_per_cell, cells_in_use
         ))
         if unit_res != uname:
