@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from lergan.errors import MappingError
 from lergan.system.tasks import Dep, OpSpec, Task
 
+_DEPS = Task._fields.index("deps")  # position of a Task's deps (rebuilt without _replace)
+
 
 def write_after_read(ops: Sequence[OpSpec], tasks: list[Task]) -> list[Task]:
     """Make each weight write wait for the reads of the old weights on its unit.
@@ -49,13 +51,14 @@ def write_after_read(ops: Sequence[OpSpec], tasks: list[Task]) -> list[Task]:
                     anc |= ancestors[d.src] | roots_get(d.src, 0)
             ancestors[op.id] = anc
     out: list[Task] = []
+    new = tuple.__new__  # Dep(...) and Task._replace(deps=...) without their Python calls
     for t in tasks:
         if t.kind == "write" and readers.get(t.unit):
             bit = roots[t.op]
-            extra = tuple(Dep(r.id, None, 0.0, True) for r in readers[t.unit]
-                          if r.op != t.op and not ancestors.get(r.op, 0) & bit)
+            extra = [new(Dep, (r.id, None, 0.0, True, None)) for r in readers[t.unit]
+                     if r.op != t.op and not ancestors.get(r.op, 0) & bit]
             if extra:
-                t = t._replace(deps=(*t.deps, *extra))
+                t = new(Task, (*t[:_DEPS], (*t.deps, *extra), *t[_DEPS + 1:]))
         out.append(t)
     return toposort(out)
 
