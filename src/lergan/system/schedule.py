@@ -152,30 +152,10 @@ class _Resource:
             j += 1
         return s, bound
 
-    def earliest_for(self, ready: float, dur: float) -> tuple[float, str | None]:
-        """Earliest ``s >= ready`` with ``[s, s + dur)`` free (a transfer chunk), and the
-        occupant that pushed it there."""
-        starts, ends = self.starts, self.ends
-        n = len(starts)
-        if n == 0 or ready >= ends[-1]:
-            return ready, None
-        s = ready
-        bound: str | None = None
-        i = bisect.bisect_right(starts, s) - 1
-        if i >= 0 and ends[i] > s:
-            s, bound = ends[i], self.owners[i]
-        j = i + 1
-        while j < n:
-            if starts[j] >= s + dur:
-                break
-            if ends[j] > s:
-                s, bound = ends[j], self.owners[j]
-            j += 1
-        return s, bound
-
     def reserve_for(self, ready: float, dur: float, owner: str) -> tuple[float, str | None]:
-        """:meth:`earliest_for` then :meth:`add` of ``[s, s + dur)`` for ``owner``, with one
-        search: the window found lies between intervals ``j - 1`` and ``j``."""
+        """Earliest ``s >= ready`` with ``[s, s + dur)`` free (a transfer chunk), and the
+        occupant that pushed it there, then :meth:`add` of that window for ``owner``, with
+        one search: the window found lies between intervals ``j - 1`` and ``j``."""
         starts, ends, owners = self.starts, self.ends, self.owners
         n = len(starts)
         if n == 0 or ready >= ends[-1]:
@@ -255,7 +235,8 @@ def _fit_for(resources: Sequence[_Resource], ready: float,
              dur: float) -> tuple[float, str | None]:
     """Earliest start ``>= ready`` at which ``[start,
     start + dur)`` is free on every resource, and the occupant that last pushed it
-    (:meth:`_Resource.earliest_for` on each resource in turn until none moves it)."""
+    (the search of :meth:`_Resource.reserve_for` on each resource in turn until none
+    moves it)."""
     s = ready
     for r in resources:
         ends = r.ends
@@ -270,7 +251,7 @@ def _fit_for(resources: Sequence[_Resource], ready: float,
         for r in resources:
             ends = r.ends
             if not ends or s >= ends[-1]:
-                continue  # earliest_for would return s
+                continue  # free from s on: the search would return s
             starts = r.starts
             s2 = s
             b = None
