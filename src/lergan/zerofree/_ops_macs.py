@@ -86,9 +86,21 @@ def report(axes: list[AxisPlan], channels: int, executed: int, executed_dense: s
 
 
 def transposed_axes(g: Geometry) -> list[AxisPlan]:
+    """Per-axis counts of a transposed convolution of geometry ``g`` (T-CONV, S-CONV error
+    and the transposed convolution's weight gradient share them)."""
     return [
         transposed_axis(n, k, s, p, d, o)
         for n, k, s, p, d, o in zip(
             g.in_size, g.kernel, g.stride, g.padding, g.dilation, g.out_size, strict=True
+        )
+    ]
+
+
+def conv_weight_axes(g: Geometry) -> list[AxisPlan]:
+    """Per-axis counts of a strided convolution's weight gradient, geometry ``g``."""
+    return [
+        conv_weight_axis(n, k, s, p, d, e)
+        for n, k, s, p, d, e in zip(
+            g.out_size, g.kernel, g.stride, g.padding, g.dilation, g.in_size, strict=True
         )
     ]

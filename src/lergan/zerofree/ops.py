@@ -52,7 +52,7 @@ from lergan.zerofree._ops_args import (
     transposed_geometry,
     weight_rank,
 )
-from lergan.zerofree._ops_macs import MacReport, conv_weight_axis, report, transposed_axes
+from lergan.zerofree._ops_macs import MacReport, conv_weight_axes, report, transposed_axes
 
 __all__ = [
     "FORMULATIONS",
@@ -470,13 +470,7 @@ def conv_weight_grad(
         dw, executed = engine.conv_weight_grad(x, gy, g)
     if not return_report:
         return dw
-    axes = [
-        conv_weight_axis(n, k, s, p, d, e)
-        for n, k, s, p, d, e in zip(
-            g.out_size, g.kernel, g.stride, g.padding, g.dilation, g.in_size, strict=True
-        )
-    ]
-    return dw, report(axes, x.shape[0] * ws[0] * ws[1], executed, "grid")
+    return dw, report(conv_weight_axes(g), x.shape[0] * ws[0] * ws[1], executed, "grid")
 
 
 def conv_transpose_weight_grad(
