@@ -6,18 +6,21 @@ layers. Energies are joules, latencies seconds, areas square metres.
 
 Actions (``actions(arch)``), each: what one action is -> energy; latency:
 
-- ``crossbar.read``: one read cycle of a whole crossbar -> ``crossbar.read_energy_j``;
-  ``crossbar.read_cycle_s``
+- ``crossbar.read``: one read cycle of a whole crossbar -> rows x cols x
+  ``crossbar.read_energy_per_cell_j``; the derived read cycle
 - ``dac.drive``: one row driven for one read cycle -> :func:`dac_energy_j`; read cycle
 - ``sample_hold.sample``: one column held for one read cycle -> ``sample_hold.energy_j``;
   read cycle
 - ``adc.convert``: one conversion -> :func:`adc_energy_j`; 1 / ``sample_rate_hz``
-- ``shift_add.op``: one shift-and-add -> ``shift_add.energy_j``; 1 / ``rate_hz``
+- ``shift_add.op``: one shift-and-add -> ``shift_add.energy_j``; one clock
 - ``buffer.<name>.read`` / ``.write``: one byte -> per-byte energy; 1 / bandwidth
-- ``cell.write``: one cell programmed, verify included -> ``write.energy_per_cell_j``;
-  ``write.latency_per_row_s``
-- ``row.write``: one full row programmed -> cols x cell energy; ``write.latency_per_row_s``
-- ``digital.<name>.op``: one operation (MAC, ...) -> ``energy_j``; 1 / ``ops_per_s``
+- ``cell.write``: one cell programmed, verify included -> pulses x ``energy_per_pulse_j``;
+  pulses x ``pulse_s`` (its row)
+- ``row.write``: one full row programmed -> cols x cell energy; the row's time
+- ``digital.<name>.op``: one operation (MAC, ...) -> ``energy_j``; one clock
+
+Energies are dynamic (the component model's, :mod:`lergan.hardware.components`: node-scaled,
+leakage share removed); static power is the model's too.
 - ``link.<name>.bit``: one bit over the link -> ``energy_j_per_bit``; 1 / (8 x bandwidth)
 """
 
@@ -44,88 +47,54 @@ class ActionCost:
         return asdict(self)
 
 
-def _scale_factor(scaling: str, bits: int, reference_bits: int) -> float:
-    if scaling == "walden":
-        return 2.0 ** (bits - reference_bits)
-    if scaling == "thermal":
-        return 4.0 ** (bits - reference_bits)
-    raise HardwareError(f"adc.energy_scaling: unknown model {scaling!r}")
+def adc_energy_j(arch: Architecture) -> float:
+    """Energy of one ADC conversion at ``adc.bits`` (:mod:`lergan.hardware.components`)."""
+    return arch.components["adc"].energy_j
 
 
-def adc_energy_j(arch: Architecture, bits: int | None = None) -> float:
-    """Energy of one ADC conversion at ``bits`` (default ``adc.bits``).
-
-    ``E(b) = E(b_ref) * 2**(b - b_ref)`` for ``walden`` (Walden, IEEE JSAC 1999: power =
-    FOM * 2**ENOB * f_s, so energy per conversion doubles per bit; ISAAC Sec. V reasons the
-    same way), ``E(b_ref) * 4**(b - b_ref)`` for ``thermal`` (noise-limited converters,
-    Murmann's ADC survey; Schreier FOM). Both are increasing in ``b``: fewer bits never cost
-    more energy.
-    """
-    b = arch.adc.bits if bits is None else bits
-    if b < 1:
-        raise HardwareError(f"adc.bits: {b} is below 1")
-    return arch.adc.energy_j * _scale_factor(arch.adc.energy_scaling, b, arch.adc.reference_bits)
-
-
-def adc_area_m2(arch: Architecture, bits: int | None = None) -> float:
-    """Area of one ADC at ``bits``: ``area(b_ref) * 2**(b - b_ref)`` (SAR capacitor array
-    doubles per bit; our assumption, stated in the presets)."""
-    b = arch.adc.bits if bits is None else bits
-    return arch.adc.area_m2 * 2.0 ** (b - arch.adc.reference_bits)
-
-
-def _dac_levels(bits: int) -> int:
-    return 2**bits - 1
-
-
-def dac_energy_j(arch: Architecture, bits: int | None = None) -> float:
-    """Energy of one DAC driving one row for one read cycle at ``bits``.
-
-    ``E(b) = E(b_ref) * (2**b - 1) / (2**b_ref - 1)``: proportional to the number of
-    non-zero levels (our assumption; ISAAC characterises 1-bit DACs only).
-    """
-    b = arch.dac.bits if bits is None else bits
-    return arch.dac.energy_j * _dac_levels(b) / _dac_levels(arch.dac.reference_bits)
-
-
-def dac_area_m2(arch: Architecture, bits: int | None = None) -> float:
-    """Area of one DAC at ``bits``, scaled by levels like :func:`dac_energy_j`."""
-    b = arch.dac.bits if bits is None else bits
-    return arch.dac.area_m2 * _dac_levels(b) / _dac_levels(arch.dac.reference_bits)
+def dac_energy_j(arch: Architecture) -> float:
+    """Energy of one DAC driving one row for one read cycle at ``dac.bits``."""
+    return arch.components["dac"].energy_j
 
 
 def actions(arch: Architecture) -> dict[str, ActionCost]:
-    """Every action of the architecture with its energy and latency (see module table)."""
-    cyc = arch.crossbar.read_cycle_s
+    """Every action of the architecture with its energy and latency (see module table);
+    energies are the component model's dynamic energies (:mod:`lergan.hardware.components`)."""
+    model = arch.components
+    cyc = model.read_cycle_s
+    c = model.components
+    cell = model.write_energy_per_cell_j
+    row_s = model.write_latency_per_row_s
     out: list[ActionCost] = [
-        ActionCost("crossbar.read", arch.crossbar.read_energy_j, cyc,
+        ActionCost("crossbar.read", c["crossbar"].energy_j, cyc,
                    "read cycle of one crossbar (all rows driven, all columns sensed)",
-                   "crossbar.read_energy_j"),
-        ActionCost("dac.drive", dac_energy_j(arch), cyc, "row per read cycle",
-                   "dac.energy_j x (2^bits - 1) / (2^reference_bits - 1)"),
-        ActionCost("sample_hold.sample", arch.sample_hold.energy_j, cyc,
-                   "column per read cycle", "sample_hold.energy_j"),
-        ActionCost("adc.convert", adc_energy_j(arch), 1.0 / arch.adc.sample_rate_hz,
+                   "rows x cols x crossbar.read_energy_per_cell_j"),
+        ActionCost("dac.drive", c["dac"].energy_j, cyc, "row per read cycle",
+                   f"dac.energy_j scaled {arch.dac.energy_scaling} to dac.bits, node-scaled"),
+        ActionCost("sample_hold.sample", c["sample_hold"].energy_j, cyc,
+                   "column per read cycle", "sample_hold.energy_j, node-scaled"),
+        ActionCost("adc.convert", c["adc"].energy_j, 1.0 / arch.adc.sample_rate_hz,
                    "conversion", f"adc.energy_j scaled by {arch.adc.energy_scaling} "
-                   "(2^ or 4^(bits - reference_bits))"),
-        ActionCost("shift_add.op", arch.shift_add.energy_j, 1.0 / arch.shift_add.rate_hz,
-                   "shift-and-add operation", "shift_add.energy_j"),
-        ActionCost("cell.write", arch.write.energy_per_cell_j, arch.write.latency_per_row_s,
+                   "(2^ or 4^(bits - reference_bits)), node-scaled"),
+        ActionCost("shift_add.op", c["shift_add"].energy_j, 1.0 / arch.technology.clock_hz,
+                   "shift-and-add operation", "shift_add.energy_j, node-scaled"),
+        ActionCost("cell.write", cell, row_s,
                    "cell programmed (program-and-verify included)",
-                   "write.energy_per_cell_j; latency of its row"),
-        ActionCost("row.write", arch.crossbar.cols * arch.write.energy_per_cell_j,
-                   arch.write.latency_per_row_s, "full crossbar row programmed",
-                   "crossbar.cols x write.energy_per_cell_j"),
+                   "write.pulses_per_write x write.energy_per_pulse_j; latency of its row"),
+        ActionCost("row.write", arch.crossbar.cols * cell, row_s,
+                   "full crossbar row programmed", "crossbar.cols x cell write energy"),
     ]
     for name, buf in arch.buffers.items():
         t = 1.0 / buf.bandwidth_bytes_per_s
-        out.append(ActionCost(f"buffer.{name}.read", buf.read_energy_j_per_byte, t, "byte",
-                              f"buffers.{name}.read_energy_j_per_byte"))
-        out.append(ActionCost(f"buffer.{name}.write", buf.write_energy_j_per_byte, t, "byte",
-                              f"buffers.{name}.write_energy_j_per_byte"))
-    for name, unit in arch.digital.items():
-        out.append(ActionCost(f"digital.{name}.op", unit.energy_j, 1.0 / unit.ops_per_s,
-                              "operation", f"digital.{name}.energy_j"))
+        out.append(ActionCost(f"buffer.{name}.read", c[name].energy_j, t, "byte",
+                              f"buffers.{name}.read_energy_j_per_byte, node-scaled"))
+        out.append(ActionCost(f"buffer.{name}.write",
+                              model.buffer_write_energy_j_per_byte[name], t, "byte",
+                              f"buffers.{name}.write_energy_j_per_byte, node-scaled"))
+    for name in arch.digital:
+        out.append(ActionCost(f"digital.{name}.op", c[name].energy_j,
+                              1.0 / arch.technology.clock_hz, "operation",
+                              f"digital.{name}.energy_j, node-scaled"))
     for name, link in arch.interconnect.links.items():
         out.append(ActionCost(f"link.{name}.bit", link.energy_j_per_bit,
                               1.0 / (8.0 * link.bandwidth_bytes_per_s), "bit",
@@ -159,15 +128,17 @@ def transfer_cost(link: Link, nbytes: float) -> TransferCost:
 def write_cost(arch: Architecture, cells: float, rows: float) -> TransferCost:
     """Programming ``cells`` cells spread over ``rows`` crossbar rows of one crossbar.
 
-    Energy ``cells * write.energy_per_cell_j``; latency ``ceil(rows / rows_in_parallel) *
-    write.latency_per_row_s`` (rows are programmed in turn, a row's cells in parallel).
+    Energy ``cells`` x the cell write energy (``pulses_per_write x energy_per_pulse_j``);
+    latency ``ceil(rows / rows_in_parallel)`` x the row write time (``pulses_per_write x
+    pulse_s``): rows are programmed in turn, a row's cells in parallel.
     ``cells`` should already include ``write.fraction_rewritten`` where it applies.
     """
     if cells < 0 or rows < 0:
         raise HardwareError(f"write: negative cells ({cells}) or rows ({rows})")
     steps = math.ceil(rows / arch.write.rows_in_parallel)
-    return TransferCost(0.0, steps * arch.write.latency_per_row_s,
-                        cells * arch.write.energy_per_cell_j)
+    model = arch.components
+    return TransferCost(0.0, steps * model.write_latency_per_row_s,
+                        cells * model.write_energy_per_cell_j)
 
 
 @dataclass(frozen=True)

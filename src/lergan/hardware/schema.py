@@ -34,15 +34,17 @@ Bytes = Annotated[float, Field(ge=0), Dim("bytes")]
 Bandwidth = Annotated[float, Field(gt=0), Dim("bandwidth")]
 EnergyPerBit = Annotated[float, Field(ge=0), Dim("energy_per_bit")]
 EnergyPerByte = Annotated[float, Field(ge=0), Dim("energy_per_byte")]
-Resistance = Annotated[float, Field(gt=0), Dim("resistance")]
-Voltage = Annotated[float, Field(gt=0), Dim("voltage")]
+AreaPerByte = Annotated[float, Field(ge=0), Dim("area_per_byte")]
 Bits = Annotated[int, Field(ge=1, le=64), Dim("bits")]
 Count = Annotated[int, Field(ge=1), Dim("count")]
 CountOrFraction = Annotated[float, Field(ge=0), Dim("count")]
 Fraction = Annotated[float, Field(ge=0, le=1), Dim("ratio")]
 Ratio = Annotated[float, Field(gt=0), Dim("ratio")]
 
-COMPONENT_KINDS = ("crossbar", "dac", "adc", "sample_hold", "shift_add", "write_driver")
+#: components every computing mat has, their counts derived from the crossbar geometry
+#: (:mod:`lergan.hardware.components`); ``shift_add`` is counted per mat in the preset
+DERIVED_PER_MAT = ("crossbar", "dac", "sample_hold", "adc")
+COMPONENT_KINDS = (*DERIVED_PER_MAT, "shift_add")
 
 
 class _Frozen(BaseModel):
@@ -53,76 +55,88 @@ class _Frozen(BaseModel):
 
 
 class Technology(_Frozen):
-    """Process node and the digital clock the paper states."""
+    """Process node, digital clock, and how CMOS figures move with the node.
+
+    Component energies and areas in a preset are characterised at ``reference_node_m``
+    (ISAAC's Table I: 32 nm) and scaled to ``node_m`` by first-order constant-voltage
+    scaling: energy x (node / reference), area x (node / reference)^2
+    (:mod:`lergan.hardware.components`). ``leakage_fraction`` is the share of a CMOS
+    component's characterised peak power that is static: drawn whenever the component is
+    powered, acting or not.
+    """
 
     node_m: Length
+    reference_node_m: Length
     clock_hz: Frequency
+    leakage_fraction: Annotated[float, Field(ge=0, lt=1), Dim("ratio")]
 
 
 class Crossbar(_Frozen):
     """One R x C ReRAM crossbar array (cells only; peripherals are separate components).
 
-    ``read_energy_j`` is the energy of one read cycle of the whole array (every row driven,
-    every column sensed); ``read_cycle_s`` the read cycle (ISAAC: 100 ns).
+    Area, read energy and sense time follow from the geometry
+    (:mod:`lergan.hardware.components`): ``rows x cols x cell_area_f2 x node^2``,
+    ``rows x cols x read_energy_per_cell_j`` per read cycle, ``rows x
+    sense_time_per_row_s`` (bit-line charging grows with the cells on it). The arrays are
+    non-volatile: they draw no static power. ``flipped_encoding`` is ISAAC's weight
+    encoding that keeps a column's sum below half its range (one ADC bit saved).
     """
 
     rows: Count
     cols: Count
     cell_bits: Bits
-    read_cycle_s: PosTime
-    read_energy_j: Energy
-    area_m2: Area
+    cell_area_f2: Annotated[float, Field(gt=0), Dim("ratio")]
+    read_energy_per_cell_j: Energy
+    sense_time_per_row_s: PosTime
     signed_weights: Literal["differential", "offset"]
-    static_power_w: Power  # one array while powered (non-volatile cells: leakage only)
+    flipped_encoding: bool = False
 
 
 class Cell(_Frozen):
-    """The ReRAM cell: resistance range and write endurance."""
+    """The ReRAM cell's write endurance (its electrical figures are the crossbar's and the
+    write model's fields)."""
 
-    r_on_ohm: Resistance
-    r_off_ohm: Resistance
-    read_voltage_v: Voltage
     endurance_writes: Annotated[float, Field(gt=0), Dim("count")]
-
-    @model_validator(mode="after")
-    def _range(self) -> Cell:
-        if self.r_off_ohm <= self.r_on_ohm:
-            raise ValueError("r_off_ohm must exceed r_on_ohm")
-        return self
 
 
 class Dac(_Frozen):
     """Input driver of one crossbar row.
 
     ``energy_j`` (per row per read cycle) and ``area_m2`` are characterised at
-    ``reference_bits``; :func:`lergan.hardware.cost.dac_energy_j` scales them to ``bits``
-    in proportion to the number of non-zero levels, 2**bits - 1 (our assumption).
+    ``reference_bits`` and scaled to ``bits`` by ``energy_scaling``: ``linear`` (x bits /
+    reference_bits: a b-bit drive costs what b 1-bit drives cost, ISAAC's characterised
+    1-bit DAC per input bit), ``levels`` (x (2^b - 1) / (2^ref - 1), the pessimistic end)
+    or ``per-drive`` (the same per drive at any resolution, the optimistic end).
     """
 
     bits: Bits
     reference_bits: Bits
     energy_j: Energy
     area_m2: Area
-    static_power_w: Power  # one DAC while powered, at ``bits``
+    energy_scaling: Literal["linear", "levels", "per-drive"] = "linear"
 
 
 class Adc(_Frozen):
-    """Column ADC shared by ``columns_per_adc`` columns.
+    """Column ADC shared by ``columns_per_adc`` columns of a crossbar.
 
-    ``energy_j`` (per conversion) and ``area_m2`` are characterised at ``reference_bits``;
-    :func:`lergan.hardware.cost.adc_energy_j` scales them to ``bits`` with
-    ``energy_scaling``: ``walden`` (energy per conversion = FOM x 2**bits, Walden, IEEE JSAC
-    1999) or ``thermal`` (= FOM x 4**bits, the noise-limited regime of Murmann's ADC survey).
+    ``energy_j`` (per conversion) and ``area_m2`` are characterised at ``reference_bits``
+    and ``reference_sample_rate_hz``; energy scales with ``energy_scaling``: ``walden``
+    (x 2^(b - ref): Walden, IEEE JSAC 1999, energy per conversion = FOM x 2^ENOB) or
+    ``thermal`` (x 4^(b - ref), noise-limited converters, Murmann's survey); area with
+    2^(b - ref) x rate / reference rate. ``precision_policy``: ``lossless`` requires the
+    bits of an exact column sum (ISAAC's rule, :mod:`lergan.hardware.converters`);
+    ``truncate`` keeps ``bits`` and drops the low bits, reported per pass.
     """
 
     bits: Bits
     reference_bits: Bits
     sample_rate_hz: Frequency
+    reference_sample_rate_hz: Frequency
     energy_j: Energy
     area_m2: Area
     columns_per_adc: Count
-    static_power_w: Power  # one ADC while powered, at ``bits``
     energy_scaling: Literal["walden", "thermal"] = "walden"
+    precision_policy: Literal["lossless", "truncate"] = "truncate"
 
 
 class SampleHold(_Frozen):
@@ -130,41 +144,37 @@ class SampleHold(_Frozen):
 
     energy_j: Energy
     area_m2: Area
-    static_power_w: Power
 
 
 class ShiftAdd(_Frozen):
-    """Shift-and-add unit; ``energy_j`` per operation, ``rate_hz`` operations per second."""
+    """Shift-and-add unit; ``energy_j`` per operation, one operation per clock."""
 
     energy_j: Energy
-    rate_hz: Frequency
     area_m2: Area
-    static_power_w: Power
 
 
 class Buffer(_Frozen):
     """A buffer or register (SRAM, eDRAM, register file, ReRAM memory mat).
 
-    Energies per byte read / written; ``bandwidth_bytes_per_s`` the peak rate of one instance.
+    Energies per byte read / written; ``bandwidth_bytes_per_s`` the peak rate of one
+    instance; area ``capacity_bytes x area_per_byte_m2``.
     """
 
     technology: Literal["sram", "edram", "register", "reram"]
-    capacity_bytes: Bytes
+    capacity_bytes: Annotated[float, Field(gt=0), Dim("bytes")]
     read_energy_j_per_byte: EnergyPerByte
     write_energy_j_per_byte: EnergyPerByte
     bandwidth_bytes_per_s: Bandwidth
-    area_m2: Area
-    static_power_w: Power
+    area_per_byte_m2: AreaPerByte
 
 
 class DigitalUnit(_Frozen):
-    """A digital unit (MAC array, activation, pooling): ``energy_j`` per operation."""
+    """A digital unit (MAC, activation, pooling): ``energy_j`` per operation, one operation
+    per clock; characterised at ``reference_node_m`` (default: the technology's)."""
 
-    bits: Bits
     energy_j: Energy
-    ops_per_s: Annotated[float, Field(gt=0), Dim("frequency")]
     area_m2: Area
-    static_power_w: Power
+    reference_node_m: Length | None = None
 
 
 class Link(_Frozen):
@@ -174,7 +184,6 @@ class Link(_Frozen):
     latency_s: Time
     energy_j_per_bit: EnergyPerBit
     area_m2: Area
-    static_power_w: Power
 
 
 class Precision(_Frozen):
@@ -191,21 +200,19 @@ class Precision(_Frozen):
 class WriteModel(_Frozen):
     """Programming crossbar cells at an update.
 
-    ``energy_per_cell_j`` covers one programmed cell including its program-and-verify
-    pulses (``pulses_per_write`` is recorded for the derivation and for sweeps);
-    ``latency_per_row_s`` the time to program one row (its cells in parallel);
-    ``rows_in_parallel`` rows programmed at once per crossbar; ``fraction_rewritten`` the
-    share of a layer's cells actually rewritten per update (1 = every cell).
+    A cell takes ``pulses_per_write`` program-and-verify pulses of ``energy_per_pulse_j``
+    and ``pulse_s`` each (a row's cells in parallel, ``rows_in_parallel`` rows at once).
+    ``fraction_rewritten`` is the share of stored cells whose level changes per update;
+    only a controller that compares before writing (``compare_before_write``: one read of
+    every covered cell first) skips the others, otherwise every cell is rewritten.
     """
 
-    energy_per_cell_j: Energy
-    latency_per_row_s: PosTime
+    energy_per_pulse_j: Energy
+    pulse_s: PosTime
     pulses_per_write: Annotated[float, Field(ge=1), Dim("count")]
     rows_in_parallel: Count
     fraction_rewritten: Fraction
     compare_before_write: bool
-    driver_area_m2: Area
-    driver_static_power_w: Power  # one write driver (``write_driver``) while powered
 
 
 class Training(_Frozen):
@@ -225,8 +232,9 @@ class Organisation(_Frozen):
     """Chip -> banks -> mats -> crossbars, and what each level holds.
 
     ``per_mat`` / ``per_bank`` / ``per_chip`` count instances of named components:
-    ``crossbar``, ``dac``, ``adc``, ``sample_hold``, ``shift_add``, ``write_driver``, a key of
-    ``buffers``, of ``digital`` or of ``interconnect.links``. Fractions are allowed (ISAAC's
+    ``shift_add``, a key of ``buffers``, of ``digital`` or of ``interconnect.links``. A
+    mat's crossbars, DACs, sample-and-holds and ADCs are not typed: they follow from
+    ``crossbars_per_mat`` and the crossbar geometry (:mod:`lergan.hardware.components`). Fractions are allowed (ISAAC's
     router is shared by four tiles: 0.25 per tile). ``network_banks`` places networks on
     banks (1-based); ``tiers`` names the bank tiers.
     """
@@ -252,6 +260,11 @@ class Organisation(_Frozen):
 
     @model_validator(mode="after")
     def _placement(self) -> Organisation:
+        for comp in DERIVED_PER_MAT:
+            if comp in self.per_mat:
+                raise ValueError(
+                    f"per_mat.{comp}: derived, not typed (from crossbars_per_mat and the "
+                    "crossbar geometry; adc from adc.columns_per_adc): remove it")
         for net, banks in self.network_banks.items():
             for b in banks:
                 if not 1 <= b <= self.banks:
@@ -329,6 +342,7 @@ class Architecture(_Frozen):
     interconnect: Interconnect
 
     _provenance: dict[str, Provenance] = PrivateAttr(default_factory=dict)
+    _components: Any = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _consistent(self) -> Architecture:
@@ -349,6 +363,19 @@ class Architecture(_Frozen):
             )
         if self.training.weight_gradients == "digital" and "mac" not in self.digital:
             raise ValueError("training.weight_gradients is 'digital' but digital.mac is absent")
+        if "mac" not in self.digital:
+            raise ValueError("digital.mac: every preset needs a digital MAC unit (batch norm, "
+                             "activations, losses and the optimiser run on it)")
+        if self.adc.precision_policy == "lossless":
+            from lergan.hardware.converters import required_adc_bits
+
+            need = required_adc_bits(self)
+            if self.adc.bits < need:
+                raise ValueError(
+                    f"adc.bits: {self.adc.bits} bits cannot convert a column sum exactly "
+                    f"under adc.precision_policy 'lossless' (needs {need}: ISAAC's rule for "
+                    f"{self.crossbar.rows} rows of {self.crossbar.cell_bits}-bit cells and "
+                    f"{self.dac.bits}-bit inputs); widen the ADC or choose 'truncate'")
         return self
 
     # ---- derived figures used everywhere --------------------------------------------------
@@ -365,8 +392,18 @@ class Architecture(_Frozen):
 
     @property
     def mvm_latency_s(self) -> float:
-        """Time of one MVM: read cycles per MVM times the read cycle."""
-        return self.read_cycles_per_mvm * self.crossbar.read_cycle_s
+        """Time of one MVM: read cycles per MVM times the (derived) read cycle."""
+        return self.read_cycles_per_mvm * self.components.read_cycle_s
+
+    @property
+    def components(self) -> Any:
+        """The chip's components derived from this description
+        (:class:`lergan.hardware.components.ComponentModel`, computed once)."""
+        if self._components is None:
+            from lergan.hardware.components import derive
+
+            self._components = derive(self)
+        return self._components
 
     def provenance(self, key: str) -> Provenance:
         """Where the number at dotted ``key`` comes from (``HardwareError`` if unknown)."""

@@ -34,6 +34,7 @@ SI_UNIT: dict[str, str] = {
     "time": "s",
     "frequency": "Hz",
     "area": "m2",
+    "area_per_byte": "m2/B",
     "length": "m",
     "bytes": "B",
     "bits": "bit",
@@ -64,6 +65,8 @@ def _table() -> dict[str, tuple[str, float]]:
         t[f"{p}Hz"] = ("frequency", _PREFIX[p])
         t[f"{p}S/s"] = ("frequency", _PREFIX[p])
     t.update({"m2": ("area", 1.0), "mm2": ("area", 1e-6), "um2": ("area", 1e-12)})
+    t.update({"m2/B": ("area_per_byte", 1.0), "mm2/B": ("area_per_byte", 1e-6),
+              "um2/B": ("area_per_byte", 1e-12)})
     t.update({"m": ("length", 1.0), "mm": ("length", 1e-3), "um": ("length", 1e-6),
               "nm": ("length", 1e-9)})
     t.update({"B": ("bytes", 1.0), "KB": ("bytes", 1024.0), "KiB": ("bytes", 1024.0),

@@ -7,9 +7,9 @@ here). Formulas:
 
 - **Read time** (ISAAC, Shafiee et al., ISCA 2016, section 3: inputs bit-serial, one read
   cycle per input bit, the cycle set by how fast the shared ADCs convert a crossbar's
-  columns): ``read_cycles * effective_read_cycle_s(arch)`` with
-  ``effective_read_cycle_s = max(crossbar.read_cycle_s, cols / (ADCs per crossbar x
-  sample rate))`` (:func:`lergan.hardware.peak.effective_read_cycle_s`).
+  columns): ``read_cycles`` x the component model's read cycle, ``max(rows x
+  sense_time_per_row_s, min(cols, columns_per_adc) / sample rate)``
+  (:mod:`lergan.hardware.components`).
 - **Energy per component**: count x per-action energy: ``crossbar.read`` per crossbar read
   cycle (the whole array's read energy, also when partly used), ``dac.drive`` per driven
   line per cycle, ``sample_hold.sample`` and ``adc.convert`` per conversion (ISAAC: each
@@ -23,11 +23,14 @@ here). Formulas:
   bank buffer; master weights and optimiser state (update) and the digital weight
   gradient's operands are bank-buffer traffic.
 - **Writes** (PipeLayer, Song et al., HPCA 2017, in-place update; the preset's write
-  model): energy ``cells_written * write.energy_per_cell_j``; time per programming round
-  ``ceil(rows / rows_in_parallel) * write.latency_per_row_s`` with every crossbar
-  programmed in parallel (:func:`lergan.hardware.cost.write_cost`).
+  model): energy ``cells_written`` x the cell write energy (pulses x energy per pulse);
+  time per programming round ``ceil(rows / rows_in_parallel)`` x the row write time, with
+  every crossbar programmed in parallel (:func:`lergan.hardware.cost.write_cost`). With
+  ``write.compare_before_write`` every covered cell is read first (``cells_compared``
+  crossbar cell reads and conversions; one read cycle per row of a round) and only the
+  ``fraction_rewritten`` that changed is programmed.
 - **Digital units** (DNN+NeuroSim V2.1, Peng et al., 2020: weight gradients on digital
-  MAC units beside the arrays): ``digital_macs / (units x ops_per_s)``, ``units`` the
+  MAC units beside the arrays): ``digital_macs / (units x clock)``, ``units`` the
   bank's MAC units (``organisation.per_bank.mac``, at least 1) unless given.
 - **Latency** = programming time + the longest of read time, digital time and buffer time
   (bytes over the bank buffer's bandwidth): reads, transfers and digital work pipeline
@@ -45,6 +48,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from lergan.errors import MappingError
+from lergan.mapping.elementwise import bank_buffer
 from lergan.mapping.mapper import LayerPassMapping
 
 ENERGY_COMPONENTS = (
@@ -80,32 +84,17 @@ class OperationCost:
         return d
 
 
-def _bank_buffer(arch: Any) -> str:
-    """The bank-level buffer: ``bank_buffer`` if present, else the largest buffer."""
-    if "bank_buffer" in arch.buffers:
-        return "bank_buffer"
-    if not arch.buffers:
-        raise MappingError(f"preset {arch.name!r} has no buffers to cost buffer traffic")
-    return max(arch.buffers, key=lambda n: arch.buffers[n].capacity_bytes)
-
-
 def _per_crossbar_area_m2(arch: Any) -> dict[str, float]:
-    from lergan.hardware.peak import component_area_m2
-
-    org = arch.organisation
-    xbars = org.per_mat.get("crossbar", org.crossbars_per_mat) or 1
-    parts: dict[str, float] = {"crossbar": arch.crossbar.area_m2}
-    for name, count in org.per_mat.items():
-        if name == "crossbar":
-            continue
-        parts[name] = count / xbars * component_area_m2(arch, name)
-    return parts
+    """Area of one crossbar and its share of its mat's peripherals and registers
+    (the component model's per-mat counts over crossbars per mat)."""
+    model = arch.components
+    return {name: model.per_crossbar(name) * model[name].area_m2
+            for name in model.counts["mat"]}
 
 
 def cost(mapping: LayerPassMapping, arch: Any, digital_units: int | None = None) -> OperationCost:
     """Cost one mapped operation on ``arch`` (a :class:`lergan.hardware.Architecture`)."""
     from lergan.hardware.cost import actions, lifetime, write_cost
-    from lergan.hardware.peak import effective_read_cycle_s
 
     act = actions(arch)
     m = mapping
@@ -113,7 +102,7 @@ def cost(mapping: LayerPassMapping, arch: Any, digital_units: int | None = None)
         digital_units = max(1, int(arch.organisation.per_bank.get("mac", 1)))
     if digital_units < 1:
         raise MappingError(f"digital_units must be at least 1, got {digital_units}")
-    bank = _bank_buffer(arch)
+    bank = bank_buffer(arch)
     has_regs = "input_register" in arch.buffers and "output_register" in arch.buffers
     crossbar_io = m.form not in ("digital", "write")
 
@@ -136,6 +125,14 @@ def cost(mapping: LayerPassMapping, arch: Any, digital_units: int | None = None)
     rows = m.rows_per_write_round
     wc = write_cost(arch, m.cells_written, rows)
     e["cell_write"] = wc.energy_j
+    compare_s = 0.0
+    if m.cells_compared:
+        # compare before write: every covered cell read once (one row per read cycle,
+        # each column converted), before the changed ones are programmed
+        e["cell_write"] += m.cells_compared * (
+            act["crossbar.read"].energy_j / (arch.crossbar.rows * arch.crossbar.cols)
+            + act["adc.convert"].energy_j + act["sample_hold.sample"].energy_j)
+        compare_s = m.write_rounds * rows * arch.components.read_cycle_s
     if m.digital_macs:
         if "mac" not in arch.digital:
             raise MappingError(
@@ -145,11 +142,12 @@ def cost(mapping: LayerPassMapping, arch: Any, digital_units: int | None = None)
         e["digital"] = m.digital_macs * act["digital.mac.op"].energy_j
 
     # ---- latency ---------------------------------------------------------------------
-    cycle = effective_read_cycle_s(arch)
+    cycle = arch.components.read_cycle_s
     parts = {
         "read": m.read_cycles * cycle,
-        "write": m.write_rounds * write_cost(arch, 0, rows).latency_s if rows else 0.0,
-        "digital": (m.digital_macs / (digital_units * arch.digital["mac"].ops_per_s)
+        "write": (m.write_rounds * write_cost(arch, 0, rows).latency_s + compare_s
+                  if rows else 0.0),
+        "digital": (m.digital_macs / (digital_units * arch.technology.clock_hz)
                     if m.digital_macs else 0.0),
         "buffer": (m.buffer_read_bytes + m.buffer_write_bytes + m.accumulation_bytes)
         / arch.buffers[bank].bandwidth_bytes_per_s,
@@ -160,7 +158,7 @@ def cost(mapping: LayerPassMapping, arch: Any, digital_units: int | None = None)
     area = {k: v * m.crossbars for k, v in _per_crossbar_area_m2(arch).items()} if (
         m.crossbars) else {}
     if m.digital_macs:
-        area["digital.mac"] = digital_units * arch.digital["mac"].area_m2
+        area["digital.mac"] = digital_units * arch.components["mac"].area_m2
 
     # ---- writes and lifetime ------------------------------------------------------------
     in_use = m.cells_per_copy * m.replication
@@ -183,7 +181,7 @@ def cost(mapping: LayerPassMapping, arch: Any, digital_units: int | None = None)
             "read": "read_cycles x max(crossbar.read_cycle_s, cols / (ADCs x rate)) [ISAAC]",
             "write": "write_rounds x ceil(rows / rows_in_parallel) x write.latency_per_row_s"
                      " [PipeLayer; preset write model]",
-            "digital": "digital_macs / (units x ops_per_s) [NeuroSim V2.1]",
+            "digital": "digital_macs / (units x technology.clock_hz) [NeuroSim V2.1]",
             "latency": "write + max(read, digital, buffer)",
         },
     )

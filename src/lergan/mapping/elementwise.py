@@ -4,7 +4,7 @@ bank's digital units.
 Layers that no crossbar runs (``batch_norm``, ``activation``, reshapes, concatenations) and
 the loss terms are elementwise work: ``ops_per_element x elements`` digital operations on
 ``digital.mac`` (energy per operation from :func:`lergan.hardware.cost.actions`; ``units =
-organisation.per_bank["mac"]`` units at ``ops_per_s`` each) plus reading the operation's
+organisation.per_bank["mac"]`` units at one operation per ``technology.clock_hz`` each) plus reading the operation's
 inputs and writing its outputs in the bank buffer (per-byte energies, the buffer's
 bandwidth). The update of a layer with parameters but no crossbars (batch norm's scale
 and shift) is one multiply-add per parameter (SGD).
@@ -131,7 +131,7 @@ def elementwise_cost(kind: str, pass_: str, ops: float, read_bytes: float, write
         if digital_units < 1:
             raise MappingError(f"digital_units must be at least 1, got {digital_units}")
         energy["digital"] = ops * act["digital.mac.op"].energy_j
-        parts["digital"] = ops / (digital_units * arch.digital["mac"].ops_per_s)
+        parts["digital"] = ops / (digital_units * arch.technology.clock_hz)
     return ElementwiseCost(kind, pass_, float(ops), float(read_bytes), float(write_bytes),
                            max(parts.values()), parts, energy)
 

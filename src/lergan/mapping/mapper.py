@@ -59,7 +59,9 @@ class LayerPassMapping:
     and copy in parallel), ``read_cycles`` (``mvm_steps * cycles_per_mvm``: read cycles in
     sequence), ``crossbar_read_cycles`` (crossbar activations summed over crossbars),
     ``dac_activations`` (input drivers times read cycles), ``adc_conversions``,
-    ``shift_add_ops``, ``partial_sum_adds`` (adder tree across tiles), ``cells_written``,
+    ``shift_add_ops``, ``partial_sum_adds`` (adder tree across tiles), ``cells_written`` (an update rewrites
+    every cell, or only ``write_fraction`` of them when ``compare_before_write`` reads the
+    ``cells_compared`` first),
     buffer bytes (``buffer_read_bytes`` / ``buffer_write_bytes``, the accumulation
     buffer's read-modify-writes in ``accumulation_bytes``), ``digital_macs`` and
     ``digital_adds``; MACs: ``macs_dense`` (a dense convolution of the zero-inserted,
@@ -95,6 +97,7 @@ class LayerPassMapping:
     shift_add_ops: int
     partial_sum_adds: int
     cells_written: int
+    cells_compared: int
     write_rounds: int
     rows_per_write_round: int
     buffer_read_bytes: float
@@ -158,8 +161,13 @@ def place(spec: PassSpec, geo: LayerGeometry, params: MappingParams,
     else:
         rounds = 1 if spec.programs_matrices else 0
         steps = max((ceil_div(m.mvms, replication) for m in spec.matrices), default=0)
-    if spec.pass_ == "update":
-        cells_written = round(cells_per_copy * replication * params.write_fraction)
+    cells_compared = 0
+    if spec.pass_ == "update" and params.compare_before_write:
+        # only a controller that reads before writing can skip unchanged cells
+        cells_compared = cells_per_copy * replication
+        cells_written = round(cells_compared * params.write_fraction)
+    elif spec.pass_ == "update":
+        cells_written = cells_per_copy * replication
     elif spec.per_sample_program:
         cells_written = cells_per_copy * spec.samples
     elif spec.programs_matrices:  # programmed once per operation, in every copy
@@ -181,6 +189,7 @@ def place(spec: PassSpec, geo: LayerGeometry, params: MappingParams,
         mvm_steps=steps, read_cycles=steps * cycles if spec.matrices and mvms else 0,
         crossbar_read_cycles=xbar_cycles, dac_activations=dac, adc_conversions=adc,
         shift_add_ops=adc, partial_sum_adds=adds, cells_written=cells_written,
+        cells_compared=cells_compared,
         write_rounds=rounds, rows_per_write_round=rows_per_round if rounds else 0,
         buffer_read_bytes=spec.input_values * spec.input_bits / 8 + spec.extra_read_bytes
         + program_reads,

@@ -55,8 +55,10 @@ class MappingParams(BaseModel):
     - ``weight_gradient_unit``: ``crossbar`` programs the output error into crossbars and
       streams the activations (PipeLayer, HPCA 2017; every programmed cell is a write);
       ``digital`` runs the weight gradient on digital MAC units (DNN+NeuroSim V2.1).
-    - ``write_fraction``: the fraction of stored cells rewritten at each update (1.0: every
-      cell, an exact update without compare; LrGAN's approximate update skips more).
+    - ``write_fraction``: the fraction of stored cells whose level changes at each update;
+      only skipped when ``compare_before_write`` (the preset's
+      ``write.compare_before_write``, implied by LrGAN's ``training.approximate_update``)
+      reads each covered cell first; otherwise every cell is rewritten.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -79,6 +81,7 @@ class MappingParams(BaseModel):
     weight_gradient_unit: WeightGradientUnit = "crossbar"
     optimizer: Optimizer = "sgd"
     write_fraction: float = Field(1.0, ge=0.0, le=1.0)
+    compare_before_write: bool = False
     gate_zero_row_tiles: bool = False
 
 
@@ -107,6 +110,8 @@ def from_architecture(arch: Any, **overrides: Any) -> MappingParams:
         weight_gradient_unit=t.weight_gradients,
         optimizer=t.optimiser,
         write_fraction=arch.write.fraction_rewritten,
+        compare_before_write=(arch.write.compare_before_write
+                              or arch.training.approximate_update),
     )
     fields.update(overrides)
     return _validated(fields)

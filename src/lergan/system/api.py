@@ -80,8 +80,9 @@ def topology_of(arch: Any, opts: SimulationOptions) -> Topology:
         raise LerganError(
             f"preset {arch.name!r}: interconnect.topology 'noc' is not modelled by lergan.system "
             "(use --set topology=3d, 2d-bus or 2d-offchip)")
-    links = {n: LinkSpec(n, ln.bandwidth_bytes_per_s, ln.latency_s, ln.energy_j_per_bit,
-                         ln.area_m2, ln.static_power_w) for n, ln in ic.links.items()}
+    model = arch.components
+    links = {n: LinkSpec(n, ln.bandwidth_bytes_per_s, ln.latency_s, model[n].energy_j,
+                         ln.area_m2, model[n].static_power_w) for n, ln in ic.links.items()}
     return Topology(kind, arch.organisation.banks, ic.ports_per_bank, links,
                     reconfiguration_latency_s=ic.reconfiguration_latency_s,
                     reconfiguration_energy_j=ic.reconfiguration_energy_j)
@@ -102,16 +103,23 @@ def provisioned(arch: Any, pl: Placement, budget: int) -> tuple[list, list]:
     """Area (m2) and static power (W) per (network, component) of what the design provisions.
 
     Mat-level components scale with the crossbars provisioned (``budget`` of the chip's),
-    shared by the networks in proportion to their groups' capacity; bank-level ones go to
+    shared by the networks in proportion to their groups' capacity; their static power
+    counts the mats that hold weights only (the others are power-gated); bank-level ones go to
     the networks whose groups use the bank; chip-level ones to ``chip``. Links are the
     topology's (see :mod:`lergan.system.interconnect`), not counted here.
     """
     from lergan.hardware.peak import breakdown
-    from lergan.hardware.static import component_static_power_w as static_w
 
     org = arch.organisation
+    model = arch.components
+
+    def static_w(_arch: Any, name: str) -> float:
+        return model[name].static_power_w
+
     total = org.banks * org.mats_per_bank * org.crossbars_per_mat
     frac = budget / total
+    # mats that hold no weights in this mapping are power-gated: no leakage
+    powered = min(budget, pl.crossbars_used) / budget if budget else 0.0
     cap: dict[str, float] = defaultdict(float)
     bank_nets: dict[int, set[str]] = defaultdict(set)
     for g in pl.groups.values():
@@ -131,7 +139,8 @@ def provisioned(arch: Any, pl: Placement, budget: int) -> tuple[list, list]:
             for net, c in cap.items():
                 share = c / cap_total
                 area.append((net, row.component, n * share * per))
-                static.append((net, row.component, n * share * static_w(arch, row.component)))
+                static.append((net, row.component,
+                               n * share * powered * static_w(arch, row.component)))
         elif row.level == "bank":
             per_bank = row.instances / org.banks
             for b in range(1, org.banks + 1):
