@@ -69,7 +69,8 @@ def test_peak_json_matches_the_library():
 
 
 def test_peak_with_set_and_breakdown():
-    r = _run("peak", "isaac", "--set", "adc.bits=7", "--json", "--breakdown")
+    r = _run("peak", "isaac", "--set", "adc.bits=7",
+             "--set", "adc.precision_policy=truncate", "--json", "--breakdown")
     assert r.exit_code == 0, r.output
     data = json.loads(r.output)
     assert data["power_w"] < 65.8
@@ -107,7 +108,7 @@ def test_preset_file_path(tmp_path):
 def test_show_prints_brackets_in_sources_verbatim(tmp_path):
     f = tmp_path / "br.yaml"
     f.write_text("base: isaac\nname: br\n"
-                 "adc:\n  bits: {value: 7, unit: bit, source: \"Smith [bold] et al. [/]\"}\n")
+                 "adc:\n  bits: {value: 9, unit: bit, source: \"Smith [bold] et al. [/]\"}\n")
     r = _run("hardware", "show", str(f))
     assert r.exit_code == 0, r.output
     flat = "".join(r.output.replace("│", "").split())  # the table folds long cells

@@ -12,7 +12,7 @@ import pytest
 
 from lergan.hardware import load_preset
 from lergan.hardware.cost import actions
-from lergan.hardware.peak import breakdown, component_peak_power_w, peak
+from lergan.hardware.peak import breakdown, peak
 
 # ISAAC Table I, per IMA (12 IMAs per tile): power in W, area in m2.
 TABLE_I_IMA = {
@@ -97,9 +97,15 @@ def test_chip_totals_with_hypertransport(isaac):
 
 
 def test_per_action_energy_times_peak_rate_gives_table_power(isaac):
-    """E_action x (actions per second at peak) = Table I power, per component."""
-    act = actions(isaac)
-    cycle = 1 / isaac.crossbar.read_cycle_s  # 10 MHz read cycles
+    """E_action x (actions per second at peak) = Table I power, per component: the dynamic
+    share (1 - leakage_fraction) of it; the rest is static power."""
+    raw = actions(isaac)
+    dyn = 1 - isaac.technology.leakage_fraction
+    act = {k: type(a)(a.name, a.energy_j / (1 if k == "crossbar.read" else dyn), a.latency_s,
+                      a.per, a.formula)  # arrays are non-volatile: no static share
+           for k, a in raw.items() if not k.startswith("cell.") and k != "row.write"}
+    cycle = 1 / isaac.components.read_cycle_s  # 10 MHz read cycles
+    assert isaac.components.read_cycle_s == pytest.approx(100e-9)  # 128 columns / 1.28 GS/s
     # per IMA: 8 crossbars, 1024 DACs/S&H at one action per read cycle, 8 ADCs at 1.28 GS/s
     assert 8 * act["crossbar.read"].energy_j * cycle == pytest.approx(2.4e-3)
     assert 1024 * act["dac.drive"].energy_j * cycle == pytest.approx(4e-3)
@@ -117,7 +123,8 @@ def test_per_action_energy_times_peak_rate_gives_table_power(isaac):
     assert act["link.router.bit"].energy_j * 8 * 32 * 1.2e9 == pytest.approx(42e-3)
     assert 4 * act["link.offchip.bit"].energy_j * 6.4e9 * 8 == pytest.approx(10.4)
     # and the same through the peak model's own rates
-    assert component_peak_power_w(isaac, "adc") == pytest.approx(2e-3)
+    assert isaac.components["adc"].peak_power_w == pytest.approx(2e-3)
+    assert isaac.components["adc"].static_power_w == pytest.approx(2e-3 * (1 - dyn))
 
 
 def test_peak_throughput_from_table_i_organisation(isaac):

@@ -16,9 +16,10 @@ def test_override_number_is_si_and_recorded():
 
 
 def test_override_with_unit_text():
-    arch = load_preset("isaac", overrides={"adc.energy_j": "2 pJ", "crossbar.read_cycle_s": "50ns"})
+    arch = load_preset("isaac", overrides={"adc.energy_j": "2 pJ",
+                                           "crossbar.sense_time_per_row_s": "0.5ns"})
     assert arch.adc.energy_j == pytest.approx(2e-12)
-    assert arch.crossbar.read_cycle_s == pytest.approx(50e-9)
+    assert arch.crossbar.sense_time_per_row_s == pytest.approx(0.5e-9)
     assert arch.provenance("adc.energy_j").written_value == "2 pJ"
 
 
@@ -78,11 +79,11 @@ def test_user_file_with_base(tmp_path):
     f.write_text(
         "base: lergan\nname: mine\n"
         "adc:\n  bits: {value: 5, unit: bit, assumption: true, reason: a test}\n"
-        "crossbar:\n  read_cycle_s: {value: 50, unit: ns, source: my measurement}\n"
+        "crossbar:\n  sense_time_per_row_s: {value: 0.5, unit: ns, source: my measurement}\n"
     )
     arch = load_preset(f)
     assert arch.name == "mine" and arch.adc.bits == 5
-    assert arch.crossbar.read_cycle_s == pytest.approx(50e-9)
+    assert arch.crossbar.sense_time_per_row_s == pytest.approx(0.5e-9)
     assert arch.provenance("adc.bits").defined_in == "mine.yaml"
     assert arch.organisation.banks == 6
 
@@ -110,7 +111,8 @@ def test_bad_user_files(tmp_path, body, needle):
 
 def test_user_file_without_name_is_named_after_the_file(tmp_path):
     f = tmp_path / "faster.yaml"
-    f.write_text("base: isaac\ncrossbar:\n  read_cycle_s: {value: 50, unit: ns, source: t}\n")
+    f.write_text("base: isaac\ncrossbar:\n"
+                 "  sense_time_per_row_s: {value: 0.5, unit: ns, source: t}\n")
     arch = load_preset(f)
     assert arch.name == "faster" and arch.base == "isaac"
 

@@ -43,11 +43,11 @@ def test_cost_by_hand(graph, kind, pass_):
     wr = sum(graph.tensors[t].bytes for t in op.writes)
     act = actions(arch)
     assert c.ops == ops > 0
-    assert c.energy_j["digital"] == pytest.approx(ops * arch.digital["mac"].energy_j)
+    assert c.energy_j["digital"] == pytest.approx(ops * arch.components["mac"].energy_j)
     buf_rd, buf_wr = act["buffer.bank_buffer.read"], act["buffer.bank_buffer.write"]
     assert c.energy_j["buffer"] == pytest.approx(rd * buf_rd.energy_j + wr * buf_wr.energy_j)
     units = arch.organisation.per_bank["mac"]
-    assert c.latency_s == pytest.approx(max(ops / (units * arch.digital["mac"].ops_per_s),
+    assert c.latency_s == pytest.approx(max(ops / (units * arch.technology.clock_hz),
                                             (rd + wr) / arch.buffers["bank_buffer"]
                                             .bandwidth_bytes_per_s))
 
@@ -71,7 +71,7 @@ def test_loss_costed_by_the_elements_it_reads(kind):
         assert elements > 1
         c = cost_elementwise_operation(op, g.tensors, arch)
         assert c.ops == OPS_PER_ELEMENT[("loss", "loss")] * elements * op.samples
-        assert c.energy_j["digital"] == pytest.approx(c.ops * arch.digital["mac"].energy_j)
+        assert c.energy_j["digital"] == pytest.approx(c.ops * arch.components["mac"].energy_j)
 
 
 def test_override_replaces_one_figure(graph):

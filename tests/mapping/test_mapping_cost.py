@@ -69,10 +69,10 @@ def test_update_writes_and_lifetime():
     m = map_pass(layer, "update", (64, 8, 8), 64, arch, "zfdr-pattern", replication=2)
     c = cost(m, arch)
     assert c.energy_j["cell_write"] == pytest.approx(
-        m.cells_written * arch.write.energy_per_cell_j)
+        m.cells_written * arch.write.pulses_per_write * arch.write.energy_per_pulse_j)
     assert c.latency_parts_s["write"] == pytest.approx(
         min(arch.crossbar.rows, max(p.tiling.k for p in m.matrices))
-        * arch.write.latency_per_row_s)
+        * arch.write.pulses_per_write * arch.write.pulse_s)
     life = lifetime(arch, m.cells_written, m.cells_per_copy * 2)
     assert c.lifetime_operations == pytest.approx(life.iterations)
     assert c.lifetime_operations == pytest.approx(arch.cell.endurance_writes)  # every cell once
@@ -87,10 +87,10 @@ def test_digital_weight_gradient_cost():
     m = map_pass(conv(2, 64, 128, 4, 2, 1), "weight_gradient", (64, 16, 16), 8, arch)
     c = cost(m, arch)
     units = int(arch.organisation.per_bank["mac"])
-    assert c.energy_j["digital"] == pytest.approx(m.digital_macs * arch.digital["mac"].energy_j)
+    assert c.energy_j["digital"] == pytest.approx(m.digital_macs * arch.components["mac"].energy_j)
     assert c.latency_parts_s["digital"] == pytest.approx(
-        m.digital_macs / (units * arch.digital["mac"].ops_per_s))
-    assert c.area_parts_m2["digital.mac"] == pytest.approx(units * arch.digital["mac"].area_m2)
+        m.digital_macs / (units * arch.technology.clock_hz))
+    assert c.area_parts_m2["digital.mac"] == pytest.approx(units * arch.components["mac"].area_m2)
     assert c.energy_j["adc"] == 0 and m.crossbars == 0
 
 

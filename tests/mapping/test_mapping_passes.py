@@ -127,11 +127,17 @@ def test_linear_weight_gradient_on_crossbars_stacks_the_batch():
 
 @pytest.mark.parametrize("optimizer,state", [("sgd", 0), ("momentum", 1), ("adam", 2)])
 def test_update_writes_cells_and_moves_master_weights_and_state(optimizer, state):
-    params = READ.model_copy(update={"optimizer": optimizer, "write_fraction": 0.25})
+    params = READ.model_copy(update={"optimizer": optimizer, "write_fraction": 0.25,
+                                     "compare_before_write": True})
     layer = linear(300, 100)
     m = map_pass(layer, "update", (300,), 64, params, replication=2)
     values = 300 * 100 + 100  # weights and biases
     assert m.cells_written == round(300 * 800 * 2 * 0.25)
+    assert m.cells_compared == 300 * 800 * 2
+    # without a compare, every cell is rewritten whatever changed
+    blind = map_pass(layer, "update", (300,), 64,
+                     params.model_copy(update={"compare_before_write": False}), replication=2)
+    assert blind.cells_written == 300 * 800 * 2 and blind.cells_compared == 0
     assert m.buffer_read_bytes == values * (16 + 32 + state * 32) / 8
     assert m.buffer_write_bytes == values * (32 + state * 32) / 8
     assert m.write_rounds == 1 and m.rows_per_write_round == 128

@@ -92,12 +92,16 @@ def show(
     """Every field of PRESET with its SI value, the value as written, and its source.
 
     The file column says which data file sets the field (a preset may build on a `base`
-    preset), or `override` for --set.
+    preset), `override` for --set, or `derived` for a quantity the model computes from
+    other fields (crossbar area and read energy, read cycle, per-mat DAC/ADC counts,
+    node-scaled energies, static power), listed with its formula and inputs.
 
     Examples: `lergan hardware show lergan`; `lergan hardware show isaac --json`;
     `lergan hardware show lergan --set adc.bits=6 --set "adc.energy_j=2 pJ"`;
     `lergan hardware show mine.yaml` (a file of one's own that starts with `base: lergan`).
     """
+    from lergan.hardware.components import derived_values
+
     arch = _load(preset, set_)
     prov = arch.provenance_table()
     if json_out:
@@ -108,6 +112,7 @@ def show(
             "base": arch.base,
             "deviations": list(arch.deviations),
             "fields": {k: p.model_dump(mode="json") for k, p in prov.items()},
+            "derived": {d.key: d.to_dict() for d in derived_values(arch)},
         }
         console.print_json(json.dumps(data))
         return
@@ -135,6 +140,10 @@ def show(
             src = f"[magenta]override[/]: {src}"
         table.add_row(escape(key), escape(p.defined_in or ""), escape(_fmt(p.value)),
                       escape(p.unit), escape(written), src)
+    for d in derived_values(arch):
+        table.add_row(escape(d.key), "derived", escape(_fmt(d.value)), escape(d.unit), "",
+                      f"[cyan]derived[/]: {escape(d.formula)} [dim](from "
+                      f"{escape(', '.join(d.inputs))})[/]")
     console.print(table)
 
 

@@ -11,13 +11,13 @@ Formulas (``n`` = ``technology.node_m``, ``n0`` = the node a figure is character
 | quantity | formula | source |
 |---|---|---|
 | crossbar area | rows x cols x cell_area_f2 x n^2 | NVSim cell model (area in F^2) |
-| crossbar read energy (per read cycle) | rows x cols x read_energy_per_cell_j | ISAAC Table I per cell |
-| sense time | rows x sense_time_per_row_s | bit-line charging ~ cells on it (first order) |
+| crossbar read energy (a read cycle) | rows x cols x read_energy_per_cell_j | ISAAC Table I |
+| sense time | rows x sense_time_per_row_s | bit line charging ~ its cells (first order) |
 | conversion time | min(cols, columns_per_adc) / sample_rate_hz | ISAAC Sec. IV |
 | read cycle | max(sense time, conversion time) | ISAAC: 128 columns / 1.28 GS/s = 100 ns |
-| DACs, S&Hs, ADCs per mat | rows, cols, ceil(cols / columns_per_adc) per crossbar | ISAAC Table I |
-| CMOS energy, area | x n / n0, x (n / n0)^2 (constant-voltage scaling) | Dennard et al. 1974, first order |
-| DAC energy | linear: x bits / ref; levels: x (2^b-1)/(2^ref-1); per-drive: x 1 | dac.energy_scaling |
+| DACs, S&Hs, ADCs per mat | rows, cols, ceil(cols / columns_per_adc) a crossbar | ISAAC |
+| CMOS energy, area | x n / n0, x (n / n0)^2 (constant voltage) | Dennard 1974, first order |
+| DAC energy | linear: x b / ref; levels: x (2^b-1)/(2^ref-1); per-drive: x 1 | dac |
 | ADC energy | walden: x 2^(b-ref); thermal: x 4^(b-ref) | Walden 1999; Murmann |
 | ADC area | x 2^(b-ref) x rate / ref rate | SAR capacitor array; time interleaving |
 | shift-and-add, digital rate | one operation per technology.clock_hz | ISAAC Table I (1.2 GHz) |
@@ -198,3 +198,78 @@ def derive(arch: Architecture) -> ComponentModel:
         write_latency_per_row_s=w.pulses_per_write * w.pulse_s,
         buffer_write_energy_j_per_byte=bw,
     )
+
+
+@dataclass(frozen=True)
+class DerivedValue:
+    """A quantity the model derives instead of reading: value (SI), unit, formula, inputs."""
+
+    key: str
+    value: float
+    unit: str
+    formula: str
+    inputs: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def derived_values(arch: Architecture) -> list[DerivedValue]:
+    """Every derived quantity of ``arch`` with the fields it comes from (what `lergan
+    hardware show` lists as derived)."""
+    from lergan.hardware.converters import required_adc_bits
+
+    m = arch.components
+    xb = ("crossbar.rows", "crossbar.cols")
+    node = ("technology.node_m", "technology.reference_node_m")
+    leak = ("technology.leakage_fraction",)
+    out = [
+        DerivedValue("crossbar.area_m2", m["crossbar"].area_m2, "m2",
+                     "rows x cols x cell_area_f2 x node^2",
+                     (*xb, "crossbar.cell_area_f2", "technology.node_m")),
+        DerivedValue("crossbar.read_energy_j", m["crossbar"].energy_j, "J",
+                     "rows x cols x read_energy_per_cell_j (one read cycle)",
+                     (*xb, "crossbar.read_energy_per_cell_j")),
+        DerivedValue("crossbar.sense_time_s", m.sense_time_s, "s", "rows x sense_time_per_row_s",
+                     ("crossbar.rows", "crossbar.sense_time_per_row_s")),
+        DerivedValue("adc.conversion_time_s", m.conversion_time_s, "s",
+                     "min(cols, columns_per_adc) / sample_rate_hz",
+                     ("crossbar.cols", "adc.columns_per_adc", "adc.sample_rate_hz")),
+        DerivedValue("crossbar.read_cycle_s", m.read_cycle_s, "s",
+                     "max(sense time, conversion time)",
+                     ("crossbar.sense_time_s", "adc.conversion_time_s")),
+        DerivedValue("adc.required_bits", required_adc_bits(arch), "bit",
+                     "ceil(log2(rows (2^cell_bits - 1)(2^dac.bits - 1) + 1)) - flipped (ISAAC)",
+                     ("crossbar.rows", "crossbar.cell_bits", "dac.bits",
+                      "crossbar.flipped_encoding")),
+        DerivedValue("write.energy_per_cell_j", m.write_energy_per_cell_j, "J",
+                     "pulses_per_write x energy_per_pulse_j",
+                     ("write.pulses_per_write", "write.energy_per_pulse_j")),
+        DerivedValue("write.latency_per_row_s", m.write_latency_per_row_s, "s",
+                     "pulses_per_write x pulse_s", ("write.pulses_per_write", "write.pulse_s")),
+    ]
+    for name in ("crossbar", "dac", "sample_hold", "adc"):
+        out.append(DerivedValue(
+            f"organisation.per_mat.{name}", m.counts["mat"][name], "count",
+            {"crossbar": "crossbars_per_mat", "dac": "rows x crossbars_per_mat",
+             "sample_hold": "cols x crossbars_per_mat",
+             "adc": "ceil(cols / columns_per_adc) x crossbars_per_mat"}[name],
+            ("organisation.crossbars_per_mat", *xb, "adc.columns_per_adc")))
+    for name, c in m.components.items():
+        if c.kind == "crossbar":
+            continue
+        prefix = {"buffer": f"buffers.{name}", "digital": f"digital.{name}",
+                  "link": f"interconnect.links.{name}"}.get(c.kind, name)
+        out.append(DerivedValue(f"{prefix}.action_energy_j", c.energy_j, "J",
+                                f"dynamic energy per {c.action}: (1 - leakage) x {c.derivation}",
+                                (*node, *leak)))
+        out.append(DerivedValue(f"{prefix}.static_power_w", c.static_power_w, "W",
+                                "leakage_fraction x characterised power at the peak rate",
+                                leak))
+        if c.kind in ("buffer", "dac", "adc", "sample_hold", "shift_add", "digital"):
+            out.append(DerivedValue(f"{prefix}.area_instance_m2", c.area_m2, "m2",
+                                    c.derivation + ", area x (node / reference)^2", node))
+        if c.kind in ("shift_add", "digital"):
+            out.append(DerivedValue(f"{prefix}.rate_hz", c.rate_hz, "Hz", "one per clock",
+                                    ("technology.clock_hz",)))
+    return out

@@ -96,7 +96,7 @@ def actions(arch: Architecture) -> dict[str, ActionCost]:
                               1.0 / arch.technology.clock_hz, "operation",
                               f"digital.{name}.energy_j, node-scaled"))
     for name, link in arch.interconnect.links.items():
-        out.append(ActionCost(f"link.{name}.bit", link.energy_j_per_bit,
+        out.append(ActionCost(f"link.{name}.bit", c[name].energy_j,
                               1.0 / (8.0 * link.bandwidth_bytes_per_s), "bit",
                               f"interconnect.links.{name}.energy_j_per_bit"))
     return {a.name: a for a in out}

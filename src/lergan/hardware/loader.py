@@ -347,7 +347,8 @@ def _format_validation(exc: ValidationError, name: str) -> str:
         if isinstance(got, float) and got.is_integer() and abs(got) < 1e15:
             got = int(got)  # a bare override is read as a float: show -1, not -1.0
         got_s = "" if isinstance(got, Mapping) else f" (got {got!r})"
-        msgs.append(f"{loc or '<preset>'}: {err['msg']}{got_s}")
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        msgs.append(f"{loc}: {msg}{got_s}" if loc else msg)
     return f"preset {name!r}: " + "; ".join(msgs)
 
 

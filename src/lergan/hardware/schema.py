@@ -48,7 +48,7 @@ COMPONENT_KINDS = (*DERIVED_PER_MAT, "shift_add")
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 # ---- components -------------------------------------------------------------------------
@@ -234,9 +234,9 @@ class Organisation(_Frozen):
     ``per_mat`` / ``per_bank`` / ``per_chip`` count instances of named components:
     ``shift_add``, a key of ``buffers``, of ``digital`` or of ``interconnect.links``. A
     mat's crossbars, DACs, sample-and-holds and ADCs are not typed: they follow from
-    ``crossbars_per_mat`` and the crossbar geometry (:mod:`lergan.hardware.components`). Fractions are allowed (ISAAC's
-    router is shared by four tiles: 0.25 per tile). ``network_banks`` places networks on
-    banks (1-based); ``tiers`` names the bank tiers.
+    ``crossbars_per_mat`` and the crossbar geometry (:mod:`lergan.hardware.components`).
+    Fractions are allowed (ISAAC's router is shared by four tiles: 0.25 per tile).
+    ``network_banks`` places networks on banks (1-based); ``tiers`` names the bank tiers.
     """
 
     banks: Count
@@ -284,12 +284,13 @@ class Interconnect(_Frozen):
     """
 
     topology: Literal["3d", "2d-bus", "2d-offchip", "noc"]
-    ports_per_bank: Count
     links: dict[str, Link]
-    #: setting a 3D switch for a new bank-to-bank link: added to the first transfer over
-    #: it in a step, and the energy of one link reconfigured (used by ``3d`` only)
-    reconfiguration_latency_s: Time
-    reconfiguration_energy_j: Energy
+    #: the 3D connection's switches (used by ``3d`` only; a bus or mesh has none): ports
+    #: per bank, the time to set a switch for a new bank-to-bank link (added to the first
+    #: transfer over it in a step) and the energy of one link reconfigured
+    ports_per_bank: Count = 1
+    reconfiguration_latency_s: Time = 0.0
+    reconfiguration_energy_j: Energy = 0.0
 
     @model_validator(mode="after")
     def _needed(self) -> Interconnect:

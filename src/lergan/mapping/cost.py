@@ -179,7 +179,7 @@ def cost(mapping: LayerPassMapping, arch: Any, digital_units: int | None = None)
         read_cycle_s=cycle,
         formulas={
             "read": "read_cycles x max(crossbar.read_cycle_s, cols / (ADCs x rate)) [ISAAC]",
-            "write": "write_rounds x ceil(rows / rows_in_parallel) x write.latency_per_row_s"
+            "write": "write_rounds x ceil(rows / rows_in_parallel) x pulses x write.pulse_s"
                      " [PipeLayer; preset write model]",
             "digital": "digital_macs / (units x technology.clock_hz) [NeuroSim V2.1]",
             "latency": "write + max(read, digital, buffer)",

@@ -4,7 +4,8 @@ bank's digital units.
 Layers that no crossbar runs (``batch_norm``, ``activation``, reshapes, concatenations) and
 the loss terms are elementwise work: ``ops_per_element x elements`` digital operations on
 ``digital.mac`` (energy per operation from :func:`lergan.hardware.cost.actions`; ``units =
-organisation.per_bank["mac"]`` units at one operation per ``technology.clock_hz`` each) plus reading the operation's
+organisation.per_bank["mac"]`` units at one operation per ``technology.clock_hz``
+each) plus reading the operation's
 inputs and writing its outputs in the bank buffer (per-byte energies, the buffer's
 bandwidth). The update of a layer with parameters but no crossbars (batch norm's scale
 and shift) is one multiply-add per parameter (SGD).

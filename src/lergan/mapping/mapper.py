@@ -59,9 +59,9 @@ class LayerPassMapping:
     and copy in parallel), ``read_cycles`` (``mvm_steps * cycles_per_mvm``: read cycles in
     sequence), ``crossbar_read_cycles`` (crossbar activations summed over crossbars),
     ``dac_activations`` (input drivers times read cycles), ``adc_conversions``,
-    ``shift_add_ops``, ``partial_sum_adds`` (adder tree across tiles), ``cells_written`` (an update rewrites
-    every cell, or only ``write_fraction`` of them when ``compare_before_write`` reads the
-    ``cells_compared`` first),
+    ``shift_add_ops``, ``partial_sum_adds`` (adder tree across tiles), ``cells_written``
+    (an update rewrites every cell, or only ``write_fraction`` of them when
+    ``compare_before_write`` reads the ``cells_compared`` first),
     buffer bytes (``buffer_read_bytes`` / ``buffer_write_bytes``, the accumulation
     buffer's read-modify-writes in ``accumulation_bytes``), ``digital_macs`` and
     ``digital_adds``; MACs: ``macs_dense`` (a dense convolution of the zero-inserted,

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from lergan.errors import LerganError
+from lergan.hardware.converters import converter_precision
 from lergan.system.build import op_specs
 from lergan.system.engine import run_engine
 from lergan.system.interconnect import LinkSpec, Topology
@@ -209,4 +210,14 @@ def simulate(
         provision=lambda pl: provisioned(a, pl, budget), benchmark=bench,
         architecture=arch_name, batch=batch, options=record, extra_placement={"macs": macs},
     )
-    return replace(r, lifetime=iteration_lifetime(a, r.wear, r.time_s))
+    conv = converter_precision(a).to_dict()
+    notes = list(r.notes)
+    dropped = {p: v["dropped_bits"] for p, v in conv["passes"].items() if v["dropped_bits"]}
+    if dropped:
+        notes.append(
+            f"converters truncate: {a.adc.bits}-bit ADCs drop "
+            + ", ".join(f"{b} of {conv['passes'][p]['required_bits']} bits in {p}"
+                        for p, b in dropped.items())
+            + " (adc.precision_policy 'truncate')")
+    return replace(r, lifetime=iteration_lifetime(a, r.wear, r.time_s), converters=conv,
+                   notes=notes)

@@ -85,6 +85,14 @@ class SimulationResult:
     writes: list[Entry] = field(default_factory=list)
     wear: list[Any] = field(default_factory=list)  # lergan.system.wear.WearGroup, most-worn first
     lifetime: Any = None  # lergan.system.wear.IterationLifetime (simulate sets it)
+    #: converter precision: ADC policy and bits, bits required and dropped per pass
+    #: (:func:`lergan.hardware.converters.converter_precision`; simulate sets it)
+    converters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def power_w(self) -> float:
+        """Average power over the iteration: energy / time."""
+        return self.energy_j / self.time_s if self.time_s > 0 else 0.0
 
     @property
     def dynamic_energy_j(self) -> float:
@@ -120,6 +128,8 @@ class SimulationResult:
             "time_s": self.time_s,
             "energy_j": self.energy_j,
             "area_mm2": self.area_mm2,
+            "power_w": self.power_w,
+            "converters": self.converters,
             "dynamic_energy_j": self.dynamic_energy_j,
             "static_energy_j": self.static_energy_j,
             "cells_written": self.cells_written,
