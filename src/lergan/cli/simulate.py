@@ -114,9 +114,18 @@ def render(result: Any, show_all: bool = False) -> None:
         f"layout {r.options['layout']}, topology {r.options['topology']}), batch {r.batch}: "
         f"[bold]{r.time_s * 1e6:,.1f} us[/], [bold]{r.energy_j * 1e6:,.1f} uJ[/] "
         f"({r.dynamic_energy_j * 1e6:,.1f} dynamic + {r.static_energy_j * 1e6:,.1f} static), "
-        f"[bold]{r.area_mm2:.3f} mm2[/], {r.cells_written:,.0f} cells written",
+        f"[bold]{r.area_mm2:.3f} mm2[/], {r.power_w:.3g} W average, "
+        f"{r.cells_written:,.0f} cells written",
         highlight=False,
     )
+    cv = r.converters
+    if cv:
+        per = ", ".join(f"{p} needs {v['required_bits']}"
+                        + (f" (drops {v['dropped_bits']})" if v["dropped_bits"] else "")
+                        for p, v in cv["passes"].items())
+        console.print(f"converters: {cv['policy']}, {cv['adc_bits']}-bit ADCs, "
+                      f"{cv['dac_bits']}-bit DACs, {cv['weight_bits']}-bit weights, "
+                      f"{cv['input_bits']}-bit inputs; {per}", highlight=False)
     keys = ("step", "network", "pass", "layer")
     console.print(_table("Time along the critical path", r.breakdown(keys, "time"),
                          r.time_s, "us", 1e6, keys, limit, "operations"))
