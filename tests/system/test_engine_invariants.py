@@ -262,14 +262,15 @@ def test_3d_links_respect_ports_and_shared_links_serialise(c):
         length = sum(e - s for s, e, _ in ivs)
         assert length >= sch.busy_s[name] * (1 - 1e-9) - 1e-18, name
         assert length <= sch.makespan_s + eps
-    # routes: 2D bus, every bank-to-bank transfer on the one bus; 2D off-chip, data between
-    # networks through memory and back (bus, channel, channel, bus); 3D, bank links only
+    # routes: 2D bus, every bank-to-bank transfer on the one bus; 2D off-chip, every
+    # bank-to-bank transfer through memory and back (bus, channel, channel, bus); 3D, bank
+    # links only
     # (or the bus / off-chip when no configured path joins the banks)
     for x in sch.transfers.values():
         names = [h.spec.name for h in x.route.hops]
         if 0 in (x.src_bank, x.dst_bank):
             assert "offchip" in names
-        elif c["kind"] == "2d-bus" or (c["kind"] == "2d-offchip" and not x.crosses):
+        elif c["kind"] == "2d-bus":
             assert names == ["internal_bus"]
         elif c["kind"] == "2d-offchip":
             assert names == ["internal_bus", "offchip", "offchip", "internal_bus"]

@@ -13,8 +13,9 @@ Three topologies (``lergan-architecture.md`` section 4):
   separate resource (full-duplex point-to-point links, a choice).
 - ``2d-bus``: every transfer between banks shares one internal bus (one transfer at a time),
   data exchanged between networks included.
-- ``2d-offchip``: transfers inside a network use the internal bus; data exchanged between
-  networks is written off-chip and read back (bus, off-chip channel twice, bus).
+- ``2d-offchip``: a main memory without a bank-to-bank path: every transfer between banks
+  (inside a network and between networks) is written off chip through the memory
+  controller and read back (bus, off-chip channel twice, bus).
 
 Bank 0 is the off-chip memory (real samples come from there): reached over ``offchip`` (then
 the bus, in the 2D topologies). Transfers inside one bank use the bank's own data path, whose
@@ -188,9 +189,9 @@ class Topology:
             hops = (off,) if bus is None or self.kind == "3d" else (
                 (off, bus) if src == OFFCHIP else (bus, off))
             return Route(src, dst, hops)
-        if self.kind == "2d-bus" or (self.kind == "2d-offchip" and not crosses):
+        if self.kind == "2d-bus":
             return Route(src, dst, (bus,))  # type: ignore[arg-type]
-        if self.kind == "2d-offchip":
+        if self.kind == "2d-offchip":  # no bank-to-bank path: out through the controller
             return Route(src, dst, (bus, off, off, bus))  # type: ignore[arg-type]
         # 3d
         links = self.direct.get(step, frozenset())

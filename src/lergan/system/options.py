@@ -1,5 +1,5 @@
-"""Options of a simulation (the choices that are not hardware numbers), and the named
-architectures of the ablations.
+"""Options of a simulation (the choices that are not hardware numbers), and the names of
+the architectures (presets, ablations among them).
 
 Hardware numbers and per-preset defaults (mapping mode, layout, 3D switch reconfiguration,
 static power) are preset fields (``lergan.hardware``), overridable like any other.
@@ -52,26 +52,15 @@ class SimulationOptions(BaseModel):
         "assumptions; keys 'KIND/PASS' (e.g. 'batch_norm/forward', 'loss/loss')")
 
 
-#: Named architectures: (preset, hardware overrides). A preset of the same name, if one
-#: exists, wins. Ablations of section 6 of the architecture note: LerGAN without ZFDR, and
-#: with each 2D connection. Default mapping modes and layouts are the presets'
-#: (``training.mapping_mode``, ``organisation.layout``).
-ARCHITECTURES: dict[str, tuple[str, dict[str, object]]] = {
-    "lergan-no-zfdr": ("lergan", {"training.mapping_mode": "zero-inserting"}),
-    "lergan-2d-bus": ("lergan", {"interconnect.topology": "2d-bus"}),
-    "lergan-2d-offchip": ("lergan", {"interconnect.topology": "2d-offchip"}),
-}
-
-
 def resolve_architecture(name: str) -> tuple[str, dict[str, object]]:
-    """Preset and hardware overrides of an architecture name or preset file
-    (``LerganError`` naming the known ones when it is neither)."""
+    """Preset and hardware overrides of an architecture name or preset file (``LerganError``
+    naming the known ones when it is neither). The ablations (``lergan-no-zfdr``,
+    ``lergan-2d-bus``, ``lergan-2d-offchip`` and the ladder ``lergan-neither``,
+    ``lergan-zfdr-only``, ``lergan-3d-only``) are preset files (``base: lergan`` plus their
+    change), so users can read and copy them."""
     from lergan.hardware import list_presets
 
-    presets = list_presets()
-    if name in ARCHITECTURES and name not in presets:
-        return ARCHITECTURES[name]
-    if name not in presets and not name.endswith((".yaml", ".yml")):
+    if name not in list_presets() and not name.endswith((".yaml", ".yml")):
         raise LerganError(
             f"architecture {name!r}: no such preset or ablation (known: "
             f"{', '.join(architecture_names())}; or give a path to a .yaml file)")
@@ -79,10 +68,10 @@ def resolve_architecture(name: str) -> tuple[str, dict[str, object]]:
 
 
 def architecture_names() -> list[str]:
-    """Presets and the named ablation architectures."""
+    """Presets, the ablations among them."""
     from lergan.hardware import list_presets
 
-    return sorted(set(list_presets()) | set(ARCHITECTURES))
+    return list_presets()
 
 
 def as_options(options: SimulationOptions | dict | None) -> SimulationOptions:
