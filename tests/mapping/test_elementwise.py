@@ -46,7 +46,7 @@ def test_cost_by_hand(graph, kind, pass_):
     assert c.energy_j["digital"] == pytest.approx(ops * arch.components["mac"].energy_j)
     buf_rd, buf_wr = act["buffer.bank_buffer.read"], act["buffer.bank_buffer.write"]
     assert c.energy_j["buffer"] == pytest.approx(rd * buf_rd.energy_j + wr * buf_wr.energy_j)
-    units = arch.organisation.per_bank["mac"]
+    units = arch.components.per_bank("mac")
     assert c.latency_s == pytest.approx(max(ops / (units * arch.technology.clock_hz),
                                             (rd + wr) / arch.buffers["bank_buffer"]
                                             .bandwidth_bytes_per_s))

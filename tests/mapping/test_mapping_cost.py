@@ -86,7 +86,7 @@ def test_digital_weight_gradient_cost():
     arch = load_preset("lergan", overrides={"training.weight_gradients": "digital"})
     m = map_pass(conv(2, 64, 128, 4, 2, 1), "weight_gradient", (64, 16, 16), 8, arch)
     c = cost(m, arch)
-    units = int(arch.organisation.per_bank["mac"])
+    units = int(arch.components.per_bank("mac"))
     assert c.energy_j["digital"] == pytest.approx(m.digital_macs * arch.components["mac"].energy_j)
     assert c.latency_parts_s["digital"] == pytest.approx(
         m.digital_macs / (units * arch.technology.clock_hz))

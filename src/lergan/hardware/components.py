@@ -99,6 +99,11 @@ class ComponentModel:
         """Instances of ``name`` on the whole chip, over every level that counts it."""
         return sum(self.counts[lv].get(name, 0.0) * self.levels[lv] for lv in LEVELS)
 
+    def per_bank(self, name: str) -> float:
+        """Instances of ``name`` in one bank: its mats' and the bank's own."""
+        return (self.counts["mat"].get(name, 0.0) * self.levels["mat"] / self.levels["bank"]
+                + self.counts["bank"].get(name, 0.0))
+
     def per_crossbar(self, name: str) -> float:
         """Instances of a mat-level component per crossbar."""
         return self.counts["mat"].get(name, 0.0) / self.crossbars_per_mat

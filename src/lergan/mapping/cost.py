@@ -99,7 +99,7 @@ def cost(mapping: LayerPassMapping, arch: Any, digital_units: int | None = None)
     act = actions(arch)
     m = mapping
     if digital_units is None:
-        digital_units = max(1, int(arch.organisation.per_bank.get("mac", 1)))
+        digital_units = max(1, int(arch.components.per_bank("mac")))
     if digital_units < 1:
         raise MappingError(f"digital_units must be at least 1, got {digital_units}")
     bank = bank_buffer(arch)

@@ -128,7 +128,7 @@ def elementwise_cost(kind: str, pass_: str, ops: float, read_bytes: float, write
                 f"layer {layer!r} pass {pass_!r} ({kind}) needs digital units but preset "
                 f"{arch.name!r} has no digital.mac")
         if digital_units is None:
-            digital_units = max(1, int(arch.organisation.per_bank.get("mac", 1)))
+            digital_units = max(1, int(arch.components.per_bank("mac")))
         if digital_units < 1:
             raise MappingError(f"digital_units must be at least 1, got {digital_units}")
         energy["digital"] = ops * act["digital.mac.op"].energy_j

@@ -27,6 +27,7 @@ PASS_COLOURS = {
 }
 TIER_ORDER = {"forward": 0, "error": 1, "update": 2}
 LINKS = "links"
+DIGITAL = "digital units"
 
 
 def lanes_of(resource: str, kind: str, tiers: bool = True) -> list[tuple[str, str]]:
@@ -35,12 +36,15 @@ def lanes_of(resource: str, kind: str, tiers: bool = True) -> list[tuple[str, st
     Units are named ``NET/TIER/LAYER[...]`` (``lergan`` layout) or ``NET/LAYER[...]``
     (``prime``, ``tiers=False``: its optimiser steps, ``NET/update/LAYER:optimiser``, go
     with the network); swap regions ``GROUP:swap``; links ``3d:B1>B2``, ``bus``,
-    ``offchip``, a route joining them with ``+``.
+    ``offchip``, a route joining them with ``+``; a bank's pool of digital units
+    ``B3:digital``.
     """
     if kind == "transfer":
         return [(LINKS, r) for r in resource.split("+")]
     if resource.endswith(":swap"):
         return [(resource[:-5], "swap region")]
+    if resource.endswith(":digital") and "/" not in resource:  # a bank's pool, "B3:digital"
+        return [(DIGITAL, f"bank {resource[1:-8]}")]
     parts = resource.split("/")
     group, label = ("/".join(parts[:2]), "/".join(parts[2:])) if len(parts) >= 3 else (
         parts[0], "/".join(parts[1:]))
@@ -53,6 +57,8 @@ def lanes_of(resource: str, kind: str, tiers: bool = True) -> list[tuple[str, st
 def _group_key(group: str, first_network: dict[str, int]) -> tuple:
     if group == LINKS:
         return (1, 0, 0, group)
+    if group == DIGITAL:
+        return (0, 100, 0, group)
     net, _, tier = group.partition("/")
     return (0, first_network.get(net, 99), TIER_ORDER.get(tier, 3), group)
 

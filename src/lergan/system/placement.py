@@ -16,9 +16,12 @@ network's tier (``prime``: the network), with a crossbar capacity: its banks' cr
 (under ``crossbar_budget``, shared evenly by the groups that share a bank).
 
 **Replication** (ISAAC, PipeLayer): a unit may hold ``r`` copies of its crossbars and
-process ``r`` samples at once. ``auto`` balances each group's pipeline: the unit with the
-longest busy time gets one more copy while the group's spare crossbars allow and ``r`` stays
-below the samples it processes. Overrides fix a unit's ``r`` (keys: a unit name such as
+process ``r`` samples at once; beyond its samples, copies split each sample's output
+positions (PipeLayer's parallelism granularity: ``r // samples`` copies per sample, at most
+its MVM steps per sample; not for passes that program an operand per sample). ``auto``
+balances each group's pipeline: the unit with the longest busy time gets one more copy (one
+more per sample beyond the samples) while the group's spare crossbars allow; a unit that
+cannot take more is passed over and the next busiest gains. Overrides fix a unit's ``r`` (keys: a unit name such as
 ``D/forward/conv1``, or ``network/layer`` for all its units).
 
 **Time-multiplexing**: when a group's layers do not fit at ``r = 1``, its least busy units
@@ -79,6 +82,9 @@ class Unit:
     replication: int = 1
     busy_estimate_s: float = 0.0
     max_samples: int = 1
+    #: copies one sample's output positions may be spread over (the fewest MVM steps per
+    #: sample among the unit's passes; 1 for passes that program an operand per sample)
+    max_split: int = 0
     holds_weights: bool = False
     swapped: bool = False
     pieces: int = 1
@@ -246,6 +252,7 @@ def place(
             u.busy_estimate_s += op.samples * op.cost.latency_s
             if op.samples > u.max_samples:
                 u.max_samples = op.samples
+            u.max_split = op.positions if not u.max_split else min(u.max_split, op.positions)
             u.holds_weights = u.holds_weights or op.pass_ in ("forward", "error")
         op_units[op.id] = [name]
     # the update writes every unit that holds a copy of the layer's weights
@@ -349,8 +356,9 @@ def place(
         deps = op.deps
         if expanded or type(deps) is not tuple:  # else remap would return it as it is
             deps = remap(deps)
-        unit_res = uname
         crossbar = op.engine == "crossbar"
+        # digital work shares its bank's pool of MAC units (the units area and power count)
+        unit_res = uname if crossbar else digital_pool(u.bank)
         if u.swapped and crossbar:
             unit_res = f"{groups[u.group].name}:swap"
             upd = update_of.get((op.network, op.layer))
@@ -377,6 +385,12 @@ def place(
             c = OpCost(c.latency_s * pieces, c.energy_j, c.cells_written, c.cells_in_use,
                        c.write_rounds)
         replication = u.replication if crossbar else 1
+        if replication > op.samples > 0 and op.positions > 1:
+            # more copies than samples: each sample's output positions are split over
+            # replication // samples copies (PipeLayer's finer parallelism granularity)
+            split = min(replication // op.samples, op.positions)
+            c = OpCost(c.latency_s / split, c.energy_j, c.cells_written, c.cells_in_use,
+                       c.write_rounds)
         # hot_spot's answer for an operation that writes no cells, without its call
         hot, hot_cells = hot_spot(c, replication, pieces) if c.cells_written > 0 else (0.0, 0.0)
         # Task's 21 fields in order, positionally: binding them by keyword took a third of
@@ -391,11 +405,19 @@ def place(
             u.crossbars * replication if crossbar else 0,  # crossbars (Unit.total_crossbars)
             hot, hot_cells,  # writes_per_cell, cells_in_use
         )))
-        if unit_res != uname:
+        if crossbar and unit_res != uname:
             last_on_mux[unit_res] = op.id
         op_tasks[op.id] = (op.id,)
     tasks = write_after_read(ops, tasks)
     return Placement(layout, tasks, units, groups, op_tasks)
+
+
+def digital_pool(bank: int) -> str:
+    """The resource of a bank's digital units: every digital task on the bank (batch norm,
+    activations, losses, the optimiser, digital weight gradients) takes turns on the pool
+    of MAC units that the bank holds (``organisation.per_mat.mac`` x mats + ``per_bank``),
+    which its cost already assumes whole."""
+    return f"B{bank}:digital"
 
 
 def _share(c: OpCost, fraction: float, replication: int) -> OpCost:
@@ -439,7 +461,7 @@ def _update_tasks(op: OpSpec, deps: tuple[Dep, ...],
     opt_id = f"{op.id}:optimiser" if op.write is not None else op.id
     out = [Task(
         id=opt_id, op=op.id, kind="compute", network=op.network, step=op.step, pass_=op.pass_,
-        layer=op.layer, unit=f"{op.network}/update/{op.layer}:optimiser", bank=bank,
+        layer=op.layer, unit=digital_pool(bank), bank=bank,
         tier="update", samples=1, replication=1, latency_s=op.cost.latency_s,
         energy_j=op.cost.energy_j, deps=deps, accumulates=True,
     )]

@@ -1,7 +1,8 @@
 """Replication and swap planning of one group (a network's tier) under its crossbar capacity.
 
-See :mod:`lergan.system.placement` for the model: ``auto`` gives the busiest unit one more
-copy while the group has room (ISAAC's and PipeLayer's pipeline balancing); a group whose
+See :mod:`lergan.system.placement` for the model: ``auto`` gives the busiest unit more
+copies while the group has room (ISAAC's and PipeLayer's pipeline balancing; beyond a
+unit's samples, copies split each sample's positions); a group whose
 units do not fit (or that gains by it) swaps its least busy units through a shared region.
 """
 
@@ -44,8 +45,15 @@ def override_for(u: Unit, overrides: Mapping[str, int]) -> int | None:
 
 def auto_replication(units: Sequence[Unit], fixed: Mapping[str, int],
                       spare: float) -> dict[str, int]:
-    """Copies per unit: the busiest unit gets one more copy while it fits (balances the
-    group's pipeline); units in ``fixed`` keep theirs."""
+    """Copies per unit: the busiest unit gets more copies while they fit (balances the
+    group's pipeline); units in ``fixed`` keep theirs.
+
+    Below its samples a unit gains one copy at a time; beyond them, one copy per sample at a
+    time (each sample's positions split over one more copy), up to its samples times its
+    positions per sample. A unit that cannot grow (at that cap, or its next step larger
+    than the spare crossbars) is passed over: the next busiest may still gain, since the
+    steps of an iteration run at different times.
+    """
     reps = {u.name: fixed.get(u.name, 1) for u in units}
     free = [i for i, u in enumerate(units) if u.name not in fixed and u.busy_estimate_s > 0]
     heap = [(-units[i].busy_estimate_s, i) for i in free]
@@ -53,10 +61,14 @@ def auto_replication(units: Sequence[Unit], fixed: Mapping[str, int],
     while heap:
         _neg, i = heapq.heappop(heap)
         u = units[i]
-        if reps[u.name] >= u.max_samples or u.crossbars > spare:
-            break  # the bottleneck cannot improve: more copies elsewhere would not help
-        reps[u.name] += 1
-        spare -= u.crossbars
+        r = reps[u.name]
+        n = max(u.max_samples, 1)
+        step = 1 if r < n else n
+        cap = n * max(u.max_split, 1)
+        if r + step > cap or u.crossbars * step > spare:
+            continue  # this unit cannot grow: leave it, try the next busiest
+        reps[u.name] = r + step
+        spare -= u.crossbars * step
         heapq.heappush(heap, (-u.busy_estimate_s / reps[u.name], i))
     return reps
 

@@ -76,7 +76,8 @@ class OpSpec:
     (moved from the update tier to the tiers that hold copies). For an update (``engine ==
     "write"``), ``cost`` is the optimiser step (digital, in the update tier) and ``write``
     the programming of every stored copy at replication 1 (placement shares it among the
-    units holding a copy, times their replication). ``barrier``: needs all its
+    units holding a copy, times their replication). ``positions``: how many copies one
+    sample's output positions can be spread over. ``barrier``: needs all its
     input samples before its first output (batch norm). ``accumulates``: its output exists
     only when it finishes (weight gradients, update).
     """
@@ -95,6 +96,9 @@ class OpSpec:
     accumulates: bool = False
     weights_bytes: float = 0.0
     write: OpCost | None = None
+    #: MVM steps of one sample on one copy (a streaming crossbar pass): the most copies
+    #: one sample's output positions can be split over (PipeLayer's granularity)
+    positions: int = 1
 
 
 class Task(NamedTuple):
