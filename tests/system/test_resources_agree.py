@@ -7,7 +7,6 @@ instant do the MACs in use exceed the MACs the chip has.
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

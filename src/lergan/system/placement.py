@@ -21,8 +21,8 @@ positions (PipeLayer's parallelism granularity: ``r // samples`` copies per samp
 its MVM steps per sample; not for passes that program an operand per sample). ``auto``
 balances each group's pipeline: the unit with the longest busy time gets one more copy (one
 more per sample beyond the samples) while the group's spare crossbars allow; a unit that
-cannot take more is passed over and the next busiest gains. Overrides fix a unit's ``r`` (keys: a unit name such as
-``D/forward/conv1``, or ``network/layer`` for all its units).
+cannot take more is passed over and the next busiest gains. Overrides fix a unit's ``r``
+(keys: a unit name such as ``D/forward/conv1``, or ``network/layer`` for all its units).
 
 **Time-multiplexing**: when a group's layers do not fit at ``r = 1``, its least busy units
 move, one by one, into a shared *swap region* (as large as the largest of them) until the
