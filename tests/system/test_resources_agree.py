@@ -7,6 +7,8 @@ instant do the MACs in use exceed the MACs the chip has.
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -45,7 +47,7 @@ def test_digital_macs_in_use_never_exceed_what_the_area_counts(arch, mac, wg):
     assert pools and len(pools) <= a.organisation.banks
     for p in pools:
         ivs = sorted((i.start_s, i.finish_s) for i in r.timeline if i.resource == p)
-        assert all(b[0] >= a_[1] - 1e-15 for a_, b in zip(ivs, ivs[1:], strict=False))
+        assert all(b[0] >= a_[1] - 1e-15 for a_, b in itertools.pairwise(ivs))
 
 
 def test_more_macs_per_mat_never_slow_the_digital_work():
