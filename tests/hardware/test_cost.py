@@ -176,8 +176,12 @@ def test_peak_is_the_sum_of_the_breakdown(archs, preset):
 
 @given(preset=st.sampled_from(PRESETS), k=st.integers(2, 4))
 def test_peak_scales_with_banks(archs, preset, k):
+    """k times the banks of the same mats (and k times the bytes, for a memory sized by
+    its capacity): k times the throughput and the bank-level area."""
     arch = archs[preset]
     over = {"organisation.banks": arch.organisation.banks * k}
+    if arch.organisation.capacity_bytes:  # a memory of k times the banks and the bytes
+        over["organisation.capacity_bytes"] = arch.organisation.capacity_bytes * k
     p0, p1 = peak(arch), peak(load_preset(preset, overrides=over))
     assert p1.gops == pytest.approx(k * p0.gops)
     chip0 = sum(b.area_m2 for b in breakdown(arch) if b.level == "chip")

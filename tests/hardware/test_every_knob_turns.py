@@ -152,15 +152,31 @@ def test_conditional_fields_are_inert_without_their_condition_on_lergan(key):
 
 
 def test_geometry_and_node_move_area_energy_and_latency():
-    base = load_preset("lergan")
+    fixed = {"organisation.mats_per_bank": 1024}  # the same mats, other crossbars
+    base = load_preset("lergan", overrides=fixed)
     for over in ({"crossbar.rows": 512, "crossbar.cols": 512}, {"technology.node_m": 32e-9}):
-        a = load_preset("lergan", overrides=over)
+        a = load_preset("lergan", overrides={**fixed, **over})
         assert a.components["crossbar"].area_m2 != base.components["crossbar"].area_m2
         assert peak(a).area_m2 != peak(base).area_m2
         assert peak(a).power_w != peak(base).power_w
-    big = load_preset("lergan", overrides={"crossbar.rows": 1024})
+    big = load_preset("lergan", overrides={**fixed, "crossbar.rows": 1024})
     assert big.components.read_cycle_s > base.components.read_cycle_s  # sense-bound now
-    small = load_preset("lergan", overrides={"crossbar.rows": 128, "crossbar.cols": 128})
+    small = load_preset("lergan", overrides={**fixed, "crossbar.rows": 128,
+                                             "crossbar.cols": 128})
     assert small.components.instances("dac") == base.components.instances("dac") / 2
     assert math.isclose(small.components["crossbar"].area_m2 * 4,
                         base.components["crossbar"].area_m2)
+
+
+def test_a_memory_sized_by_its_capacity():
+    """Twice the bytes, twice the compute mats; smaller mats, more of them."""
+    a = load_preset("lergan")
+    assert a.organisation.mats_per_bank == 1024  # 768 MiB, 6 banks, 32 KiB mats, 1/4
+    two = load_preset("lergan", overrides={"organisation.capacity_bytes": "1536 MiB"})
+    assert two.organisation.mats_per_bank == 2048
+    small = load_preset("lergan", overrides={"crossbar.rows": 128, "crossbar.cols": 128})
+    assert small.organisation.mats_per_bank == 4096
+    with pytest.raises(LerganError, match="capacity_bytes"):
+        load_preset("lergan", overrides={"organisation.capacity_bytes": "1 KiB"})
+    with pytest.raises(LerganError, match="capacity_bytes"):
+        load_preset("lergan", overrides={"organisation.capacity_bytes": "-1 GiB"})

@@ -253,6 +253,15 @@ def derived_values(arch: Architecture) -> list[DerivedValue]:
         DerivedValue("write.latency_per_row_s", m.write_latency_per_row_s, "s",
                      "pulses_per_write x pulse_s", ("write.pulses_per_write", "write.pulse_s")),
     ]
+    org = arch.organisation
+    if org.capacity_bytes is not None:
+        out.append(DerivedValue(
+            "organisation.mats_per_bank", org.mats_per_bank, "count",
+            "floor(capacity_bytes / (crossbars_per_mat x rows x cols x cell_bits / 8) / banks"
+            " x compute_fraction): the compute mats of a bank",
+            ("organisation.capacity_bytes", "organisation.compute_fraction",
+             "organisation.banks", "organisation.crossbars_per_mat", *xb,
+             "crossbar.cell_bits")))
     for name in ("crossbar", "dac", "sample_hold", "adc"):
         out.append(DerivedValue(
             f"organisation.per_mat.{name}", m.counts["mat"][name], "count",

@@ -316,6 +316,10 @@ def apply_overrides(tree: dict[str, Any], overrides: Mapping[str, Any]) -> dict[
         if dim is not None:
             leaf["unit"] = SI_UNIT[dim]
         node[parts[-1]] = leaf
+        if key == "organisation.mats_per_bank":
+            # a count of one's own replaces the preset's derivation from a capacity
+            node.pop("capacity_bytes", None)
+            node.pop("compute_fraction", None)
     return out
 
 

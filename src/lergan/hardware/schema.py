@@ -242,6 +242,10 @@ class Organisation(_Frozen):
     banks: Count
     mats_per_bank: Count
     crossbars_per_mat: Count
+    #: a main memory's capacity (all its mats' cells) and the share of its mats that
+    #: compute: when given, ``mats_per_bank`` (the compute mats) is derived from them
+    capacity_bytes: Annotated[float, Field(gt=0), Dim("bytes")] | None = None
+    compute_fraction: Annotated[float, Field(gt=0, le=1), Dim("ratio")] | None = None
     bank_label: str = "bank"
     mat_label: str = "mat"
     per_mat: dict[str, CountOrFraction] = Field(default_factory=dict)
@@ -344,6 +348,35 @@ class Architecture(_Frozen):
 
     _provenance: dict[str, Provenance] = PrivateAttr(default_factory=dict)
     _components: Any = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mats_from_capacity(cls, data: Any) -> Any:
+        """``organisation.mats_per_bank`` from a memory's capacity: its mats are
+        ``capacity / (crossbars_per_mat x rows x cols x cell_bits / 8)`` bytes each,
+        spread evenly over the banks, and ``compute_fraction`` of them compute."""
+        if not isinstance(data, dict):
+            return data
+        org, xb = data.get("organisation"), data.get("crossbar")
+        if not isinstance(org, dict) or org.get("capacity_bytes") is None:
+            return data
+        if org.get("mats_per_bank") is not None:
+            raise ValueError("organisation.mats_per_bank: derived from capacity_bytes and "
+                             "compute_fraction; give one or the other")
+        if org.get("compute_fraction") is None:
+            raise ValueError("organisation.compute_fraction: needed with capacity_bytes")
+        try:
+            mat_bytes = (org["crossbars_per_mat"] * xb["rows"] * xb["cols"]
+                         * xb["cell_bits"] / 8)
+            mats = org["capacity_bytes"] / mat_bytes / org["banks"] * org["compute_fraction"]
+        except (KeyError, TypeError, ZeroDivisionError):
+            return data  # the field validators name what is missing or wrong
+        if not mats >= 1:
+            raise ValueError(
+                f"organisation.capacity_bytes: {org['capacity_bytes']:g} B in "
+                f"{org['banks']} banks of {mat_bytes:g}-byte mats, {org['compute_fraction']:g}"
+                " of them computing, leaves no compute mat in a bank")
+        return {**data, "organisation": {**org, "mats_per_bank": int(mats)}}
 
     @model_validator(mode="after")
     def _consistent(self) -> Architecture:
