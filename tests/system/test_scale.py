@@ -1,0 +1,53 @@
+"""`lergan.system.scale` and `lergan scale`: an iteration against the memory's capacity."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from lergan.cli import app
+from lergan.errors import LerganError
+from lergan.system.scale import bottleneck, scale
+from lergan.workload import suite
+
+GAN = suite.get("dcgan", image_size=16, ngf=8, ndf=8, latent=16)
+
+
+def test_points_follow_the_capacity_and_name_a_bottleneck():
+    pts = scale(GAN, "lergan", (0.5, 1.0, 2.0), batch=4)
+    assert [p.factor for p in pts] == [0.5, 1.0, 2.0]
+    assert [p.crossbars for p in pts] == [3072, 6144, 12288]
+    for p in pts:
+        assert p.power_w == pytest.approx(p.energy_j / p.time_s)
+        assert p.bottleneck != "-" and 0 < p.bottleneck_share <= 1 + 1e-9
+    # a preset sized by mats scales its mats
+    isaac_like = scale(GAN, "prime", (1.0, 2.0), batch=4)
+    assert isaac_like[1].crossbars == 2 * isaac_like[0].crossbars
+
+
+def test_bottleneck_is_the_largest_share_of_the_critical_path():
+    from lergan.system import simulate
+
+    r = simulate(GAN, "lergan", 4)
+    label, share = bottleneck(r)
+    by = r.breakdown(("network", "pass", "layer"), "time")
+    assert share == pytest.approx(max(by.values()) / r.time_s)
+    assert label
+
+
+def test_bad_factors_and_outputs_are_refused(tmp_path):
+    with pytest.raises(LerganError, match="factors"):
+        scale(GAN, "lergan", (0.0,))
+    runner = CliRunner()
+    r = runner.invoke(app, ["scale", "cgan", "--factors", "a,b"])
+    assert r.exit_code == 2 and "--factors" in r.output
+    r = runner.invoke(app, ["scale", "cgan", "--out", str(tmp_path / "x.txt")])
+    assert r.exit_code == 2 and ".png" in r.output
+
+
+def test_scale_command_writes_the_figure(tmp_path):
+    out = tmp_path / "scale.png"
+    r = CliRunner().invoke(app, ["scale", "cgan", "--factors", "1,2", "--batch", "4",
+                                 "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert out.stat().st_size > 10_000 and "bottleneck" in r.output
