@@ -62,7 +62,7 @@ def test_mapped_energy_is_accounted_once(gan):
     from lergan.mapping import cost, map_operation
     from lergan.system.api import iteration_graph, load_architecture
 
-    r = simulate(gan, "lergan", BATCH, options={"replication": "none"})
+    r = simulate(gan, "lergan", BATCH, options={"replication": "none", "mode": "zfdr-pattern"})
     arch, *_ = load_architecture("lergan", None)
     _, graph = iteration_graph(gan, BATCH, SimulationOptions())
     expected = {"crossbar": 0.0, "adc": 0.0, "dac": 0.0, "cell_write": 0.0}
@@ -190,7 +190,7 @@ def test_preset_fields_drive_the_simulation(gan, tmp_path):
     f = tmp_path / "mine.yaml"
     f.write_text("base: lergan\nname: mine\n")
     mine = simulate(gan, str(f), BATCH)
-    assert (mine.options["mode"], mine.options["layout"]) == ("zfdr-pattern", "lergan")
+    assert (mine.options["mode"], mine.options["layout"]) == ("auto", "lergan")
     assert mine.time_s == base.time_s and mine.energy_j == base.energy_j
     assert simulate(gan, "lergan-no-zfdr", BATCH).options["mode"] == "zero-inserting"
     phase = simulate(gan, "lergan", BATCH, overrides={"training.mapping_mode": "zfdr-phase"})

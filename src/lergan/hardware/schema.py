@@ -224,8 +224,9 @@ class Training(_Frozen):
     approximate_update: bool
     update_threshold: Fraction
     #: the mapping mode every layer runs in unless a simulation names another
-    #: (``lergan.mapping.MODES``; LerGAN's ZFDR or the conventional zero-inserting mapping)
-    mapping_mode: Literal["zero-inserting", "scatter", "zfdr-phase", "zfdr-pattern"]
+    #: (``lergan.mapping.MODES``; LerGAN's ZFDR or the conventional zero-inserting mapping),
+    #: or ``auto``: chosen per layer pass (``lergan.system.build.choose_mode``)
+    mapping_mode: Literal["zero-inserting", "scatter", "zfdr-phase", "zfdr-pattern", "auto"]
 
 
 class Organisation(_Frozen):
@@ -371,6 +372,10 @@ class Architecture(_Frozen):
             mats = org["capacity_bytes"] / mat_bytes / org["banks"] * org["compute_fraction"]
         except (KeyError, TypeError, ZeroDivisionError):
             return data  # the field validators name what is missing or wrong
+        parts = (org["crossbars_per_mat"], xb["rows"], xb["cols"], xb["cell_bits"],
+                 org["banks"], org["capacity_bytes"], org["compute_fraction"])
+        if any(isinstance(v, bool) or not v > 0 for v in parts):
+            return data  # a non-positive part: its own field's validator names it
         if not mats >= 1:
             raise ValueError(
                 f"organisation.capacity_bytes: {org['capacity_bytes']:g} B in "

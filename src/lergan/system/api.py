@@ -14,7 +14,7 @@ from typing import Any
 
 from lergan.errors import LerganError
 from lergan.hardware.converters import converter_precision
-from lergan.system.build import op_specs
+from lergan.system.build import mode_choices, op_specs
 from lergan.system.engine import run_engine
 from lergan.system.interconnect import LinkSpec, Topology
 from lergan.system.options import SimulationOptions, as_options, resolve_architecture
@@ -189,7 +189,8 @@ def simulate(
     mode = opts.mode or default_mode
     layout = opts.layout or default_layout
     bench, graph = iteration_graph(name_or_gan, batch, opts)
-    specs, mappings = op_specs(graph, a, mode, ops_per_element(opts))
+    mode_key = f"auto:{opts.mode_objective}" if mode == "auto" else mode
+    specs, mappings = op_specs(graph, a, mode_key, ops_per_element(opts))
     chip = chip_of(a)
     total = chip.banks * chip.crossbars_per_bank
     budget = opts.crossbar_budget or total
@@ -208,7 +209,9 @@ def simulate(
         specs, chip, topo, layout=layout, crossbar_budget=budget,
         replication=opts.replication, transfer_chunks=opts.transfer_chunks,
         provision=lambda pl: provisioned(a, pl, budget), benchmark=bench,
-        architecture=arch_name, batch=batch, options=record, extra_placement={"macs": macs},
+        architecture=arch_name, batch=batch, options=record,
+        extra_placement={"macs": macs, "modes": mode_choices(
+            graph, a, mode_key, ops_per_element(opts)) if mode == "auto" else {}},
     )
     conv = converter_precision(a).to_dict()
     notes = list(r.notes)

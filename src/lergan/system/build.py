@@ -36,6 +36,7 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
+from lergan.errors import LerganError
 from lergan.system.tasks import Dep, OpCost, OpSpec
 
 MAPPED_KINDS = ("linear", "conv", "conv_transpose")
@@ -69,6 +70,39 @@ def _mapped(op: Any, arch: Any, mode: str, **overrides: Any) -> Any:
     return hit
 
 
+#: what ``mode="auto"`` minimises per layer pass (:func:`choose_mode`)
+OBJECTIVES = ("time", "energy", "edp")
+
+
+def mode_score(c: Any, crossbars: int, objective: str) -> float:
+    """The figure ``auto`` compares: ``time`` is crossbar-seconds (the operation's time
+    times the crossbars it occupies, i.e. its time on an equal share of a fixed budget,
+    where a mode that stores more weights gets fewer copies), ``energy`` its energy,
+    ``edp`` their product."""
+    t = c.latency_s * max(crossbars, 1)
+    if objective == "time":
+        return t
+    if objective == "energy":
+        return c.total_energy_j
+    return t * c.total_energy_j
+
+
+def choose_mode(op: Any, arch: Any, objective: str = "time", **overrides: Any
+                ) -> tuple[str, dict[str, float]]:
+    """The mapping mode of one layer pass that minimises ``objective`` (ties: the earlier
+    of :data:`lergan.mapping.MODES`), and every mode's score."""
+    from lergan.mapping import MODES
+
+    if objective not in OBJECTIVES:
+        raise LerganError(f"mode objective {objective!r}: expected one of {OBJECTIVES}")
+    scores: dict[str, float] = {}
+    for md in MODES:
+        m, c = _mapped(op, arch, md, **overrides)
+        scores[md] = mode_score(c, m.crossbars, objective)
+    best = min(MODES, key=lambda md: scores[md])
+    return best, scores
+
+
 def digital_cost(op: Any, arch: Any, graph: Any,
                  ops_per_element: tuple[tuple[tuple[str, str], float], ...] = ()) -> OpCost:
     """Cost of a MAC-free operation on the bank's digital units, from the mapping layer
@@ -97,10 +131,25 @@ def op_specs(graph: Any, arch: Any, mode: str,
     return list(hit[1]), dict(hit[2])
 
 
+def mode_choices(graph: Any, arch: Any, mode: str,
+                 ops_per_element: Mapping[tuple[str, str], float] | None = None,
+                 ) -> dict[str, dict[str, Any]]:
+    """For ``mode="auto"`` (``"auto:energy"``, ``"auto:edp"``): the mode chosen for each
+    mapped operation, the objective and every mode's score (empty for a fixed mode)."""
+    op_specs(graph, arch, mode, ops_per_element)
+    ope = tuple(sorted((ops_per_element or {}).items()))
+    return dict(_cost_cache(arch)[("specs", id(graph), mode, ope)][3])
+
+
 def _op_specs(graph: Any, arch: Any, mode: str, ope: tuple = ()
-              ) -> tuple[list[OpSpec], dict[str, Any]]:
+              ) -> tuple[list[OpSpec], dict[str, Any], dict[str, dict[str, Any]]]:
     specs: list[OpSpec] = []
     mappings: dict[str, Any] = {}
+    mode, _, objective = mode.partition(":")
+    objective = objective or "time"
+    chosen: dict[tuple[str, str], str] = {}
+    choices: dict[str, dict[str, Any]] = {}
+
     tensors = graph.tensors
     sources: dict[str, str] = {}
     for name, t in tensors.items():
@@ -144,7 +193,18 @@ def _op_specs(graph: Any, arch: Any, mode: str, ope: tuple = ()
             if (pass_ == "update" and (net, layer) not in with_error
                     and arch.training.error_propagation == "transposed-copy"):
                 over = {"error_propagation": "transposed-read"}  # no error pass: no copy
-            m, c = _mapped(op, arch, mode, **over)
+            if mode == "auto":
+                md = chosen.get((net, layer)) if pass_ == "update" else None
+                if md is None:
+                    md, scores = choose_mode(op, arch, objective, **over)
+                    choices[op.id] = {"mode": md, "objective": objective, "scores": scores}
+                    if pass_ == "forward":
+                        chosen.setdefault((net, layer), md)  # the update writes its copy
+                else:
+                    choices[op.id] = {"mode": md, "objective": "the forward pass's copy"}
+                m, c = _mapped(op, arch, md, **over)
+            else:
+                m, c = _mapped(op, arch, mode, **over)
             mappings[op.id] = m
             if pass_ == "update":
                 weights_bytes = float(sum(tensors[w].bytes for w in op.writes))
@@ -179,7 +239,7 @@ def _op_specs(graph: Any, arch: Any, mode: str, ope: tuple = ()
             OpCost(c.latency_s / samples, dict(c.energy_j)), tuple(deps),
             barrier=barrier, accumulates=accumulates,
         ))
-    return specs, mappings
+    return specs, mappings, choices
 
 
 def step_label(op: Any) -> str:

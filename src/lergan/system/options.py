@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lergan.errors import LerganError
 
-Mode = Literal["zero-inserting", "scatter", "zfdr-phase", "zfdr-pattern"]
+Mode = Literal["zero-inserting", "scatter", "zfdr-phase", "zfdr-pattern", "auto"]
 MODES: tuple[str, ...] = ("zero-inserting", "scatter", "zfdr-phase", "zfdr-pattern")
 
 
@@ -25,7 +25,10 @@ class SimulationOptions(BaseModel):
     mode: Mode | None = Field(
         None, description="mapping mode of every layer; default: the preset's "
         "training.mapping_mode (zfdr-pattern for lergan, zero-inserting for lergan-no-zfdr "
-        "and prime)")
+        "and prime); 'auto' chooses per layer pass (see mode_objective)")
+    mode_objective: Literal["time", "energy", "edp"] = Field(
+        "time", description="what mode='auto' minimises per layer pass: time (crossbar-"
+        "seconds, the time on an equal share of the budget), energy, or edp (their product)")
     layout: Literal["lergan", "prime"] | None = Field(
         None, description="lergan: forward/error/update tiers per network; prime: a "
         "network's passes share its banks; default: the preset's organisation.layout")
