@@ -46,10 +46,10 @@ from typing import Any
 
 import numpy as np
 
+from lergan.errors import ZeroFreeArgumentError
 from lergan.zerofree._plan_args import (
     COMPUTATIONS,
     LayerArgs,
-    ZeroFreeArgumentError,
     conv_length,
     normalize,
     transposed_length,
