@@ -1,6 +1,6 @@
 """Timing the placed tasks and their transfers on their resources: a list schedule.
 
-Model (``lergan-architecture.md`` section 5, reconstructed):
+Model (``docs/architecture.md`` section 5, reconstructed):
 
 - **Sample streams.** A streaming task (a layer's forward or error pass) handles its
   ``N`` samples one after another, ``r`` at a time on ``r`` copies: a copy takes

@@ -1,7 +1,7 @@
 """Multiply-accumulate bookkeeping of the zero-free operations (private).
 
 The reference is the dense, zero-inserting computation of
-``../shared/reference/lergan-architecture.md`` section 2: a dense convolution over the
+``docs/architecture.md`` section 2: a dense convolution over the
 zero-inserted, padded operand. Per axis, every (output position, kernel tap) pair of that
 dense computation touches a real element, an inserted zero, or padding; over several axes a
 MAC that touches an inserted zero on any axis counts as inserted-zero, otherwise one that

@@ -1,7 +1,7 @@
 """Exact zero-free (ZFDR) operations for PyTorch.
 
-The three zero-inserting computations of GAN training (``../shared/reference/
-lergan-architecture.md`` section 2), computed without ever forming or multiplying an inserted
+The three zero-inserting computations of GAN training (``docs/architecture.md``
+section 2), computed without ever forming or multiplying an inserted
 zero:
 
 - :func:`conv_transpose`: T-CONV, the forward of a transposed convolution (semantics of
