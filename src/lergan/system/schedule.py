@@ -38,6 +38,7 @@ from __future__ import annotations
 import bisect
 import functools
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -207,8 +208,7 @@ def schedule(
     """Time ``tasks`` (in a topological order) and the transfers their dependencies need."""
     by_id = {t.id: t for t in tasks}
     if len(by_id) != len(tasks):
-        seen: set[str] = set()
-        dup = [t.id for t in tasks if t.id in seen or seen.add(t.id)]
+        dup = sorted(k for k, c in Counter(t.id for t in tasks).items() if c > 1)
         raise InternalError(f"schedule: task ids are not unique ({', '.join(dup[:5])}, ...)")
     timings: dict[str, Timing] = {}
     resources: dict[str, _Resource] = {}
@@ -227,15 +227,13 @@ def schedule(
             busy[name] = 0.0
         return r
 
-    timings_get = timings.get
-    by_id_get = by_id.get
     for task in tasks:
         n = task.samples if task.samples > 1 else 1
         r = task.replication if task.replication > 1 else 1
         d = task.latency_s
         barrier = task.barrier
         bank = task.bank
-        own = -(-n // r) * d
+        own = -(-n // r) * d  # its busy time: ceil(n / r) rounds of d
         ready = 0.0
         ready_by: str | None = None
         tail = -inf
@@ -245,10 +243,10 @@ def schedule(
         latest_by: str | None = None
         for dep in task.deps:
             src_id = dep.src
-            src = by_id_get(src_id)
+            src = by_id.get(src_id)
             if src is None:
                 raise InternalError(f"task {task.id}: depends on unknown task {src_id!r}")
-            st = timings_get(src_id)
+            st = timings.get(src_id)
             if st is None:
                 raise InternalError(
                     f"task {task.id}: scheduled before its dependency {src_id!r} (order the "
@@ -398,10 +396,10 @@ def _transfer_timing(src: Timing, route: Route, rs: list[_Resource], nbytes: flo
         dur = size * per_sample
         rbound: str | None = None
         if dur > 0:
-            if single is not None:
+            if single is not None:  # one search that also reserves
                 s, rbound = single.reserve(ready, dur, xid)
                 e = s + dur
-            else:
+            else:  # the earliest start free on every resource, reserved on each
                 s, rbound = _fit_for(rs, ready, dur)
                 e = s + dur
                 for r in rs:  # [s, e) is free on each
