@@ -1,7 +1,7 @@
 """The isaac preset reproduces ISAAC's own figures (Shafiee et al., ISCA 2016).
 
-Reference values are typed from the paper's Table I (as transcribed in
-shared/reference/hw-parameters.md), never from our data files: the data files hold
+Reference values are typed from the paper's Table I (Shafiee et al., ISCA 2016; see
+docs/model.md section 3.4), never from our data files: the data files hold
 per-action energies and areas, and these tests check that the bottom-up sums over the
 organisation give the paper's group, tile and chip totals. The two efficiency figures
 (CE, PE) have a weaker provenance; the last two tests say exactly what is and is not

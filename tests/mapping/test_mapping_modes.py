@@ -19,7 +19,7 @@ ISAAC = MappingParams()
     [(5, 2, 1, 25, 100, 36), (4, 1, 0, 16, 36, 16)],
 )
 def test_deck_figure_64_against_9_mvm_steps(k, p, op, patterns, taps_pattern, taps_phase):
-    """4x4 -> 8x8 transposed convolution (lergan-architecture.md section 2)."""
+    """4x4 -> 8x8 transposed convolution (docs/architecture.md section 2)."""
     layer = tconv(rank=2, cin=8, cout=8, k=k, s=2, p=p, op=op)
     m = {mode: map_pass(layer, "forward", (8, 4, 4), 1, ISAAC, mode=mode) for mode in MODES}
     assert m["zero-inserting"].mvm_steps == 64

@@ -1,6 +1,6 @@
 """Small synthetic iterations (engine records) for the system tests.
 
-The structure follows ``lergan-architecture.md`` section 1: a D-step (G forward, D forward on
+The structure follows ``docs/architecture.md`` section 1: a D-step (G forward, D forward on
 real then fake samples, D error, D weight gradients, D update) and a G-step (G forward, D
 forward on fakes after the D update, D error down to its input, G error, G weight gradients,
 G update). Costs are given per layer; nothing here comes from the real mapping.

@@ -258,3 +258,20 @@ def test_real_schedule_respects_every_dependency(gan, arch):
         ivs.sort()
         for (_s0, e0), (s1, _e1) in itertools.pairwise(ivs):
             assert s1 >= e0 * (1 - 1e-12), unit
+
+
+def test_memoised_graph_is_not_shared():
+    """Each caller gets its own copy of a suite benchmark's graph: changing it changes no
+    later result."""
+    from lergan.system import SimulationOptions, simulate
+    from lergan.system.api import iteration_graph
+
+    opts = SimulationOptions()
+    before = simulate("dcgan", "lergan", 8).to_dict()
+    _, g1 = iteration_graph("dcgan", 8, opts)
+    _, g2 = iteration_graph("dcgan", 8, opts)
+    assert g1 is not g2 and g1.to_dict() == g2.to_dict()
+    g1.operations.clear()
+    g1.tensors.clear()
+    assert iteration_graph("dcgan", 8, opts)[1].to_dict() == g2.to_dict()
+    assert simulate("dcgan", "lergan", 8).to_dict() == before

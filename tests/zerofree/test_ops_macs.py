@@ -1,7 +1,7 @@
 """MAC reports against FlopCounterMode and a brute-force enumeration from the definitions.
 
 The brute force builds, per axis, the dense zero-inserting operand of
-``lergan-architecture.md`` section 2 as an array of markers (real, inserted zero, padding)
+``docs/architecture.md`` section 2 as an array of markers (real, inserted zero, padding)
 and walks every (output position, tap) MAC of the dense convolution over all axes.
 """
 

@@ -20,8 +20,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from lergan.errors import LerganError
-from lergan.zerofree import COMPUTATIONS, MODES, plan
-from lergan.zerofree.plan import ZeroFreeArgumentError
+from lergan.zerofree import COMPUTATIONS, MODES, ZeroFreeArgumentError, plan
 
 TRANSPOSED = ("conv_transpose", "conv_transpose_weight_grad")
 

@@ -11,7 +11,7 @@ crossbars, MVM steps, read cycles, ADC conversions, cells written, latency and e
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 from rich import box
@@ -22,8 +22,12 @@ from lergan.cli.hardware import si
 from lergan.cli.workload import print_uncropped
 from lergan.errors import MappingError
 
+if TYPE_CHECKING:
+    from lergan.hardware import Architecture
+    from lergan.workload import GAN, Layer
 
-def find_layer(gan: Any, ref: str) -> tuple[str, Any, tuple[int, ...]]:
+
+def find_layer(gan: GAN, ref: str) -> tuple[str, Layer, tuple[int, ...]]:
     """(network name, layer description, per-sample input shape) of ``ref`` in ``gan``."""
     net_name, _, layer_name = ref.rpartition(".")
     found = []
@@ -53,9 +57,9 @@ def find_layer(gan: Any, ref: str) -> tuple[str, Any, tuple[int, ...]]:
 
 
 def map_layer(
-    gan: Any,
+    gan: GAN,
     layer_ref: str,
-    arch: Any,
+    arch: Architecture,
     *,
     batch: int = 64,
     modes: tuple[str, ...] | None = None,

@@ -14,7 +14,7 @@ any other key, overrides the hardware preset (``adc.bits=6``).
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 from rich import box
@@ -22,6 +22,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from lergan.cli.app import app, console, user_errors
+
+if TYPE_CHECKING:
+    from lergan.system import SimulationResult
 
 
 def split_settings(items: list[str] | None) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -104,7 +107,7 @@ def _table(title: str, rows: dict[str, float], total: float, unit: str, scale: f
     return t
 
 
-def render(result: Any, show_all: bool = False) -> None:
+def render(result: SimulationResult, show_all: bool = False) -> None:
     """Print a result's totals and breakdowns as rich tables (the largest rows of each, or
     every row with ``show_all``)."""
     r = result

@@ -16,7 +16,7 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich import box
@@ -24,6 +24,10 @@ from rich.table import Table
 
 from lergan.cli.app import app, console, user_errors
 from lergan.errors import LerganError
+
+if TYPE_CHECKING:
+    from lergan.workload import GAN, Layer
+    from lergan.workload.iteration import IterationGraph
 
 _PASSES = {"forward": "fwd", "error": "err", "weight_gradient": "wgrad"}
 _COUNTS = {"real": "real", "zero_inserted": "zero-ins", "nominal": "nominal"}
@@ -100,7 +104,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}"
 
 
-def _kind(layer: Any) -> str:
+def _kind(layer: Layer) -> str:
     """A short label: the activation's function (with its slope), else the layer kind."""
     if layer.kind == "activation":
         if layer.function == "leaky_relu":
@@ -142,7 +146,7 @@ def print_uncropped(table: Table) -> None:
         )
 
 
-def layer_rows(gan: Any, graph: Any) -> list[dict[str, Any]]:
+def layer_rows(gan: GAN, graph: IterationGraph) -> list[dict[str, Any]]:
     """Per layer: identity, shapes, parameters, and per pass the three MAC counts."""
     from lergan.workload.iteration import per_layer
 
@@ -158,7 +162,7 @@ def layer_rows(gan: Any, graph: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def _totals(graph: Any, **criteria: Any) -> dict[str, Any]:
+def _totals(graph: IterationGraph, **criteria: Any) -> dict[str, Any]:
     out = {}
     for p in _PASSES:
         macs = graph.total(pass_=p, **criteria)

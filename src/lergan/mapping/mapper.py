@@ -1,6 +1,6 @@
 """Map one pass of one layer onto crossbars: :func:`map_pass`, :func:`map_operation`.
 
-Counting rules (ISAAC, Shafiee et al., ISCA 2016, sections 3 and 5; ``lergan-architecture.md``
+Counting rules (ISAAC, Shafiee et al., ISCA 2016, sections 3 and 5; ``docs/architecture.md``
 section 3), per stored matrix tiled as in :mod:`lergan.mapping.tiling`:
 
 - an MVM takes ``cycles = ceil(input_bits / dac_bits)`` read cycles (bit-serial inputs);

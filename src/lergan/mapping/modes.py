@@ -1,6 +1,6 @@
 """Stored matrices of a zero-inserting computation in each mapping mode, from its ZFDR plan.
 
-The modes (``lergan-architecture.md`` section 2) and what each stores, per convolution group
+The modes (``docs/architecture.md`` section 2) and what each stores, per convolution group
 (``plan.row_channels`` channels per tap on the rows, ``plan.cols`` columns):
 
 - ``zero-inserting``: the dense kernel, ``row_channels * prod(kernel_extent)`` rows; one MVM

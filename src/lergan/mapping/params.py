@@ -2,7 +2,7 @@
 
 :class:`MappingParams` is the subset of a hardware preset that decides how an operation lands
 on crossbars: crossbar geometry, precisions, and the training choices of
-``lergan-architecture.md`` section 3. It is built from a :class:`lergan.hardware.Architecture`
+``docs/architecture.md`` section 3. It is built from a :class:`lergan.hardware.Architecture`
 by :func:`lergan.mapping.params.from_architecture`; tests and sweeps may build one directly.
 The defaults are ISAAC's geometry (128 x 128 cells of 2 bits, 1-bit DACs, 16-bit weights and
 inputs; Shafiee et al., ISCA 2016, section 3 and Table I); they are only defaults for
@@ -41,7 +41,7 @@ OPTIMIZER_OPS_PER_WEIGHT: dict[str, int] = {"sgd": 1, "momentum": 2, "adam": 6}
 class MappingParams(BaseModel):
     """Everything :func:`lergan.mapping.map_pass` reads from a preset (SI units, bits).
 
-    Named choices (``lergan-architecture.md`` section 3):
+    Named choices (``docs/architecture.md`` section 3):
 
     - ``signed_scheme``: ``differential`` (a differential pair) stores a signed weight as a
       positive and a negative column (PRIME), doubling columns and their ADC conversions

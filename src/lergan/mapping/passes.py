@@ -5,7 +5,7 @@ For a layer (:class:`~lergan.mapping.geometry.LayerGeometry`), a pass and a mapp
 of inputs and outputs, whether the crossbars are read transposed, the digital work beside
 them, and the MAC counts. :func:`lergan.mapping.mapper.map_pass` tiles it onto crossbars.
 
-Which computation each pass is (``lergan-architecture.md`` sections 2 and 3):
+Which computation each pass is (``docs/architecture.md`` sections 2 and 3):
 
 - forward: linear ``y = W x``; conv: a plain convolution (ordinary gather); conv_transpose:
   T-CONV, zero-inserting (computation ``conv_transpose``).

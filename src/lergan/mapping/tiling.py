@@ -1,6 +1,6 @@
 """Crossbar tiling of one K x N matrix: slices, signed columns, row and column tiles.
 
-Formulas (``lergan-architecture.md`` section 3; ISAAC, Shafiee et al., ISCA 2016, section 3):
+Formulas (``docs/architecture.md`` section 3; ISAAC, Shafiee et al., ISCA 2016, section 3):
 
 - a weight of ``weight_bits`` takes ``slices = ceil(weight_bits / cell_bits)`` cells along a
   row; a signed weight takes ``sign = 2`` columns per slice with a differential pair and

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lergan.system import SimulationResult
 
 PASS_COLOURS = {
     "forward": "#4C72B0",
@@ -88,7 +91,7 @@ def layout_lanes(bars: Iterable[Any], max_rows: int) -> tuple[list[tuple[str, st
     return order, len(busy) - len(keep)
 
 
-def plot_timeline(result: Any, path: str | Path, *, max_rows: int = 60,
+def plot_timeline(result: SimulationResult, path: str | Path, *, max_rows: int = 60,
                   title: str | None = None) -> Path:
     """Draw ``result``'s timeline to ``path`` (returns the path written)."""
     import matplotlib

@@ -1,4 +1,4 @@
-"""Ablations on the very same iteration graph (``lergan-architecture.md`` section 6).
+"""Ablations on the very same iteration graph (``docs/architecture.md`` section 6).
 
 Variants: ``lergan``, ``lergan-no-zfdr`` (zero-inserting), ``lergan-2d-bus``,
 ``lergan-2d-offchip``, and LerGAN in each mapping mode. Two bases of comparison:

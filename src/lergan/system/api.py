@@ -7,13 +7,16 @@ and iteration options; costs per preset object), which changes no result.
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
 from lergan.errors import LerganError
+from lergan.hardware import Architecture, load_preset
 from lergan.hardware.converters import converter_precision
+from lergan.hardware.peak import breakdown
 from lergan.system.build import mode_choices, op_specs
 from lergan.system.engine import run_engine
 from lergan.system.interconnect import LinkSpec, Topology
@@ -21,28 +24,36 @@ from lergan.system.options import SimulationOptions, as_options, resolve_archite
 from lergan.system.placement import ChipSpec, Placement
 from lergan.system.result import SimulationResult
 from lergan.system.wear import iteration_lifetime
+from lergan.workload import GAN, suite
+from lergan.workload.iteration import IterationGraph, IterationOptions, build_iteration
 
 LINK_COMPONENTS = ("bank_link", "internal_bus", "offchip")
 
 
 @lru_cache(maxsize=64)
-def _graph_by_name(name: str, batch: int, g_step_latent: str, stale: bool) -> Any:
-    from lergan.workload import suite
-    from lergan.workload.iteration import IterationOptions, build_iteration
-
+def _graph_by_name(name: str, batch: int, g_step_latent: str, stale: bool) -> IterationGraph:
     return build_iteration(suite.get(name), batch=batch, options=IterationOptions(
         g_step_latent=g_step_latent, stale_d_weights=stale))
 
 
-def iteration_graph(name_or_gan: Any, batch: int, opts: SimulationOptions) -> tuple[str, Any]:
-    """The benchmark's name and its iteration graph (``name_or_gan``: a suite name or a GAN)."""
-    from lergan.workload.iteration import IterationOptions, build_iteration
+def iteration_graph(name_or_gan: str | GAN, batch: int,
+                    opts: SimulationOptions) -> tuple[str, IterationGraph]:
+    """The benchmark's name and its iteration graph (``name_or_gan``: a suite name or a GAN).
 
+    A suite benchmark's graph is built once per (name, batch, iteration options); the
+    caller gets its own copy, so that changing it changes no later result.
+    """
+    name, graph = _iteration_graph(name_or_gan, batch, opts)
+    return name, copy.deepcopy(graph) if isinstance(name_or_gan, str) else graph
+
+
+def _iteration_graph(name_or_gan: str | GAN, batch: int,
+                     opts: SimulationOptions) -> tuple[str, IterationGraph]:
+    """:func:`iteration_graph` without the copy: the memoised graph itself, shared by every
+    call, which only reads it (:func:`simulate`)."""
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise LerganError(f"batch {batch!r}: must be a positive integer")
     if isinstance(name_or_gan, str):
-        from lergan.workload import suite
-
         if name_or_gan not in suite.names():
             raise LerganError(
                 f"benchmark {name_or_gan!r}: not in the suite (known: {', '.join(suite.names())})"
@@ -55,12 +66,11 @@ def iteration_graph(name_or_gan: Any, batch: int, opts: SimulationOptions) -> tu
                                                                 options=it_opts)
 
 
-def load_architecture(arch: Any, overrides: dict[str, Any] | None) -> tuple[Any, str, str, str]:
+def load_architecture(arch: str | Architecture,
+                      overrides: dict[str, Any] | None) -> tuple[Architecture, str, str, str]:
     """(Architecture, default mode, default layout, name) of an architecture name, a preset
     file or an ``Architecture`` object, with ``overrides``; the defaults are the preset's
     ``training.mapping_mode`` and ``organisation.layout``."""
-    from lergan.hardware import Architecture, load_preset
-
     if isinstance(arch, Architecture):
         if overrides:
             raise LerganError("overrides: give a preset name, not an Architecture object")
@@ -73,7 +83,7 @@ def load_architecture(arch: Any, overrides: dict[str, Any] | None) -> tuple[Any,
     return a, a.training.mapping_mode, a.organisation.layout, name
 
 
-def topology_of(arch: Any, opts: SimulationOptions) -> Topology:
+def topology_of(arch: Architecture, opts: SimulationOptions) -> Topology:
     """The interconnect of ``arch`` (topology possibly overridden by the options)."""
     ic = arch.interconnect
     kind = opts.topology or ic.topology
@@ -89,7 +99,7 @@ def topology_of(arch: Any, opts: SimulationOptions) -> Topology:
                     reconfiguration_energy_j=ic.reconfiguration_energy_j)
 
 
-def chip_of(arch: Any) -> ChipSpec:
+def chip_of(arch: Architecture) -> ChipSpec:
     """What placement needs of the preset's organisation."""
     org = arch.organisation
     return ChipSpec(
@@ -100,7 +110,7 @@ def chip_of(arch: Any) -> ChipSpec:
     )
 
 
-def provisioned(arch: Any, pl: Placement, budget: int) -> tuple[list, list]:
+def provisioned(arch: Architecture, pl: Placement, budget: int) -> tuple[list, list]:
     """Area (m2) and static power (W) per (network, component) of what the design provisions.
 
     Mat-level components scale with the crossbars provisioned (``budget`` of the chip's),
@@ -109,8 +119,6 @@ def provisioned(arch: Any, pl: Placement, budget: int) -> tuple[list, list]:
     the networks whose groups use the bank; chip-level ones to ``chip``. Links are the
     topology's (see :mod:`lergan.system.interconnect`), not counted here.
     """
-    from lergan.hardware.peak import breakdown
-
     org = arch.organisation
     model = arch.components
 
@@ -171,8 +179,8 @@ def ops_per_element(opts: SimulationOptions) -> dict[tuple[str, str], float]:
 
 
 def simulate(
-    name_or_gan: Any,
-    arch: Any = "lergan",
+    name_or_gan: str | GAN,
+    arch: str | Architecture = "lergan",
     batch: int = 64,
     overrides: dict[str, Any] | None = None,
     options: SimulationOptions | dict | None = None,
@@ -188,7 +196,7 @@ def simulate(
     a, default_mode, default_layout, arch_name = load_architecture(arch, overrides)
     mode = opts.mode or default_mode
     layout = opts.layout or default_layout
-    bench, graph = iteration_graph(name_or_gan, batch, opts)
+    bench, graph = _iteration_graph(name_or_gan, batch, opts)
     mode_key = f"auto:{opts.mode_objective}" if mode == "auto" else mode
     specs, mappings = op_specs(graph, a, mode_key, ops_per_element(opts))
     chip = chip_of(a)

@@ -27,7 +27,7 @@ def demands(tasks: Sequence[Task]) -> list[Demand]:
     by_id = {t.id: t for t in tasks}
     seen: set[tuple[str, str | None, int]] = set()
     out = []
-    new = tuple.__new__  # Demand(...) without the call of its generated __new__
+    make = Demand._make  # positional, with a check of the field count
     for t in tasks:
         bank = t.bank
         for src_id, tensor, nbytes, _, _ in t.deps:
@@ -40,7 +40,7 @@ def demands(tasks: Sequence[Task]) -> list[Demand]:
             if key in seen:
                 continue
             seen.add(key)
-            out.append(new(Demand, (t.step, src.bank, bank, nbytes, src.network != t.network)))
+            out.append(make((t.step, src.bank, bank, nbytes, src.network != t.network)))
     return out
 
 
@@ -156,14 +156,14 @@ def assemble(
     # same values in the same order
     timeline: list[Interval] = []
     append = timeline.append
-    new = tuple.__new__  # Interval(...) without the call of its generated __new__
+    make = Interval._make  # positional, with a check of the field count
     timings = sch.timings
     written: list[Task] = []
     for t in pl.tasks:
         tm = timings[t.id]
         if tm.finish > tm.start:
-            append(new(Interval, (t.id, t.unit, t.kind, t.network, t.step, t.pass_, t.layer,
-                                  tm.start, tm.finish)))
+            append(make((t.id, t.unit, t.kind, t.network, t.step, t.pass_, t.layer,
+                         tm.start, tm.finish)))
         if t.cells_written > 0:
             written.append(t)
     bytes_by_link: dict[str, float] = {}
@@ -178,8 +178,8 @@ def assemble(
         resources = x.route.resources
         for res in resources:
             bytes_by_link[res] = bytes_by_link.get(res, 0.0) + nbytes
-        append(new(Interval, (x.id, "+".join(resources) or "local", "transfer", src.network,
-                              x.step, "transfer", src.layer, tm.start, tm.finish)))
+        append(make((x.id, "+".join(resources) or "local", "transfer", src.network,
+                          x.step, "transfer", src.layer, tm.start, tm.finish)))
         sent_bytes.append(nbytes)
         if x.crosses:
             crossing_bytes.append(nbytes)

@@ -1,6 +1,6 @@
 """Banks, links and the off-chip path as a topology; routes for the transfers of an iteration.
 
-Three topologies (``lergan-architecture.md`` section 4):
+Three topologies (``docs/architecture.md`` section 4):
 
 - ``3d``: LerGAN's 3D-connected PIM. Direct bank-to-bank links (``bank_link``), configured
   anew for each step of the iteration (D-step, G-step) within ``ports_per_bank`` ports per

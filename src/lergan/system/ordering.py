@@ -11,10 +11,8 @@ import heapq
 from collections import defaultdict
 from collections.abc import Sequence
 
-from lergan.errors import MappingError
+from lergan.errors import InternalError
 from lergan.system.tasks import Dep, OpSpec, Task
-
-_DEPS = Task._fields.index("deps")  # position of a Task's deps (rebuilt without _replace)
 
 
 def write_after_read(ops: Sequence[OpSpec], tasks: list[Task]) -> list[Task]:
@@ -45,20 +43,19 @@ def write_after_read(ops: Sequence[OpSpec], tasks: list[Task]) -> list[Task]:
                 j = index.get(d.src)
                 if j is not None:
                     if j >= i:
-                        raise MappingError(
+                        raise InternalError(
                             f"operation {op.id}: depends on {d.src!r}, listed after it "
                             "(operations must be in topological order)")
                     anc |= ancestors[d.src] | roots_get(d.src, 0)
             ancestors[op.id] = anc
     out: list[Task] = []
-    new = tuple.__new__  # Dep(...) and Task._replace(deps=...) without their Python calls
     for t in tasks:
         if t.kind == "write" and readers.get(t.unit):
             bit = roots[t.op]
-            extra = [new(Dep, (r.id, None, 0.0, True, None)) for r in readers[t.unit]
+            extra = [Dep(r.id, whole=True) for r in readers[t.unit]
                      if r.op != t.op and not ancestors.get(r.op, 0) & bit]
             if extra:
-                t = new(Task, (*t[:_DEPS], (*t.deps, *extra), *t[_DEPS + 1:]))
+                t = t._replace(deps=(*t.deps, *extra))
         out.append(t)
     return toposort(out)
 
@@ -88,7 +85,7 @@ def toposort(tasks: list[Task]) -> list[Task]:
         for d in t.deps:
             j = index.get(d.src)
             if j is None:
-                raise MappingError(f"task {t.id}: depends on unknown operation {d.src!r}")
+                raise InternalError(f"task {t.id}: depends on unknown operation {d.src!r}")
             succ[j].append(i)
             indeg[i] += 1
     ready = [i for i, k in enumerate(indeg) if k == 0]
@@ -103,5 +100,5 @@ def toposort(tasks: list[Task]) -> list[Task]:
                 heapq.heappush(ready, j)
     if len(order) != len(tasks):
         stuck = [tasks[i].id for i, k in enumerate(indeg) if k > 0][:5]
-        raise MappingError(f"the iteration's dependencies form a cycle (through {stuck})")
+        raise InternalError(f"the iteration's dependencies form a cycle (through {stuck})")
     return order

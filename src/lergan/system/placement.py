@@ -1,6 +1,6 @@
 """Placing every operation of the iteration on a bank and a unit; replication; multiplexing.
 
-Layouts (``lergan-architecture.md`` section 4):
+Layouts (``docs/architecture.md`` section 4):
 
 - ``lergan``: each network's banks form three tiers, forward, error and update (the deck:
   G in banks B1-B3, D in B4-B6). Forward passes run on the forward tier's copy of a layer's

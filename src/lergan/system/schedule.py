@@ -1,6 +1,6 @@
 """Timing the placed tasks and their transfers on their resources: a list schedule.
 
-Model (``lergan-architecture.md`` section 5, reconstructed):
+Model (``docs/architecture.md`` section 5, reconstructed):
 
 - **Sample streams.** A streaming task (a layer's forward or error pass) handles its
   ``N`` samples one after another, ``r`` at a time on ``r`` copies: a copy takes
@@ -38,11 +38,12 @@ from __future__ import annotations
 import bisect
 import functools
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from lergan.errors import LerganError
+from lergan.errors import InternalError
 from lergan.system.interconnect import Route, Topology
 from lergan.system.tasks import Task
 
@@ -117,9 +118,11 @@ class Schedule:
 
 
 class _Resource:
-    """Busy intervals of one resource, sorted and merged when they touch.
+    """Busy intervals of one resource: sorted, disjoint, merged when they touch.
 
-    A merged interval keeps the owner of its latest end (what a later start waits for).
+    Kept as three parallel lists (``starts`` for :func:`bisect.bisect_right`, ``ends``,
+    ``owners``). A merged interval keeps the owner of its latest end: what a later start
+    that waits for it is bound by.
     """
 
     __slots__ = ("ends", "owners", "starts")
@@ -129,149 +132,71 @@ class _Resource:
         self.ends: list[float] = []
         self.owners: list[str] = []
 
-    def earliest_window(self, ready: float, own: float,
-                        tail: float) -> tuple[float, str | None]:
-        """Earliest ``s >= ready`` with the task's window ``[s, max(s + own, tail))`` free,
-        and the occupant that pushed it there."""
-        starts, ends = self.starts, self.ends
-        n = len(starts)
-        if n == 0 or ready >= ends[-1]:
-            return ready, None
-        s = ready
-        bound: str | None = None
-        i = bisect.bisect_right(starts, s) - 1
-        if i >= 0 and ends[i] > s:
-            s, bound = ends[i], self.owners[i]
-        j = i + 1
-        while j < n:
-            e = s + own
-            if starts[j] >= (e if e > tail else tail):
-                break
-            if ends[j] > s:
-                s, bound = ends[j], self.owners[j]
-            j += 1
-        return s, bound
+    def reserve(self, ready: float, length: float, owner: str | None,
+                tail: float = -math.inf) -> tuple[float, str | None]:
+        """Earliest ``s >= ready`` with the window ``[s, max(s + length, tail))`` free, and
+        the occupant whose end pushed it there (``None`` when ``s == ready``).
 
-    def reserve_for(self, ready: float, dur: float, owner: str) -> tuple[float, str | None]:
-        """Earliest ``s >= ready`` with ``[s, s + dur)`` free (a transfer chunk), and the
-        occupant that pushed it there, then :meth:`add` of that window for ``owner``, with
-        one search: the window found lies between intervals ``j - 1`` and ``j``."""
+        The window is marked busy for ``owner`` (merged with the intervals it touches);
+        ``owner=None`` only searches. One method for both, so that a task or a transfer
+        chunk costs one Python call.
+        """
         starts, ends, owners = self.starts, self.ends, self.owners
         n = len(starts)
-        if n == 0 or ready >= ends[-1]:
-            if n and ready <= ends[-1]:  # touches the last interval: extend it
-                ends[-1] = ready + dur
-                owners[-1] = owner
-            else:
-                starts.append(ready)
-                ends.append(ready + dur)
-                owners.append(owner)
-            return ready, None
         s = ready
         bound: str | None = None
-        i = bisect.bisect_right(starts, s) - 1
-        if i >= 0 and ends[i] > s:
-            s, bound = ends[i], owners[i]
-        j = i + 1
-        sd = s + dur
-        while j < n:
-            if starts[j] >= sd:
-                break
-            if ends[j] > s:
-                s, bound = ends[j], owners[j]
-                sd = s + dur
-            j += 1
-        # intervals before j end by s, interval j starts at or after e (each is non-empty):
-        # what add(s, e, owner) does, from position j
-        e = s + dur
-        if e <= s:  # a duration below the resolution of s: the general insertion
-            self.add(s, e, owner)
+        if n == 0 or ready >= ends[-1]:  # free from ready on (most calls)
+            j = n
+        else:
+            i = bisect.bisect_right(starts, s) - 1
+            if i >= 0 and ends[i] > s:  # ready falls inside interval i
+                s, bound = ends[i], owners[i]
+            j = i + 1
+            while j < n:
+                e = s + length
+                if starts[j] >= (e if e > tail else tail):  # the window fits before j
+                    break
+                if ends[j] > s:
+                    s, bound = ends[j], owners[j]
+                j += 1
+        if owner is None:
             return s, bound
+        e = s + length
+        if e < tail:
+            e = tail
+        # intervals before j end by s; interval j starts at or after e
         if j > 0 and ends[j - 1] >= s:  # touches the previous interval: extend it
             j -= 1
-            ends[j] = e  # e > s >= the previous end
-            owners[j] = owner
+            if e >= ends[j]:
+                ends[j] = e
+                owners[j] = owner
         else:
             starts.insert(j, s)
             ends.insert(j, e)
             owners.insert(j, owner)
-        if j + 1 < len(starts) and starts[j + 1] <= e:  # touches the next one: merge
-            if ends[j + 1] >= e:
+        if j + 1 < len(starts) and starts[j + 1] <= ends[j]:  # touches the next: merge
+            if ends[j + 1] >= ends[j]:
                 ends[j] = ends[j + 1]
                 owners[j] = owners[j + 1]
             del starts[j + 1], ends[j + 1], owners[j + 1]
         return s, bound
 
-    def add(self, s: float, e: float, owner: str) -> None:
-        starts, ends, owners = self.starts, self.ends, self.owners
-        if starts and s >= starts[-1]:  # the common case: at or after the last interval
-            if s <= ends[-1]:
-                if e >= ends[-1]:
-                    ends[-1] = e
-                    owners[-1] = owner
-                return
-            starts.append(s)
-            ends.append(e)
-            owners.append(owner)
-            return
-        i = bisect.bisect_right(starts, s)
-        if i > 0 and ends[i - 1] >= s:  # touches the previous interval: extend it
-            i -= 1
-            if e >= ends[i]:
-                ends[i] = e
-                owners[i] = owner
-        else:
-            starts.insert(i, s)
-            ends.insert(i, e)
-            owners.insert(i, owner)
-        while i + 1 < len(starts) and starts[i + 1] <= ends[i]:
-            if ends[i + 1] >= ends[i]:
-                ends[i] = ends[i + 1]
-                owners[i] = owners[i + 1]
-            del starts[i + 1], ends[i + 1], owners[i + 1]
-
 
 def _fit_for(resources: Sequence[_Resource], ready: float,
              dur: float) -> tuple[float, str | None]:
-    """Earliest start ``>= ready`` at which ``[start,
-    start + dur)`` is free on every resource, and the occupant that last pushed it
-    (the search of :meth:`_Resource.reserve_for` on each resource in turn until none
-    moves it)."""
+    """Earliest start ``>= ready`` at which ``[start, start + dur)`` is free on every
+    resource, and the occupant that last pushed it: each resource's search in turn until
+    none moves it."""
     s = ready
-    for r in resources:
-        ends = r.ends
-        if ends and ends[-1] > s:
-            break
-    else:  # every resource is free from ``ready`` on
-        return s, None
     bound: str | None = None
-    bisect_right = bisect.bisect_right
-    while True:
+    moved = True
+    while moved:
         moved = False
         for r in resources:
-            ends = r.ends
-            if not ends or s >= ends[-1]:
-                continue  # free from s on: the search would return s
-            starts = r.starts
-            s2 = s
-            b = None
-            i = bisect_right(starts, s2) - 1
-            if i >= 0 and ends[i] > s2:
-                s2, b = ends[i], r.owners[i]
-            j = i + 1
-            n = len(starts)
-            sd = s2 + dur
-            while j < n:
-                if starts[j] >= sd:
-                    break
-                if ends[j] > s2:
-                    s2, b = ends[j], r.owners[j]
-                    sd = s2 + dur
-                j += 1
+            s2, b = r.reserve(s, dur, None)
             if s2 > s:
                 s, bound, moved = s2, b, True
-        if not moved:
-            return s, bound
+    return s, bound
 
 
 def schedule(
@@ -283,7 +208,8 @@ def schedule(
     """Time ``tasks`` (in a topological order) and the transfers their dependencies need."""
     by_id = {t.id: t for t in tasks}
     if len(by_id) != len(tasks):
-        raise LerganError("schedule: task ids are not unique")
+        dup = sorted(k for k, c in Counter(t.id for t in tasks).items() if c > 1)
+        raise InternalError(f"schedule: task ids are not unique ({', '.join(dup[:5])}, ...)")
     timings: dict[str, Timing] = {}
     resources: dict[str, _Resource] = {}
     busy: dict[str, float] = {}
@@ -301,15 +227,13 @@ def schedule(
             busy[name] = 0.0
         return r
 
-    timings_get = timings.get
-    by_id_get = by_id.get
     for task in tasks:
         n = task.samples if task.samples > 1 else 1
         r = task.replication if task.replication > 1 else 1
         d = task.latency_s
         barrier = task.barrier
         bank = task.bank
-        own = -(-n // r) * d
+        own = -(-n // r) * d  # its busy time: ceil(n / r) rounds of d
         ready = 0.0
         ready_by: str | None = None
         tail = -inf
@@ -319,12 +243,12 @@ def schedule(
         latest_by: str | None = None
         for dep in task.deps:
             src_id = dep.src
-            src = by_id_get(src_id)
+            src = by_id.get(src_id)
             if src is None:
-                raise LerganError(f"task {task.id}: depends on unknown task {src_id!r}")
-            st = timings_get(src_id)
+                raise InternalError(f"task {task.id}: depends on unknown task {src_id!r}")
+            st = timings.get(src_id)
             if st is None:
-                raise LerganError(
+                raise InternalError(
                     f"task {task.id}: scheduled before its dependency {src_id!r} (order the "
                     "tasks topologically)"
                 )
@@ -415,14 +339,9 @@ def schedule(
             ready, ready_by = latest, latest_by
             tail, tail_by, tail_time = latest + own, latest_by, latest
         if own > 0:
-            unit = resources.get(task.unit)
-            if unit is None:
-                unit = res(task.unit)
-            ends = unit.ends
-            if not ends or ready >= ends[-1]:
-                s, rbound = ready, None
-            else:
-                s, rbound = unit.earliest_window(ready, own, tail)
+            unit = resources.get(task.unit) or res(task.unit)
+            s, rbound = unit.reserve(ready, own, task.id, tail)
+            busy[task.unit] += own
             rtime = s
         else:
             s, rbound, rtime = ready, None, 0.0
@@ -439,19 +358,6 @@ def schedule(
         if tail > s + own:
             timing.finish_by, timing.finish_by_time = tail_by, tail_time
         timings[task.id] = timing
-        if own > 0:
-            ustarts = unit.starts
-            if ustarts and s >= ustarts[-1] and s <= ends[-1]:  # _Resource.add's common case
-                if e >= ends[-1]:
-                    ends[-1] = e
-                    unit.owners[-1] = task.id
-            elif not ustarts or s > ends[-1]:
-                ustarts.append(s)
-                ends.append(e)
-                unit.owners.append(task.id)
-            else:
-                unit.add(s, e, task.id)
-            busy[task.unit] += own
     makespan = max((t.finish for t in timings.values()), default=0.0)
     intervals = {
         name: list(zip(r.starts, r.ends, r.owners, strict=False)) for name, r in resources.items()
@@ -484,39 +390,20 @@ def _transfer_timing(src: Timing, route: Route, rs: list[_Resource], nbytes: flo
     finish_by: str | None = None
     finish_by_time = 0.0
     single = rs[0] if len(rs) == 1 else None
-    if single is not None:
-        sstarts, sends, sowners = single.starts, single.ends, single.owners
     for c, (size, before) in enumerate(plan):
         avail = first_avail + before * step  # when the chunk's last sample exists
         ready = avail if avail > cursor else cursor
         dur = size * per_sample
         rbound: str | None = None
         if dur > 0:
-            if single is not None:
-                if not sends or ready >= sends[-1]:  # _Resource.reserve_for's common case
-                    s = ready
-                    e = ready + dur
-                    if sends and ready <= sends[-1]:  # touches the last interval: extend it
-                        sends[-1] = e
-                        sowners[-1] = xid
-                    else:
-                        sstarts.append(ready)
-                        sends.append(e)
-                        sowners.append(xid)
-                else:
-                    s, rbound = single.reserve_for(ready, dur, xid)
-                    e = s + dur
-            else:
+            if single is not None:  # one search that also reserves
+                s, rbound = single.reserve(ready, dur, xid)
+                e = s + dur
+            else:  # the earliest start free on every resource, reserved on each
                 s, rbound = _fit_for(rs, ready, dur)
                 e = s + dur
-                for r in rs:
-                    rends = r.ends
-                    if not rends or s > rends[-1]:  # _Resource.add's common case
-                        r.starts.append(s)
-                        rends.append(e)
-                        r.owners.append(xid)
-                    else:
-                        r.add(s, e, xid)
+                for r in rs:  # [s, e) is free on each
+                    r.reserve(s, dur, xid)
         else:
             s = e = ready
         if c == 0:

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
-Engine = Literal["crossbar", "digital", "write", "source"]
+#: What executes an operation (:attr:`OpSpec.engine`; not :mod:`lergan.system.engine`).
+Executor = Literal["crossbar", "digital", "write", "source"]
 TaskKind = Literal["compute", "write", "reload", "source"]
 
 #: Where a pass runs in the LerGAN layout (architecture section 4: forward, error, update tiers).
@@ -88,7 +89,7 @@ class OpSpec:
     pass_: str
     layer: str
     samples: int
-    engine: Engine
+    engine: Executor
     crossbars: int
     cost: OpCost
     deps: tuple[Dep, ...] = ()

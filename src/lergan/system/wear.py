@@ -34,10 +34,14 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from lergan.hardware.cost import lifetime
 from lergan.system.result import Entry
 from lergan.system.tasks import OpCost, Task
+
+if TYPE_CHECKING:
+    from lergan.hardware import Architecture
 
 #: What a cell-writing task programs (the ``component`` of a write entry).
 WRITES = ("forward copy", "transposed copy", "weight-gradient operand", "reload")
@@ -150,13 +154,11 @@ class IterationLifetime:
         }
 
 
-def iteration_lifetime(arch: Any, groups: Sequence[WearGroup],
+def iteration_lifetime(arch: Architecture, groups: Sequence[WearGroup],
                        iteration_s: float | None = None) -> IterationLifetime:
     """The shortest lifetime over ``groups`` on ``arch`` (``cell.endurance_writes``), each
     group's from :func:`lergan.hardware.cost.lifetime` (its most-written cells, written
     evenly ``writes_per_cell`` times per iteration); infinite when nothing is written."""
-    from lergan.hardware.cost import lifetime
-
     lives = []
     for g in groups:
         life = lifetime(arch, g.writes_per_cell * g.cells, g.cells, iteration_s)

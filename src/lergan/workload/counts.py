@@ -25,7 +25,8 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from lergan.workload.layers import conv_output_size
+from lergan.workload.layers import Layer, conv_output_size
+from lergan.zerofree import plan
 
 __all__ = [
     "COUNTS",
@@ -96,14 +97,12 @@ def conv_real_per_axis(
 
 @functools.lru_cache(maxsize=4096)
 def _plan_macs(computation: str, key: tuple[Any, ...]) -> tuple[int, int]:
-    from lergan.zerofree import plan
-
     kwargs = dict(key)
     p = plan(computation, **kwargs)
     return p.macs.real, p.macs.total
 
 
-def plan_kwargs(layer: Any, input_shape: tuple[int, ...]) -> dict[str, Any]:
+def plan_kwargs(layer: Layer, input_shape: tuple[int, ...]) -> dict[str, Any]:
     """The :func:`lergan.zerofree.plan` keyword arguments of a conv-like ``layer`` whose
     forward input has the per-sample shape ``input_shape`` (channels first)."""
     kwargs: dict[str, Any] = dict(
@@ -131,7 +130,7 @@ ZERO_INSERTING = {
 
 
 def layer_pass_macs(
-    layer: Any, pass_: str, input_shape: tuple[int, ...], output_shape: tuple[int, ...]
+    layer: Layer, pass_: str, input_shape: tuple[int, ...], output_shape: tuple[int, ...]
 ) -> tuple[Macs, str | None]:
     """MACs of one sample of ``pass_`` through ``layer`` and the zerofree computation name
     (``None`` when the pass is a plain matrix product or convolution, or has no MACs)."""

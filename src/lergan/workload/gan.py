@@ -64,7 +64,7 @@ class NetworkInput(Description):
 class LayerShape:
     """A layer with the per-sample shapes it reads and writes."""
 
-    layer: Any  # a Layer
+    layer: Layer
     input_name: str  # the tensor it reads as ``input``
     input_shape: Shape
     source_shapes: tuple[Shape, ...]
@@ -538,7 +538,7 @@ class GAN(Description):
         return cls.from_json(text)
 
 
-def layer_to_dict(layer: Any) -> dict[str, Any]:
+def layer_to_dict(layer: Layer) -> dict[str, Any]:
     """A layer as a plain dict: ``kind`` and ``name`` first, then non-default fields."""
     body = layer.model_dump(mode="json", exclude_defaults=True)
     return {"kind": layer.kind, "name": layer.name, **body}

@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from lergan.errors import WorkloadError
 from lergan.workload.counts import COUNTS, Macs, layer_pass_macs
 from lergan.workload.gan import GAN, Network
+from lergan.workload.layers import Layer
 
 __all__ = [
     "PASSES",
@@ -141,7 +142,7 @@ class Operation:
     step: Literal["D", "G"]
     network: str
     layer: str  # the layer's name; the loss's name for a loss
-    layer_spec: Any  # the layer description (lergan.workload.layers); None for a loss
+    layer_spec: Layer | None  # the layer description; None for a loss
     input_shape: tuple[int, ...]  # per sample
     output_shape: tuple[int, ...]  # per sample
     pass_: str  # one of OPERATION_PASSES

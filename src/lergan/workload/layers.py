@@ -26,7 +26,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union, get_args
 from pydantic import Field, field_validator, model_validator
 
 from lergan.workload.base import Description, Name
-from lergan.zerofree.plan import conv_length, transposed_length
+from lergan.zerofree.planning import conv_length, transposed_length
 
 Shape = tuple[int, ...]
 

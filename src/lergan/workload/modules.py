@@ -18,6 +18,7 @@ from torch import Tensor, nn
 
 from lergan.errors import WorkloadError
 from lergan.workload.gan import GAN, Network
+from lergan.workload.layers import Layer
 
 __all__ = [
     "Add",
@@ -102,7 +103,7 @@ _ACTIVATIONS: dict[str, Any] = {
 }
 
 
-def build_layer_module(layer: Any, input_shape: tuple[int, ...]) -> nn.Module:
+def build_layer_module(layer: Layer, input_shape: tuple[int, ...]) -> nn.Module:
     """The PyTorch module of one layer description, given its per-sample input shape."""
     spatial = len(input_shape) - 1
     kind = layer.kind

@@ -1,6 +1,6 @@
 """Zero-free data reshaping (ZFDR): exact zero-free operations and their plans.
 
-- :func:`plan` (module :mod:`lergan.zerofree.plan`, no torch needed): per-axis tap classes,
+- :func:`plan` (module :mod:`lergan.zerofree.planning`, no torch needed): per-axis tap classes,
   patterns, MAC counts (real, on inserted zeros, on padding) and per-mapping-mode figures.
 - Operations (module :mod:`lergan.zerofree.ops`, torch): :func:`conv_transpose`,
   :func:`conv_input_grad`, :func:`conv_weight_grad`, :func:`conv_transpose_weight_grad`.
@@ -16,7 +16,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from lergan.zerofree.plan import (
+from lergan.zerofree.planning import (
     COMPUTATIONS,
     MODES,
     AxisPlan,

@@ -1,10 +1,9 @@
 """Argument checking for the zero-free operations (private to :mod:`lergan.zerofree.ops`).
 
-Every check raises :class:`ZeroFreeArgumentError` (the one of
-:mod:`lergan.zerofree._plan_args`, a :class:`lergan.errors.LerganError`, so a
-``ValueError``) whose message names the argument and what is wrong, in the spirit of torch's
-own checks for ``conv_transpose*d`` (output padding must be smaller than stride or
-dilation, channels must match the weight, ...).
+Every check raises :class:`lergan.errors.ZeroFreeArgumentError` (a
+:class:`lergan.errors.LerganError`, so a ``ValueError``) whose message names the argument
+and what is wrong, in the spirit of torch's own checks for ``conv_transpose*d`` (output
+padding must be smaller than stride or dilation, channels must match the weight, ...).
 """
 
 from __future__ import annotations
@@ -14,8 +13,8 @@ from dataclasses import dataclass
 
 import torch
 
+from lergan.errors import ZeroFreeArgumentError
 from lergan.zerofree._plan_args import (
-    ZeroFreeArgumentError,
     conv_length,
     per_axis,
     positive_int,

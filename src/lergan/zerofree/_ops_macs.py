@@ -1,12 +1,12 @@
 """Multiply-accumulate bookkeeping of the zero-free operations (private).
 
 The reference is the dense, zero-inserting computation of
-``../shared/reference/lergan-architecture.md`` section 2: a dense convolution over the
+``docs/architecture.md`` section 2: a dense convolution over the
 zero-inserted, padded operand. Per axis, every (output position, kernel tap) pair of that
 dense computation touches a real element, an inserted zero, or padding; over several axes a
 MAC that touches an inserted zero on any axis counts as inserted-zero, otherwise one that
 touches padding on any axis counts as padding (``docs/dev/contracts.md``). The per-axis
-counting is the plan's (:func:`lergan.zerofree.plan.analyse_axis`): the operations and the
+counting is the plan's (:func:`lergan.zerofree.planning.analyse_axis`): the operations and the
 plans classify the same dense computation.
 """
 
@@ -17,7 +17,7 @@ from functools import lru_cache
 from math import prod
 
 from lergan.zerofree._ops_args import Geometry
-from lergan.zerofree.plan import (
+from lergan.zerofree.planning import (
     AxisPlan,
     analyse_axis,
     combine_axes,
@@ -69,7 +69,7 @@ def conv_weight_axis(n_in: int, k: int, s: int, p: int, d: int, n_out: int) -> A
 
 def report(axes: list[AxisPlan], channels: int, executed: int, executed_dense: str) -> MacReport:
     """Assemble a :class:`MacReport` from the plan's per-axis counts
-    (:func:`lergan.zerofree.plan.combine_axes`).
+    (:func:`lergan.zerofree.planning.combine_axes`).
 
     ``channels`` multiplies the per-axis pair counts (batch x in x out channels per group);
     ``executed_dense`` says which dense MACs the formulation performs: ``"grid"`` (all on the

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lergan.errors import LerganError
+from lergan.errors import ZeroFreeArgumentError
 
 COMPUTATIONS = (
     "conv_transpose",
@@ -24,14 +24,6 @@ COMPUTATIONS = (
     "conv_transpose_weight_grad",
 )
 TRANSPOSED = ("conv_transpose", "conv_transpose_weight_grad")
-
-
-class ZeroFreeArgumentError(LerganError):
-    """A bad argument to a zero-free plan or operation (the message names the argument).
-
-    The one class for :mod:`lergan.zerofree` (plans and torch operations alike), exported as
-    ``lergan.zerofree.ZeroFreeArgumentError``.
-    """
 
 
 def transposed_length(n: int, k: int, s: int, p: int, op: int, d: int) -> int:

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from lergan.zerofree._plan_args import ZeroFreeArgumentError
+from lergan.errors import ZeroFreeArgumentError
 from lergan.zerofree.ops import conv_transpose
 
 __all__ = [

@@ -1,7 +1,7 @@
 """Exact zero-free (ZFDR) operations for PyTorch.
 
-The three zero-inserting computations of GAN training (``../shared/reference/
-lergan-architecture.md`` section 2), computed without ever forming or multiplying an inserted
+The three zero-inserting computations of GAN training (``docs/architecture.md``
+section 2), computed without ever forming or multiplying an inserted
 zero:
 
 - :func:`conv_transpose`: T-CONV, the forward of a transposed convolution (semantics of
@@ -10,7 +10,7 @@ zero:
 - :func:`conv_weight_grad` / :func:`conv_transpose_weight_grad`: W-CONV, weight gradients of
   a convolution / a transposed convolution (what autograd gives).
 
-Formulations (``lergan.zerofree._ops_engine``, ``formulation=`` one of
+Formulations (``lergan.zerofree._ops_formulations``, ``formulation=`` one of
 :data:`FORMULATIONS`): each ZFDR phase (output positions with the same residue modulo the
 stride) is a dense convolution of the *un-inserted* operand with a compacted sub-kernel:
 one convolution per phase (``"phase"``), per pattern (``"pattern"``, only real MACs), all
@@ -39,11 +39,11 @@ from typing import Any
 import torch
 from torch.autograd.function import once_differentiable
 
-from lergan.zerofree import _ops_engine as engine
+from lergan.errors import ZeroFreeArgumentError
+from lergan.zerofree import _ops_formulations as formulations
 from lergan.zerofree._ops_args import (
     Geometry,
     IntOrTuple,
-    ZeroFreeArgumentError,
     batched,
     check_groups,
     check_same,
@@ -82,25 +82,25 @@ def _transposed_forward(
         formulation, cl = _auto(g, x, weight)
     else:
         cl = _channels_last(x, g)
-    if formulation == "subpixel" and not engine.subpixel_supported(g):
+    if formulation == "subpixel" and not formulations.subpixel_supported(g):
         formulation = "phase"
-    if formulation == "grouped" and not engine.grouped_supported(g):
+    if formulation == "grouped" and not formulations.grouped_supported(g):
         formulation = "phase"
     with torch.no_grad():
         if formulation == "grouped":
-            return (*engine.transposed_grouped(x, weight, bias, g, cl), "grid")
+            return (*formulations.transposed_grouped(x, weight, bias, g, cl), "grid")
         if formulation == "subpixel":
-            return (*engine.transposed_subpixel(x, weight, bias, g, cl), "grid")
+            return (*formulations.transposed_subpixel(x, weight, bias, g, cl), "grid")
         if formulation == "pattern":
-            return (*engine.transposed_pattern(x, weight, bias, g, cl), "real")
-        return (*engine.transposed_phase(x, weight, bias, g, cl), "grid")
+            return (*formulations.transposed_pattern(x, weight, bias, g, cl), "real")
+        return (*formulations.transposed_phase(x, weight, bias, g, cl), "grid")
 
 
 def _channels_last(x: torch.Tensor, g: Geometry) -> bool:
     """Run the dense convolutions channels-last (oneDNN's fast layout): for float32 inputs of
     some size, or inputs already channels-last. Small or float64 inputs stay as they are
     (torch's channels-last kernels for float64 are slow)."""
-    fmt = engine.channels_last_format(g.rank)
+    fmt = formulations.channels_last_format(g.rank)
     if fmt is None:
         return False
     if x.is_contiguous(memory_format=fmt) and not x.is_contiguous():
@@ -131,11 +131,11 @@ def _auto(g: Geometry, x: torch.Tensor, weight: torch.Tensor) -> tuple[str, bool
     - small or float64 inputs: one convolution per phase (fewest calls).
     """
     cl = _channels_last(x, g)
-    if engine.subpixel_supported(g) and weight.shape[1] * prod(g.stride) <= (
+    if formulations.subpixel_supported(g) and weight.shape[1] * prod(g.stride) <= (
         _SUBPIXEL_MAX_CHANNELS
     ):
         return "subpixel", cl and not x.is_contiguous()
-    if cl and engine.grouped_supported(g) and x.numel() <= 2 * weight.numel():
+    if cl and formulations.grouped_supported(g) and x.numel() <= 2 * weight.numel():
         return "grouped", cl
     return "phase", cl
 
@@ -198,7 +198,7 @@ class _ConvTranspose(torch.autograd.Function):
         gx = gw = gb = None
         with torch.no_grad():
             if ctx.needs_input_grad[0]:
-                gx, _ = engine.strided_conv(grad_y, weight, g)
+                gx, _ = formulations.strided_conv(grad_y, weight, g)
             if ctx.needs_input_grad[1]:
                 gw, _ = _transposed_weight_grad(x, grad_y, g, None)
             if ctx.has_bias and ctx.needs_input_grad[2]:
@@ -467,7 +467,7 @@ def conv_weight_grad(
         "grad_output",
     )
     with torch.no_grad():
-        dw, executed = engine.conv_weight_grad(x, gy, g)
+        dw, executed = formulations.conv_weight_grad(x, gy, g)
     if not return_report:
         return dw
     return dw, report(conv_weight_axes(g), x.shape[0] * ws[0] * ws[1], executed, "grid")
@@ -535,5 +535,5 @@ def _transposed_weight_grad(
         small = gy.shape[1] // g.groups * prod(g.kernel) <= prod(g.in_size)
         formulation = "im2col" if small else "conv"
     if formulation == "im2col":
-        return engine.transposed_weight_grad_im2col(x, gy, g)
-    return engine.transposed_weight_grad(x, gy, g)
+        return formulations.transposed_weight_grad_im2col(x, gy, g)
+    return formulations.transposed_weight_grad(x, gy, g)

@@ -10,7 +10,7 @@ zero-inserting accelerator executes; ``docs/model.md`` section 1)::
 
 where the operand is zero-inserted (real elements ``spacing`` apart) and padded, and the
 kernel may itself be zero-inserted (the dilated error of a strided convolution's weight
-gradient). The four computations (``lergan-architecture.md`` section 2; parameters always
+gradient). The four computations (``docs/architecture.md`` section 2; parameters always
 describe the *layer*, as in torch):
 
 - ``conv_transpose`` (T-CONV forward): outputs are the output pixels, the kernel is the
@@ -46,10 +46,10 @@ from typing import Any
 
 import numpy as np
 
+from lergan.errors import ZeroFreeArgumentError
 from lergan.zerofree._plan_args import (
     COMPUTATIONS,
     LayerArgs,
-    ZeroFreeArgumentError,
     conv_length,
     normalize,
     transposed_length,
@@ -415,7 +415,7 @@ def plan(
     spatial size. Raises :class:`ZeroFreeArgumentError` (a ``LerganError``) naming the bad
     argument.
 
-    Mapping modes (``lergan-architecture.md`` section 2, formulas in ``docs/model.md`` §1):
+    Mapping modes (``docs/architecture.md`` section 2, formulas in ``docs/model.md`` §1):
 
     - ``zero-inserting``: one copy of the dense kernel per convolution group, one output
       pixel per MVM step; executes every dense MAC.
