@@ -141,7 +141,7 @@ def test_show_names_the_file_that_sets_each_field():
         assert line.split("│")[2].strip() == arch.provenance(key).defined_in
     assert {arch.provenance(k).defined_in for k in ("technology.node_m",
                                                     "write.fraction_rewritten")} == {
-        "prime.yaml", "lrgan.yaml"}
+        "prime-inference.yaml", "lrgan.yaml"}
 
 
 def test_peak_table_labels_every_figure_with_its_unit():

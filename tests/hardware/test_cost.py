@@ -62,25 +62,26 @@ def test_walden_scaling_values(archs):
     seven = load_preset("isaac", overrides={"adc.bits": 7, "adc.precision_policy": "truncate"})
     assert adc_energy_j(seven) == pytest.approx(1.5625e-12 / 2 * dyn)
     # prime: 6-bit ADC from ISAAC's 8-bit by the Walden FOM, scaled from 32 to 65 nm
-    prime = archs["prime"]
+    prime = archs["prime-inference"]
     dyn = 1 - prime.technology.leakage_fraction
     assert adc_energy_j(prime) == pytest.approx(1.5625e-12 / 4 * 65 / 32 * dyn)
 
 
 def test_dac_energy_models(archs):
     """linear (default): x bits; levels: x (2^b - 1); per-drive: x 1 (3-bit prime DACs)."""
-    got = {m: dac_energy_j(load_preset("prime", overrides={"dac.energy_scaling": m}))
+    got = {m: dac_energy_j(load_preset("prime-inference", overrides={"dac.energy_scaling": m}))
            for m in ("linear", "levels", "per-drive")}
     assert got["linear"] == pytest.approx(3 * got["per-drive"])
     assert got["levels"] == pytest.approx(7 * got["per-drive"])
-    assert archs["prime"].dac.energy_scaling == "linear"
+    assert archs["prime-inference"].dac.energy_scaling == "linear"
 
 
 @given(b1=st.integers(1, 8), b2=st.integers(1, 8),
        model=st.sampled_from(["linear", "levels", "per-drive"]))
 def test_dac_energy_monotone_in_bits(b1, b2, model):
     lo, hi = sorted((b1, b2))
-    a, b = (load_preset("prime", overrides={"dac.bits": x, "dac.energy_scaling": model})
+    a, b = (load_preset("prime-inference", overrides={"dac.bits": x,
+                                                      "dac.energy_scaling": model})
             for x in (lo, hi))
     assert dac_energy_j(a) <= dac_energy_j(b)
 

@@ -108,7 +108,7 @@ def test_inheritance_changes_only_what_the_child_says():
     assert lrgan.write.fraction_rewritten < lergan.write.fraction_rewritten
     assert lrgan.crossbar == lergan.crossbar
     assert lrgan.provenance("write.fraction_rewritten").defined_in == "lrgan.yaml"
-    assert lrgan.provenance("crossbar.rows").defined_in == "prime.yaml"
+    assert lrgan.provenance("crossbar.rows").defined_in == "prime-inference.yaml"
 
 
 def test_lergan_layout_from_the_deck():
@@ -129,3 +129,15 @@ def test_derived_counts():
     lergan = load_preset("lergan")
     assert lergan.slices_per_weight == 4  # 16-bit weights of 4-bit cells
     assert lergan.read_cycles_per_mvm == 6  # ceil(16 / 3)
+
+
+def test_prime_is_a_like_for_like_training_baseline():
+    """`prime`: PRIME's organisation on lergan's substrate, precision and capacity;
+    `prime-inference`: PRIME as published (8-bit weights, 6-bit inputs and outputs)."""
+    prime, lergan, pub = (load_preset(n) for n in ("prime", "lergan", "prime-inference"))
+    assert prime.precision == lergan.precision and prime.crossbar == lergan.crossbar
+    assert prime.organisation.capacity_bytes == lergan.organisation.capacity_bytes
+    assert prime.organisation.crossbars == lergan.organisation.crossbars
+    assert (prime.organisation.layout, prime.interconnect.topology,
+            prime.training.mapping_mode) == ("prime", "2d-bus", "zero-inserting")
+    assert (pub.precision.weight_bits, pub.precision.input_bits, pub.adc.bits) == (8, 6, 6)

@@ -28,7 +28,7 @@ def test_lergan_defaults():
                 "interconnect.ports_per_bank"):
         p = a.provenance(key)
         assert p.source or (p.assumption and p.reason)
-    assert a.training.mapping_mode == "zfdr-pattern" and a.organisation.layout == "lergan"
+    assert a.training.mapping_mode == "auto" and a.organisation.layout == "lergan"
     assert a.interconnect.reconfiguration_latency_s == pytest.approx(2e-9)
     assert a.interconnect.reconfiguration_energy_j == pytest.approx(10e-12)
     prime = load_preset("prime")

@@ -425,6 +425,8 @@ def _share(c: OpCost, fraction: float, replication: int) -> OpCost:
     copies are programmed in parallel; every copy's cells written, so the cells in use
     scale alike)."""
     k = fraction * replication
+    if c.cells_written > 0:  # whole cells: the copy's share rounded, energy with it
+        k = round(c.cells_written * k) / c.cells_written
     return OpCost(c.latency_s, {n: v * k for n, v in c.energy_j.items()}, c.cells_written * k,
                   c.cells_in_use * k, c.write_rounds)
 
