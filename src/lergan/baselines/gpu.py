@@ -147,9 +147,9 @@ def training_memory_bytes(graph: Any, spec: GpuSpec) -> float:
 
 def simulate_gpu(workload: Any, gpu: str = "gpu", batch: int = 64,
                  overrides: dict[str, Any] | None = None, *,
-                 architecture: str | None = None) -> BaselineResult:
+                 architecture: str | None = None, select: Any = None) -> BaselineResult:
     """One training iteration of ``workload`` (a suite name, a GAN or an iteration graph)
-    on the GPU preset ``gpu``."""
+    on the GPU preset ``gpu``; ``select(op) -> bool`` keeps only some operations."""
     spec = load_gpu(gpu, overrides)
     bench, graph = iteration_graph(workload, batch, int(spec.precision_bits))
     need = training_memory_bytes(graph, spec)
@@ -158,7 +158,8 @@ def simulate_gpu(workload: Any, gpu: str = "gpu", batch: int = 64,
             f"benchmark {bench!r} at batch {graph.batch} needs about {need / 2**30:.1f} GiB "
             f"of GPU memory for training (weights, gradients, Adam moments, kept "
             f"activations); {spec.name} has {spec.memory_capacity / 2**30:.0f} GiB")
-    ops = tuple(cost_operation(op, graph.tensors, spec) for op in graph.operations)
+    ops = tuple(cost_operation(op, graph.tensors, spec) for op in graph.operations
+                if select is None or select(op))
     time_s = sum(o.time_s for o in ops)
     energy = sum(o.energy_j for o in ops)
     assumptions = tuple(f"{k}: {v.reason}" for k, v in spec.leaves.items() if v.assumption)
