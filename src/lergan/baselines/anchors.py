@@ -1,0 +1,152 @@
+"""Checks of the baselines against published figures: what can be reconstructed, the
+distance, and what causes it. Nothing here tunes a constant to close a gap.
+
+- :func:`pipelayer_anchor` re-runs PipeLayer's evaluation (Song et al., HPCA 2017: 42.45x
+  speed-up and 7.17x energy saving over a GTX 1080 for CNN training, abstract) with the
+  ``pipelayer`` preset on classifier training steps (:mod:`lergan.workload.classifier`)
+  against the GPU model of a GTX 1080 (:mod:`lergan.baselines.gpu`).
+- :func:`flexigan_check` compares the FPGA model with FlexiGAN (Yazdanbakhsh et al., FCCM
+  2018: on average 2.8x, up to 3.7x, the performance per watt of a Titan X GPU on the
+  generators of the GANAX suite, abstract): each suite GAN's generator forward pass on the
+  FPGA model against the GPU model of the Titan X (Pascal).
+
+Published figures and their sources live in ``baselines/data/published.yaml``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any
+
+from lergan.baselines.data import flatten, read_file
+
+
+def published() -> dict[str, Any]:
+    """Published headline figures (``baselines/data/published.yaml``), SI/plain values."""
+    return {k: v.value for k, v in flatten(read_file("published")).items()}
+
+
+def published_leaves() -> dict[str, Any]:
+    return flatten(read_file("published"))
+
+
+def simulate_graph(graph: Any, arch: str = "pipelayer", overrides: dict[str, Any] | None = None,
+                   options: Any = None) -> Any:
+    """:func:`lergan.system.simulate` on a given iteration graph (a classifier's), through
+    the same system functions ``simulate`` calls (``lergan.system.api``: architecture,
+    operation specs, chip, topology, provisioning, engine, lifetime)."""
+    from lergan.system.api import (
+        chip_of,
+        load_architecture,
+        ops_per_element,
+        provisioned,
+        topology_of,
+    )
+    from lergan.system.build import op_specs
+    from lergan.system.engine import run_engine
+    from lergan.system.options import as_options
+    from lergan.system.wear import iteration_lifetime
+
+    opts = as_options(options)
+    a, default_mode, default_layout, arch_name = load_architecture(arch, overrides)
+    mode, layout = opts.mode or default_mode, opts.layout or default_layout
+    specs, mappings = op_specs(graph, a, mode, ops_per_element(opts))
+    chip = chip_of(a)
+    budget = opts.crossbar_budget or chip.banks * chip.crossbars_per_bank
+    topo = topology_of(a, opts)
+    record = {**opts.model_dump(mode="json"), "mode": mode, "layout": layout,
+              "topology": topo.kind, "crossbar_budget": budget, "preset": a.name,
+              "overrides": {k: str(v) for k, v in (overrides or {}).items()}}
+    macs = {"executed": sum(m.macs_executed for m in mappings.values()),
+            "real": sum(m.macs_real for m in mappings.values()),
+            "dense": sum(m.macs_dense for m in mappings.values())}
+    r = run_engine(specs, chip, topo, layout=layout, crossbar_budget=budget,
+                   replication=opts.replication, transfer_chunks=opts.transfer_chunks,
+                   provision=lambda pl: provisioned(a, pl, budget), benchmark=graph.gan,
+                   architecture=arch_name, batch=graph.batch, options=record,
+                   extra_placement={"macs": macs})
+    return replace(r, lifetime=iteration_lifetime(a, r.wear, r.time_s))
+
+
+def _geomean(xs: list[float]) -> float:
+    xs = [x for x in xs if x > 0]
+    return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else float("nan")
+
+
+def _top(d: dict[str, float], total: float) -> str:
+    if not d or not total:
+        return "-"
+    k, v = max(d.items(), key=lambda kv: kv[1])
+    return f"{k} {100 * v / total:.0f} %"
+
+
+def pipelayer_anchor(networks: tuple[str, ...] = ("mnist-cnn", "alexnet"), batch: int = 64,
+                     arch: str = "pipelayer", gpu: str = "gtx-1080") -> dict[str, Any]:
+    """PipeLayer's evaluation re-run: per network, the ReRAM and GPU models' time and energy
+    of one training step, the speed-up and energy saving, their geometric means, the
+    published figures and the distance (ours / published), with where each side's time
+    goes (the cause of the distance)."""
+    from lergan.baselines.gpu import simulate_gpu
+    from lergan.workload.classifier import classifier_iteration
+    from lergan.workload.iteration import IterationOptions
+
+    pub = published()
+    rows = []
+    for net in networks:
+        reram = simulate_graph(classifier_iteration(net, batch), arch)
+        g32 = classifier_iteration(net, batch, IterationOptions(activation_bits=32,
+                                                                weight_bits=32))
+        g = simulate_gpu(g32, gpu, batch, architecture=f"gpu:{gpu}")
+        rows.append({
+            "network": net, "batch": batch,
+            "reram_time_s": reram.time_s, "reram_energy_j": reram.energy_j,
+            "gpu_time_s": g.time_s, "gpu_energy_j": g.energy_j,
+            "speedup": g.time_s / reram.time_s, "energy_saving": g.energy_j / reram.energy_j,
+            "reram_time_top": _top(reram.breakdown("pass", "time"), reram.time_s),
+            "reram_energy_top": _top(reram.breakdown("component", "energy"), reram.energy_j),
+            "gpu_time_top": _top(g.breakdown("bound", "time"), g.time_s),
+        })
+    sp = _geomean([r["speedup"] for r in rows])
+    es = _geomean([r["energy_saving"] for r in rows])
+    return {
+        "architecture": arch, "gpu": gpu, "rows": rows,
+        "speedup": sp, "energy_saving": es,
+        "published_speedup": pub["pipelayer.speedup"],
+        "published_energy_saving": pub["pipelayer.energy_saving"],
+        "speedup_distance": sp / pub["pipelayer.speedup"],
+        "energy_saving_distance": es / pub["pipelayer.energy_saving"],
+        "source": published_leaves()["pipelayer.speedup"].source,
+    }
+
+
+def flexigan_check(board: str = "fpga", gpu: str = "titan-x-pascal", batch: int = 64,
+                   benchmarks: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The FPGA model against FlexiGAN's published performance per watt over a Titan X:
+    every suite GAN's generator forward pass on both models (same operations), the ratio of
+    performance per watt (= GPU energy / FPGA energy), its mean against the published 2.8x."""
+    from lergan.baselines.fpga import simulate_fpga
+    from lergan.baselines.gpu import simulate_gpu
+    from lergan.workload import suite
+
+    def g_forward(op: Any) -> bool:
+        return op.pass_ == "forward" and op.step == "D" and op.network in generators
+
+    pub = published()
+    rows = []
+    for name in benchmarks or tuple(suite.names()):
+        gan = suite.get(name)
+        generators = {n.name for n in gan.generators()}
+        f = simulate_fpga(name, board, batch, select=g_forward)
+        g = simulate_gpu(name, gpu, batch, select=g_forward)
+        rows.append({"benchmark": name, "fpga_time_s": f.time_s, "fpga_energy_j": f.energy_j,
+                     "gpu_time_s": g.time_s, "gpu_energy_j": g.energy_j,
+                     "speedup": g.time_s / f.time_s,
+                     "perf_per_watt": g.energy_j / f.energy_j})
+    mean = sum(r["perf_per_watt"] for r in rows) / len(rows)
+    return {"board": board, "gpu": gpu, "rows": rows, "perf_per_watt": mean,
+            "max_perf_per_watt": max(r["perf_per_watt"] for r in rows),
+            "published_perf_per_watt": pub["flexigan.perf_per_watt"],
+            "published_max_perf_per_watt": pub["flexigan.max_perf_per_watt"],
+            "distance": mean / pub["flexigan.perf_per_watt"],
+            "source": published_leaves()["flexigan.perf_per_watt"].source}
