@@ -62,4 +62,4 @@ def reproduce_cmd(
                   f"{len(rep.figures)} figures ({len(rep.records)} records in "
                   f"{rep.meta['elapsed_s']} s)", highlight=False)
     for name, why in rep.missing.items():
-        console.print(f"not run: {name} ({why}: not defined yet)", highlight=False)
+        console.print(f"not run: {name}: {why}", highlight=False)

@@ -141,7 +141,7 @@ def plan(benchmarks: Sequence[str] | None, architectures: Sequence[str] | None
         except UnknownArchitecture as exc:
             if architectures:
                 raise
-            missing[a] = str(exc).split(" (known:")[0]
+            missing[a] = "not defined yet (no such preset, ablation or baseline)"
     if not archs:
         raise BaselineError("no architecture to run")
     return benches, archs, missing
