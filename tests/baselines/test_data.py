@@ -39,11 +39,11 @@ def test_vendor_numbers_convert_to_si():
 
 
 def test_a_number_without_source_is_refused():
-    with pytest.raises(BaselineError, match="x.y: every number needs a 'source'"):
+    with pytest.raises(BaselineError, match=r"x\.y: every number needs a 'source'"):
         flatten({"x": {"y": {"value": 1, "unit": "W"}}})
     with pytest.raises(BaselineError, match="needs a 'reason'"):
         flatten({"y": {"value": 1, "unit": "W", "assumption": True}})
-    with pytest.raises(BaselineError, match="unknown unit 'parsecs'"):
+    with pytest.raises(BaselineError, match=r"unknown unit 'parsecs'"):
         flatten({"y": {"value": 1, "unit": "parsecs", "source": "s"}})
 
 

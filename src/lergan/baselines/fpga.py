@@ -26,7 +26,7 @@ import math
 from functools import lru_cache
 from typing import Any
 
-from lergan.baselines.data import BaselineError, digest, flatten, override, read_file
+from lergan.baselines.data import BaselineError, flatten, override, read_file
 from lergan.baselines.gpu import MAC_KINDS, GpuSpec
 from lergan.baselines.result import BaselineResult, OpCost, iteration_graph, op_bytes
 

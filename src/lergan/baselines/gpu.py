@@ -166,8 +166,9 @@ def simulate_gpu(workload: Any, gpu: str = "gpu", batch: int = 64,
     name = architecture or ("gpu" if gpu in ("gpu", "default") else f"gpu:{spec.name}")
     bound = {b: sum(o.time_s for o in ops if o.bound == b)
              for b in ("compute", "memory", "launch")}
-    notes = (f"{spec.name}: time {', '.join(f'{b} bound {100 * t / time_s:.0f} %' for b, t in bound.items())}"
-             if time_s else "",
+    shares = ", ".join(f"{b} bound {100 * t / time_s:.0f} %" for b, t in bound.items()
+                       if time_s)
+    notes = (f"{spec.name}: time {shares}" if time_s else "",
              f"training memory about {need / 2**30:.2f} GiB of "
              f"{spec.memory_capacity / 2**30:.0f} GiB")
     bits = int(spec.precision_bits)

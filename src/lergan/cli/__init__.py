@@ -2,8 +2,9 @@
 
 Each command group lives in its own module, which registers itself on :data:`app` when
 imported here, in the order ``lergan --help`` lists them (the order of a study: zero-free
-operations, workloads, hardware, mapping, whole iterations, comparisons and the reproduction). Keep heavy imports (torch)
-inside the command functions so that ``lergan --help`` stays fast.
+operations, workloads, hardware, mapping, whole iterations, comparisons and the
+reproduction). Keep heavy imports (torch) inside the command functions so that ``lergan
+--help`` stays fast.
 """
 
 from __future__ import annotations

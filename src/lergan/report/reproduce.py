@@ -18,7 +18,6 @@ import os
 import platform
 import shutil
 import subprocess
-
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -138,7 +137,7 @@ def plan(benchmarks: Sequence[str] | None, architectures: Sequence[str] | None
         try:
             check_architecture(a)
             archs.append(a)
-        except UnknownArchitecture as exc:
+        except UnknownArchitecture:
             if architectures:
                 raise
             missing[a] = "not defined yet (no such preset, ablation or baseline)"

@@ -1,0 +1,21 @@
+"""The measured mode times the real PyTorch iteration (here on the CPU)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lergan.baselines.data import BaselineError
+from lergan.baselines.measure import measure_iteration
+
+
+def test_measure_times_real_iterations():
+    m = measure_iteration("cgan", 1, device="cpu", repeats=1, warmup=0)
+    assert m.device == "cpu" and len(m.times_s) == 1 and m.median_s > 0
+    assert m.to_dict()["batch"] == 1
+
+
+def test_measure_names_bad_input():
+    with pytest.raises(BaselineError, match="benchmark 'nope'"):
+        measure_iteration("nope")
+    with pytest.raises(BaselineError, match="batch 0"):
+        measure_iteration("cgan", 0)
