@@ -9,9 +9,9 @@ from lergan.baselines.measure import measure_iteration
 
 
 def test_measure_times_real_iterations():
-    m = measure_iteration("cgan", 1, device="cpu", repeats=1, warmup=0)
+    m = measure_iteration("cgan", 2, device="cpu", repeats=1, warmup=0)
     assert m.device == "cpu" and len(m.times_s) == 1 and m.median_s > 0
-    assert m.to_dict()["batch"] == 1
+    assert m.to_dict()["batch"] == 2
 
 
 def test_measure_names_bad_input():
@@ -19,3 +19,5 @@ def test_measure_names_bad_input():
         measure_iteration("nope")
     with pytest.raises(BaselineError, match="batch 0"):
         measure_iteration("cgan", 0)
+    with pytest.raises(BaselineError, match="'cgan' at batch 1: PyTorch refused"):
+        measure_iteration("cgan", 1, device="cpu", repeats=1, warmup=0)

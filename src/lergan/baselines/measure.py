@@ -89,7 +89,11 @@ def measure_iteration(benchmark: str, batch: int = 64, *, device: str | None = N
     for i in range(warmup + repeats):
         sync()
         t0 = time.perf_counter()
-        reference_iteration(gan, modules, batch, optimizers=optimisers, device=device)
+        try:
+            reference_iteration(gan, modules, batch, optimizers=optimisers, device=device)
+        except (RuntimeError, ValueError) as exc:  # e.g. batch norm on one sample
+            raise BaselineError(f"benchmark {benchmark!r} at batch {batch}: PyTorch refused "
+                                f"the training iteration on {device}: {exc}") from None
         sync()
         if i >= warmup:
             times.append(time.perf_counter() - t0)
