@@ -9,8 +9,10 @@ from lergan.baselines.measure import measure_iteration
 
 
 def test_measure_times_real_iterations():
-    m = measure_iteration("cgan", 2, device="cpu", repeats=1, warmup=0)
-    assert m.device == "cpu" and len(m.times_s) == 1 and m.median_s > 0
+    m = measure_iteration("dcgan", 2, device="cpu", repeats=2, warmup=0,
+                          options={"image_size": 16, "ngf": 8, "ndf": 8, "latent": 8}, threads=1)
+    assert m.threads == 1
+    assert m.device == "cpu" and len(m.times_s) == 2 and m.median_s > 0
     assert m.to_dict()["batch"] == 2
 
 
@@ -20,4 +22,5 @@ def test_measure_names_bad_input():
     with pytest.raises(BaselineError, match="batch 0"):
         measure_iteration("cgan", 0)
     with pytest.raises(BaselineError, match="'cgan' at batch 1: PyTorch refused"):
-        measure_iteration("cgan", 1, device="cpu", repeats=1, warmup=0)
+        measure_iteration("cgan", 1, device="cpu", repeats=1, warmup=0,
+                          options={"image_size": 8}, threads=1)

@@ -57,13 +57,16 @@ def device_name(device: str) -> str:
 
 
 def measure_iteration(benchmark: str, batch: int = 64, *, device: str | None = None,
-                      repeats: int = 3, warmup: int = 1, seed: int = 0) -> Measurement:
-    """Time ``repeats`` training iterations of ``benchmark`` at ``batch`` on ``device``."""
+                      repeats: int = 3, warmup: int = 1, seed: int = 0,
+                      options: dict[str, Any] | None = None,
+                      threads: int | None = None) -> Measurement:
+    """Time ``repeats`` training iterations of ``benchmark`` at ``batch`` on ``device``
+    (``options``: the benchmark's build options, e.g. ``{"image_size": 32}``; ``threads``:
+    CPU threads torch may use, default its own; on a shared machine one thread avoids the
+    spinning of oversubscribed OpenMP threads, which can cost 100x)."""
     import torch
 
     from lergan.workload import suite
-    from lergan.workload.modules import build_gan_modules
-    from lergan.workload.reference import reference_iteration
 
     if benchmark not in suite.names():
         raise BaselineError(f"benchmark {benchmark!r}: not in the suite (known: "
@@ -75,8 +78,27 @@ def measure_iteration(benchmark: str, batch: int = 64, *, device: str | None = N
     device = device or default_device()
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise BaselineError(f"device {device!r}: CUDA is not available here")
+    if threads is not None and threads < 1:
+        raise BaselineError(f"--threads {threads}: must be at least 1")
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        return _measure(benchmark, batch, device, repeats, warmup, seed, options)
+    finally:
+        torch.set_num_threads(before)
+
+
+def _measure(benchmark: str, batch: int, device: str, repeats: int, warmup: int, seed: int,
+             options: dict[str, Any] | None) -> Measurement:
+    import torch
+
+    from lergan.workload import suite
+    from lergan.workload.modules import build_gan_modules
+    from lergan.workload.reference import reference_iteration
+
     torch.manual_seed(seed)
-    gan = suite.get(benchmark)
+    gan = suite.get(benchmark, **(options or {}))
     modules = {k: m.to(device) for k, m in build_gan_modules(gan).items()}
     optimisers = {k: torch.optim.Adam(m.parameters(), lr=2e-4, betas=(0.5, 0.999))
                   for k, m in modules.items()}

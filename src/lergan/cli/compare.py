@@ -43,6 +43,8 @@ def compare_cmd(
     measure_batch: Optional[int] = typer.Option(  # noqa: UP045
         None, "--measure-batch", help="batch of the measured iteration (default: --batch)"),
     repeats: int = typer.Option(3, "--repeats", help="timed iterations of --measure"),
+    threads: Optional[int] = typer.Option(  # noqa: UP045
+        None, "--threads", help="CPU threads of --measure (default: torch's)"),
 ) -> None:
     """Compare architectures (ReRAM presets, GPUs, FPGAs) on GANs of the suite.
 
@@ -76,7 +78,7 @@ def compare_cmd(
         from lergan.baselines.measure import measure_iteration
 
         for b in benchmarks:
-            m = measure_iteration(b, measure_batch or batch, repeats=repeats)
+            m = measure_iteration(b, measure_batch or batch, repeats=repeats, threads=threads)
             models = [evaluate(b, a, m.batch) for a in names if not _is_reram(a)
                       and a.startswith("gpu")] or [evaluate(b, "gpu", m.batch)]
             measured.append((m, models))
