@@ -231,7 +231,7 @@ def reproduce(out: str | Path, *, benchmarks: Sequence[str] | None = None,
 def draw_figures(folder: Path, records: Sequence[Record], archs: Sequence[str], focus: str,
                  scale_points: Sequence[tuple[int, float, float]]) -> dict[str, str]:
     """Every figure of the page, into ``folder/figures``; {name: relative path}."""
-    from lergan.report.figures import plot_breakdown, plot_gains, plot_scale
+    from lergan.report.figures import plot_breakdown, plot_gains, plot_scale, precision_of
     from lergan.report.timeline import plot_timeline
 
     fig = folder / "figures"
@@ -265,15 +265,20 @@ def draw_figures(folder: Path, records: Sequence[Record], archs: Sequence[str], 
     for r in records:
         if r.benchmark == focus and r.platform == "reram" and r.result is not None:
             safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in r.architecture)
+            res = r.result
             out[f"timeline:{r.architecture}"] = rel(plot_timeline(
-                r.result, fig / f"timeline-{safe}.png", max_rows=40))
+                res, fig / f"timeline-{safe}.png", max_rows=40, title=(
+                    f"{focus} on {r.architecture} ({precision_of(records, r.architecture)} "
+                    f"weight/input/ADC bits), batch {res.batch}: {res.time_s * 1e3:.4g} ms, "
+                    f"{res.energy_j * 1e3:.4g} mJ (critical path outlined)")))
     if scale_points:
         bs = [p[0] for p in scale_points]
         out["scale"] = rel(plot_scale(
             [("speed-up over gpu", bs, [p[1] for p in scale_points]),
              ("energy saving over gpu", bs, [p[2] for p in scale_points])],
             fig / "scale.png", xlabel="batch (samples per step)", ylabel="lergan / gpu (x)",
-            title=f"{focus}: lergan against the GPU as the batch grows"))
+            title=f"{focus}: lergan ({precision_of(records, 'lergan')}) against the gpu "
+            f"({precision_of(records, 'gpu')}) as the batch grows"))
     return out
 
 
