@@ -30,7 +30,26 @@ def test_one_convolution_by_hand(dcgan_graph):
     assert c.flops == flops and c.bytes == nbytes
     assert c.time_s == pytest.approx(t, rel=1e-12)
     busy = t - 2 * 5e-6
+    assert occ == 1.0  # a full-size layer: the board draws its busy power
     assert c.energy_j == pytest.approx(250 * (busy + 0.15 * 2 * 5e-6), rel=1e-12)
+
+
+def test_a_kernel_too_small_to_fill_the_gpu_draws_less_power():
+    # memory made free so that kernels are compute bound: power follows occupancy
+    spec = load_gpu("titan-x-pascal", {"memory_bandwidth": 1e18})
+    g = iteration_graph("dcgan", 1, 32)[1]
+    saturate = 28 * 2048 * 64
+    seen = 0
+    for op in g.operations:
+        if op.kind in ("conv", "conv_transpose", "linear") and op.pass_ != "update":
+            c = cost_operation(op, g.tensors, spec)
+            launch = c.kernels * 5e-6
+            busy = c.time_s - launch
+            occ = min(1.0, op.macs.nominal / saturate)
+            power = (c.energy_j - 0.15 * 250 * launch) / busy
+            assert power == pytest.approx(37.5 + (250 - 37.5) * occ, rel=1e-6)
+            seen += occ < 1
+    assert seen
 
 
 def test_mac_flops_equal_flop_counter_mode():

@@ -40,7 +40,8 @@ def test_compare_csv_table_and_set():
 def test_compare_bad_input_exits_2():
     for args in (["cgan", "--arch", "nope"], ["cgan", "--arch", "gpu:k80"],
                  ["nogan"], ["cgan", "--reference", "gpu:v100"], ["cgan", "--json", "--csv"],
-                 ["cgan", "--arch", "lergan", "--set", "adc.bits=-3"]):
+                 ["cgan", "--arch", "lergan", "--set", "adc.bits=-3"],
+                 ["3d-gan", "--arch", "gpu:gtx-1080[memory_capacity=0.001 GB]"]):
         res = runner.invoke(app, ["compare", *args, "--batch", "4"])
         assert res.exit_code == 2, (args, res.output)
         assert "error:" in res.output

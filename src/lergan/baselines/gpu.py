@@ -14,8 +14,11 @@ For every operation of :func:`lergan.workload.iteration.build_iteration` (built 
   bytes / (bandwidth x memory_efficiency))`` (the roofline of Williams, Waterman and
   Patterson, CACM 2009); occupancy ``= min(1, MACs / (SMs x threads per SM x
   macs_per_thread_to_saturate))``; operations run one after another (one CUDA stream);
-- energy: ``board power x busy_power_fraction`` while kernels run, ``board power x
-  idle_power_fraction`` during launch gaps.
+- energy from board power and utilisation: during launch gaps the board draws ``board power
+  x idle_power_fraction``; while a kernel runs, ``idle + (board power x busy_power_fraction -
+  idle) x utilisation``, where utilisation is the kernel's occupancy when it is compute bound
+  (an operation too small to fill the GPU draws less) and 1 when it streams memory at the
+  measured bandwidth.
 
 Presets (``baselines/data/gpus.yaml``): ``gtx-1080``, ``titan-x-pascal``, ``v100``, ``h100``;
 ``gpu`` alone is the paper-era default, the Titan X (Pascal). Every number is cited or a
@@ -122,8 +125,10 @@ def cost_operation(op: Any, tensors: Any, spec: GpuSpec) -> OpCost:
     t_launch = kernels * spec.launch_overhead_s
     busy = max(t_compute, t_memory)
     bound = "launch" if t_launch > busy else ("compute" if t_compute >= t_memory else "memory")
-    energy = spec.board_power * (spec.busy_power_fraction * busy
-                                 + spec.idle_power_fraction * t_launch)
+    idle = spec.board_power * spec.idle_power_fraction
+    util = max(t_compute * occupancy, t_memory) / busy if busy else 0.0
+    active = idle + (spec.board_power * spec.busy_power_fraction - idle) * util
+    energy = active * busy + idle * t_launch
     return OpCost(op.id, op.network, op.step if op.step_index == 1 else f"{op.step}"
                   f"{op.step_index}", op.pass_, op.layer, op.kind, flops, nbytes,
                   busy + t_launch, energy, bound, kernels)

@@ -111,9 +111,11 @@ def rich_table(rows: Sequence[dict[str, Any]], title: str = "", caption: str = "
              "power_w": "W", "area_mm2": "mm2", "precision": "w/i/adc",
              "speedup": "speedup", "energy_saving": "saving", "batch": "batch"}
     keys = [k for k, _, _ in COLUMNS if k != "batch" or show_batch]
+    arch_width = min(14, max((len(r["architecture"]) for r in rows), default=4))
     for k in keys:
         t.add_column(short[k], justify="left" if k in ("benchmark", "architecture") else "right",
-                     no_wrap=k != "architecture", overflow="fold")
+                     no_wrap=k != "architecture", overflow="fold",
+                     min_width=arch_width if k == "architecture" else None)
     for r in rows:
         t.add_row(*(escape(fmt(r[k])) for k in keys))
     return t
