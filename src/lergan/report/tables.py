@@ -105,7 +105,8 @@ def rich_table(rows: Sequence[dict[str, Any]], title: str = "", caption: str = "
     from rich.table import Table
 
     t = Table(title=title or None, title_justify="left", box=box.SIMPLE, pad_edge=False,
-              padding=(0, 1), caption=caption or None, caption_justify="left")
+              padding=(0, 1), collapse_padding=True, caption=caption or None,
+              caption_justify="left")
     show_batch = len({r["batch"] for r in rows}) > 1
     short = {"benchmark": "GAN", "architecture": "arch", "time_ms": "ms", "energy_mj": "mJ",
              "power_w": "W", "area_mm2": "mm2", "precision": "w/i/adc",
