@@ -33,10 +33,7 @@ DIFFERENCES: tuple[str, ...] = (
     "LerGAN's full text is not available to us: the organisation, link figures, weight-"
     "gradient mapping and many peripheral numbers are labelled choices of the `lergan` "
     "preset (see its deviations and assumptions below), not the paper's parameters.",
-    "The paper's PRIME baseline is a training-capable PRIME; until the like-for-like preset "
-    "lands, `prime` here is PRIME's inference configuration with training added: 8-bit "
-    "weights, 6-bit inputs, 6-bit ADCs and a third of lergan's crossbars, so it does less "
-    "work per MAC than 16-bit lergan. Read the precision column before the speed-up.",
+    "PRIME_PRECISION",
     "The paper names neither its GPU nor its FPGA platform in the text available to us: `gpu` "
     "is a modelled Titan X (Pascal) running FP32 with DeepBench-derived efficiency, and "
     "`fpga` a modelled zero-free DSP array on a VCU118 at 16-bit fixed point; the paper "
@@ -48,6 +45,27 @@ DIFFERENCES: tuple[str, ...] = (
     "Energy of the GPU is board power times busy time (an upper bound); the paper's GPU "
     "energy method is not stated in the text available to us.",
 )
+
+
+def prime_note(recs: Sequence[Any]) -> str:
+    """What the page must say about ``prime``'s precision against ``lergan``'s (empty when
+    either is absent)."""
+    p = next((r for r in recs if r.architecture == "prime"), None)
+    lg = next((r for r in recs if r.architecture == "lergan"), None)
+    if p is None or lg is None:
+        return ""
+    pp, lp = p.precision, lg.precision
+    same = all(pp.get(k) == lp.get(k) for k in ("weight_bits", "input_bits", "adc_bits"))
+    ratio = (lg.area_mm2 / p.area_mm2) if p.area_mm2 and lg.area_mm2 else None
+    if same:
+        return ("`prime` runs at lergan's precision (weights, inputs and ADCs alike): the "
+                "PRIME comparison is like for like in precision"
+                + (f"; lergan's area is {ratio:.2g}x prime's." if ratio else "."))
+    return ("The paper's PRIME baseline trains; `prime` here computes at "
+            f"{precision_text(pp)} weight/input/ADC bits against lergan's "
+            f"{precision_text(lp)}" + (f" on {1 / ratio:.2g}x lergan's area" if ratio else "")
+            + ", so it does less crossbar work per MAC: read the precision before the "
+            "speed-up (a like-for-like PRIME training preset is the model work's).")
 
 
 def _e(x: Any) -> str:
@@ -242,7 +260,8 @@ def render_index(rep: Any, rows: Sequence[dict[str, Any]], sens: dict[str, Any] 
     parts.append("<h2>Modelling assumptions</h2>")
     parts.append(_assumptions(recs))
     parts.append("<h2>How this reconstruction may differ from the paper</h2><ul>")
-    parts.extend(f"<li>{_e(d)}</li>" for d in DIFFERENCES)
+    parts.extend(f"<li>{_e(prime_note(recs) if d == 'PRIME_PRECISION' else d)}</li>"
+                 for d in DIFFERENCES if d != "PRIME_PRECISION" or prime_note(recs))
     parts.append("</ul>")
     if rep.missing:
         parts.append("<h2>Architectures not run</h2><ul>")
