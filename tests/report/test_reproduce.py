@@ -130,6 +130,19 @@ def test_bad_input_exits_2(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+def test_a_scale_study_plugs_in_its_own_figure(tmp_path):
+    def hook(records, focus, progress):
+        progress("my scale study", 0)
+        return rp.ScaleFigure((("chips", (1.0, 2.0, 4.0), (1.0, 1.9, 3.5)),), "chips",
+                              "speed-up (x)", f"{focus}: scaling out")
+
+    rep = rp.reproduce(tmp_path / "o", benchmarks=["cgan"], architectures=["gpu"], batch=2,
+                       anchors=False, scale=hook)
+    assert rep.meta["scale"]["series"][0]["y"] == [1.0, 1.9, 3.5]
+    assert (tmp_path / "o" / rep.figures["scale"]).is_file()
+    assert "cgan: scaling out" in (tmp_path / "o" / "index.html").read_text()
+
+
 def test_reproduce_replaces_a_previous_run(tmp_path):
     out = tmp_path / "out"
     out.mkdir()

@@ -193,9 +193,9 @@ def render_index(rep: Any, rows: Sequence[dict[str, Any]], sens: dict[str, Any] 
             parts.append(f"<h3>{_e(arch)}</h3><img src=\"{_e(path)}\" alt=\"timeline of "
                          f"{_e(arch)}\">")
     if "scale" in figs:
-        parts.append("<h2>Scale</h2><p>LerGAN against the GPU model as the batch grows "
-                     f"({_e(meta.get('focus'))}).</p><img src=\"{_e(figs['scale'])}\" "
-                     "alt=\"scale figure\">")
+        sc = meta.get("scale") or {}
+        parts.append(f"<h2>Scale</h2><p>{_e(sc.get('title', ''))}.</p><img src=\""
+                     f"{_e(figs['scale'])}\" alt=\"scale figure\">")
 
     parts.append("<h2>All results</h2>")
     parts.append(f"<p>Speed-up and energy saving against <code>"

@@ -47,6 +47,44 @@ SCALE_BATCHES: tuple[int, ...] = (8, 16, 32, 64, 128)
 Progress = Callable[[str, int], None]  # (description, steps done) -> None
 
 
+@dataclass(frozen=True)
+class ScaleFigure:
+    """The scale figure's data: lines ``(label, xs, ys)`` with the axes' names. A scale
+    study (more chips, larger memories, ...) passes a function returning one to
+    :func:`reproduce` (``scale=``); the default is :func:`batch_scale`."""
+
+    series: tuple[tuple[str, tuple[float, ...], tuple[float, ...]], ...]
+    xlabel: str
+    ylabel: str
+    title: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "xlabel": self.xlabel, "ylabel": self.ylabel,
+                "series": [{"label": s, "x": list(x), "y": list(y)}
+                           for s, x, y in self.series]}
+
+
+def batch_scale(records: Sequence[Record], focus: str, progress: Progress) -> ScaleFigure | None:
+    """LerGAN's speed-up and energy saving over the GPU as the batch grows (``focus``)."""
+    from lergan.report.figures import precision_of
+
+    archs = {r.architecture for r in records}
+    if not {"lergan", "gpu"} <= archs:
+        return None
+    pts = []
+    for bb in SCALE_BATCHES:
+        progress(f"scale: {focus} at batch {bb}", 1)
+        lg, gp = evaluate(focus, "lergan", bb), evaluate(focus, "gpu", bb)
+        pts.append((float(bb), gp.time_s / lg.time_s, gp.energy_j / lg.energy_j))
+    xs = tuple(p[0] for p in pts)
+    return ScaleFigure(
+        (("speed-up over gpu", xs, tuple(p[1] for p in pts)),
+         ("energy saving over gpu", xs, tuple(p[2] for p in pts))),
+        "batch (samples per step)", "lergan / gpu (x)",
+        f"{focus}: lergan ({precision_of(records, 'lergan')}) against the gpu "
+        f"({precision_of(records, 'gpu')}) as the batch grows")
+
+
 @dataclass
 class Reproduction:
     """What one run produced (paths are inside ``out`` once moved)."""
@@ -173,9 +211,12 @@ def step_count(benches: Sequence[str], archs: Sequence[str], *, figures: bool,
 def reproduce(out: str | Path, *, benchmarks: Sequence[str] | None = None,
               architectures: Sequence[str] | None = None, batch: int = 64,
               sensitivity: str | Path | None = None, figures: bool = True,
-              anchors: bool = True, scale: bool = True, focus: str | None = None,
+              anchors: bool = True, scale: bool | Callable[..., ScaleFigure | None] = True,
+              focus: str | None = None,
               progress: Progress | None = None, command: str = "") -> Reproduction:
-    """Run the reproduction into ``out`` (see the module docstring)."""
+    """Run the reproduction into ``out`` (see the module docstring). ``scale``: draw the
+    default scale figure (:func:`batch_scale`), none (``False``), or the one a function
+    ``(records, focus, progress) -> ScaleFigure`` returns."""
     out = Path(out)
     benches, archs, missing = plan(benchmarks, architectures)
     sens = read_sensitivity(sensitivity)
@@ -199,23 +240,20 @@ def reproduce(out: str | Path, *, benchmarks: Sequence[str] | None = None,
             rep.anchors["pipelayer"] = pipelayer_anchor()
             tick("anchor: FlexiGAN generators", 1)
             rep.anchors["flexigan"] = flexigan_check(batch=batch)
-        scale_points: list[tuple[int, float, float]] = []
-        if scale and "lergan" in archs and "gpu" in archs:
-            for bb in SCALE_BATCHES:
-                tick(f"scale: {focus} at batch {bb}", 1)
-                lg, gp = evaluate(focus, "lergan", bb), evaluate(focus, "gpu", bb)
-                scale_points.append((bb, gp.time_s / lg.time_s, gp.energy_j / lg.energy_j))
+        scale_fig = None
+        if scale:
+            hook = batch_scale if scale is True else scale
+            scale_fig = hook(records, focus, tick)
         if figures:
             tick("figures", 1)
-            rep.figures = draw_figures(tmp, records, archs, focus, scale_points)
+            rep.figures = draw_figures(tmp, records, archs, focus, scale_fig)
         tick("results.json, CSV, index.html", 1)
         rep.meta = {
             **environment(), "command": command, "batch": batch, "benchmarks": benches,
             "architectures": archs, "missing_architectures": missing, "focus": focus,
             "hardware": {r.architecture: r.hardware_hash for r in records},
             "sensitivity": sens["path"] if sens else "absent",
-            "scale": [{"batch": b, "speedup_over_gpu": s, "energy_saving_over_gpu": e}
-                      for b, s, e in scale_points],
+            "scale": scale_fig.to_dict() if scale_fig else None,
             "elapsed_s": None,
         }
         rep.meta["elapsed_s"] = round(time.perf_counter() - started, 2)
@@ -229,7 +267,7 @@ def reproduce(out: str | Path, *, benchmarks: Sequence[str] | None = None,
 
 
 def draw_figures(folder: Path, records: Sequence[Record], archs: Sequence[str], focus: str,
-                 scale_points: Sequence[tuple[int, float, float]]) -> dict[str, str]:
+                 scale_fig: ScaleFigure | None) -> dict[str, str]:
     """Every figure of the page, into ``folder/figures``; {name: relative path}."""
     from lergan.report.figures import plot_breakdown, plot_gains, plot_scale, precision_of
     from lergan.report.timeline import plot_timeline
@@ -254,14 +292,14 @@ def draw_figures(folder: Path, records: Sequence[Record], archs: Sequence[str], 
         out["ablation_energy"] = rel(plot_gains(
             records, subject, abl, fig / "ablation-energy.png", "energy",
             title="which idea buys how much: lergan's energy saving over each ablation"))
-    out["breakdown_time"] = rel(plot_breakdown(records, focus, "time", "pass",
-                                               fig / "breakdown-time.png"))
-    out["breakdown_energy"] = rel(plot_breakdown(records, focus, "energy", "pass",
-                                                 fig / "breakdown-energy.png"))
-    out["breakdown_energy_component"] = rel(plot_breakdown(
-        records, focus, "energy", "component", fig / "breakdown-energy-component.png"))
-    out["breakdown_area"] = rel(plot_breakdown(records, focus, "area", "component",
-                                               fig / "breakdown-area.png"))
+    for key, quantity, by, name in (
+            ("breakdown_time", "time", "pass", "breakdown-time.png"),
+            ("breakdown_energy", "energy", "pass", "breakdown-energy.png"),
+            ("breakdown_energy_component", "energy", "component",
+             "breakdown-energy-component.png"),
+            ("breakdown_area", "area", "component", "breakdown-area.png")):
+        if any(r.benchmark == focus and by in r.breakdowns.get(quantity, {}) for r in records):
+            out[key] = rel(plot_breakdown(records, focus, quantity, by, fig / name))
     for r in records:
         if r.benchmark == focus and r.platform == "reram" and r.result is not None:
             safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in r.architecture)
@@ -271,14 +309,10 @@ def draw_figures(folder: Path, records: Sequence[Record], archs: Sequence[str], 
                     f"{focus} on {r.architecture} ({precision_of(records, r.architecture)} "
                     f"weight/input/ADC bits), batch {res.batch}: {res.time_s * 1e3:.4g} ms, "
                     f"{res.energy_j * 1e3:.4g} mJ (critical path outlined)")))
-    if scale_points:
-        bs = [p[0] for p in scale_points]
-        out["scale"] = rel(plot_scale(
-            [("speed-up over gpu", bs, [p[1] for p in scale_points]),
-             ("energy saving over gpu", bs, [p[2] for p in scale_points])],
-            fig / "scale.png", xlabel="batch (samples per step)", ylabel="lergan / gpu (x)",
-            title=f"{focus}: lergan ({precision_of(records, 'lergan')}) against the gpu "
-            f"({precision_of(records, 'gpu')}) as the batch grows"))
+    if scale_fig is not None:
+        out["scale"] = rel(plot_scale(scale_fig.series, fig / "scale.png",
+                                      xlabel=scale_fig.xlabel, ylabel=scale_fig.ylabel,
+                                      title=scale_fig.title))
     return out
 
 
