@@ -42,6 +42,11 @@ def test_pipelayer_anchor_reports_the_distance_without_tuning():
     assert a["published_speedup"] == 42.45 and a["published_energy_saving"] == 7.17
     assert a["speedup_distance"] == pytest.approx(a["speedup"] / 42.45)
     assert a["energy_saving_distance"] == pytest.approx(a["energy_saving"] / 7.17)
+    from lergan.baselines.anchors import pipelayer_causes
+
+    causes = pipelayer_causes(a)
+    assert causes[0].startswith("mnist-cnn: ") and row["reram_time_top"] in causes[0]
+    assert ("below" if a["energy_saving"] < 7.17 else "above") in causes[-1]
     assert row["reram_time_top"].split()[0] in ("forward", "error", "weight_gradient",
                                                 "update", "transfer", "reload", "loss")
 

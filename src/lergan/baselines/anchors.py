@@ -129,6 +129,30 @@ def pipelayer_anchor(networks: tuple[str, ...] = ("mnist-cnn", "alexnet"), batch
     }
 
 
+def pipelayer_causes(anchor: dict[str, Any]) -> list[str]:
+    """What causes the distance, network by network, from the anchor's own figures."""
+    out = []
+    for r in anchor["rows"]:
+        if r["time_multiplexed"]:
+            fit = (f"needs {r['crossbars_needed']:,} crossbars for one copy of its tiers and "
+                   f"the chip places {r['crossbars_placed']:,}, so it runs time-multiplexed "
+                   "(weights reloaded), never replicated")
+        else:
+            fit = (f"fits ({r['crossbars_needed']:,} crossbars) but is not replicated beyond "
+                   "the chip")
+        out.append(f"{r['network']}: {fit}; ReRAM time goes to {r['reram_time_top']}, "
+                   f"energy to {r['reram_energy_top']}; the GPU model is {r['gpu_time_top']} "
+                   "bound.")
+    side = "below" if anchor["energy_saving"] < anchor["published_energy_saving"] else "above"
+    out.append(
+        "PipeLayer's published speed-up comes from replicating weights across far more arrays "
+        "than the `pipelayer` preset's assumed organisation has (its parallelism granularity) "
+        "and from spike-coded inputs, modelled here as 1-bit DACs; the energy saving is "
+        f"{side} the published one, with the preset's peripheral energies taken from ISAAC "
+        "and the GPU model charging board power for its busy time.")
+    return out
+
+
 def flexigan_check(board: str = "fpga", gpu: str = "titan-x-pascal", batch: int = 64,
                    benchmarks: tuple[str, ...] | None = None) -> dict[str, Any]:
     """The FPGA model against FlexiGAN's published performance per watt over a Titan X:

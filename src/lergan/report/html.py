@@ -225,14 +225,10 @@ def render_index(rep: Any, rows: Sequence[dict[str, Any]], sens: dict[str, Any] 
               r["energy_saving"], r["reram_time_top"], r["reram_energy_top"],
               r["gpu_time_top"], f"{r['crossbars_needed']:,} / {r['crossbars_placed']:,}",
               "yes" if r["time_multiplexed"] else "no"] for r in p["rows"]]))
-        parts.append(
-            "<p>Cause: where a network needs more crossbars than the preset's chip places, it "
-            "runs time-multiplexed (weights reloaded) with no replication, while PipeLayer's "
-            "speed-up comes from replicating weights across a larger array count (its "
-            "parallelism granularity) and from spike-coded inputs we model as 1-bit DACs; "
-            "the energy saving is larger than published because the GPU model charges board "
-            "power for the whole busy time while the preset's peripheral energies are ISAAC's "
-            "32 nm figures.</p>")
+        from lergan.baselines.anchors import pipelayer_causes
+
+        parts.append("<p>What causes the distance:</p><ul>" + "".join(
+            f"<li>{_e(c)}</li>" for c in pipelayer_causes(p)) + "</ul>")
     if "flexigan" in an:
         f = an["flexigan"]
         parts.append(
