@@ -142,6 +142,19 @@ def test_a_scale_study_plugs_in_its_own_figure(tmp_path):
     assert (tmp_path / "o" / rep.figures["scale"]).is_file()
     assert "cgan: scaling out" in (tmp_path / "o" / "index.html").read_text()
 
+    def own_figure(records, focus, progress):  # a study that draws its own figure
+        def draw(path):
+            from lergan.report.figures import plot_scale
+
+            return plot_scale([("x", (1, 2), (1, 2))], path, xlabel="a", ylabel="b", title="c")
+
+        return rp.ScaleFigure((), "a", "b", "mine", points=({"k": 1},), draw=draw)
+
+    rep = rp.reproduce(tmp_path / "p", benchmarks=["cgan"], architectures=["gpu"], batch=2,
+                       anchors=False, scale=own_figure)
+    assert (tmp_path / "p" / "figures" / "scale.png").stat().st_size > 1000
+    assert rep.meta["scale"]["points"] == [{"k": 1}]
+
 
 def test_reproduce_replaces_a_previous_run(tmp_path):
     out = tmp_path / "out"

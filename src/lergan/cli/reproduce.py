@@ -45,7 +45,7 @@ def reproduce_cmd(
 
     benches, names, _ = plan(benchmarks, archs)
     total = step_count(benches, names, figures=figures, anchors=anchors,
-                       scale="lergan" in names and "gpu" in names)
+                       scale="lergan" in names)
     command = " ".join(["lergan", *sys.argv[1:]]) if sys.argv else "lergan reproduce"
     with Progress(TextColumn("{task.description:<40}"), BarColumn(), TextColumn(
             "{task.completed}/{task.total}"), TimeElapsedColumn(), console=console,

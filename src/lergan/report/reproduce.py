@@ -57,11 +57,60 @@ class ScaleFigure:
     xlabel: str
     ylabel: str
     title: str
+    points: tuple[dict[str, Any], ...] = ()  # the study's own records, kept in results.json
+    draw: Callable[[Path], Any] | None = field(default=None, compare=False)  # its own figure
 
     def to_dict(self) -> dict[str, Any]:
         return {"title": self.title, "xlabel": self.xlabel, "ylabel": self.ylabel,
                 "series": [{"label": s, "x": list(x), "y": list(y)}
-                           for s, x, y in self.series]}
+                           for s, x, y in self.series],
+                "points": list(self.points)}
+
+
+def capacity_scale(records: Sequence[Record], focus: str,
+                   progress: Progress) -> ScaleFigure | None:
+    """LerGAN's iteration against the memory's capacity with each point's bottleneck
+    (``lergan.system.scale`` and its figure ``lergan.report.scale``, where this lergan has
+    them; ``None`` otherwise)."""
+    try:
+        from lergan.report.scale import plot_scale as draw_capacity
+        from lergan.system.scale import DEFAULT_FACTORS
+        from lergan.system.scale import scale as run_scale
+    except ImportError:
+        return None
+    from lergan.report.figures import precision_of
+
+    if not any(r.architecture == "lergan" for r in records):
+        return None
+    batch = records[0].batch
+    pts = run_scale(focus, "lergan", DEFAULT_FACTORS, batch,
+                    progress=lambda: progress(f"scale: {focus} capacity", 1))
+    xs = tuple(float(p.crossbars) for p in pts)
+    title = (f"{focus} on lergan ({precision_of(records, 'lergan')} weight/input/ADC bits), "
+             f"batch {batch}: scaling the memory up, each curve ends at its bottleneck")
+    return ScaleFigure(
+        (("time (ms)", xs, tuple(p.time_s * 1e3 for p in pts)),
+         ("energy (mJ)", xs, tuple(p.energy_j * 1e3 for p in pts)),
+         ("power (W)", xs, tuple(p.power_w for p in pts))),
+        "compute crossbars", "time (ms), energy (mJ), power (W)", title,
+        points=tuple(p.to_dict() for p in pts),
+        draw=lambda path: draw_capacity(pts, path, title=title))
+
+
+def default_scale(records: Sequence[Record], focus: str,
+                  progress: Progress) -> ScaleFigure | None:
+    """The capacity study where this lergan has one (:func:`capacity_scale`), else LerGAN
+    against the GPU as the batch grows (:func:`batch_scale`)."""
+    return capacity_scale(records, focus, progress) or batch_scale(records, focus, progress)
+
+
+def scale_steps() -> int:
+    """Progress steps of :func:`default_scale`."""
+    try:
+        from lergan.system.scale import DEFAULT_FACTORS
+    except ImportError:
+        return len(SCALE_BATCHES)
+    return len(DEFAULT_FACTORS)
 
 
 def batch_scale(records: Sequence[Record], focus: str, progress: Progress) -> ScaleFigure | None:
@@ -203,7 +252,7 @@ def step_count(benches: Sequence[str], archs: Sequence[str], *, figures: bool,
     """How many progress steps :func:`reproduce` reports."""
     n = len(benches) * len(archs)
     n += 2 if anchors else 0
-    n += len(SCALE_BATCHES) if scale else 0
+    n += scale_steps() if scale else 0
     n += 1 if figures else 0
     return n + 1  # the page and files
 
@@ -215,7 +264,7 @@ def reproduce(out: str | Path, *, benchmarks: Sequence[str] | None = None,
               focus: str | None = None,
               progress: Progress | None = None, command: str = "") -> Reproduction:
     """Run the reproduction into ``out`` (see the module docstring). ``scale``: draw the
-    default scale figure (:func:`batch_scale`), none (``False``), or the one a function
+    default scale figure (:func:`default_scale`), none (``False``), or the one a function
     ``(records, focus, progress) -> ScaleFigure`` returns."""
     out = Path(out)
     benches, archs, missing = plan(benchmarks, architectures)
@@ -242,7 +291,7 @@ def reproduce(out: str | Path, *, benchmarks: Sequence[str] | None = None,
             rep.anchors["flexigan"] = flexigan_check(batch=batch)
         scale_fig = None
         if scale:
-            hook = batch_scale if scale is True else scale
+            hook = default_scale if scale is True else scale
             scale_fig = hook(records, focus, tick)
         if figures:
             tick("figures", 1)
@@ -310,9 +359,13 @@ def draw_figures(folder: Path, records: Sequence[Record], archs: Sequence[str], 
                     f"weight/input/ADC bits), batch {res.batch}: {res.time_s * 1e3:.4g} ms, "
                     f"{res.energy_j * 1e3:.4g} mJ (critical path outlined)")))
     if scale_fig is not None:
-        out["scale"] = rel(plot_scale(scale_fig.series, fig / "scale.png",
-                                      xlabel=scale_fig.xlabel, ylabel=scale_fig.ylabel,
-                                      title=scale_fig.title))
+        if scale_fig.draw is not None:
+            scale_fig.draw(fig / "scale.png")
+            out["scale"] = rel(fig / "scale.png")
+        else:
+            out["scale"] = rel(plot_scale(scale_fig.series, fig / "scale.png",
+                                          xlabel=scale_fig.xlabel, ylabel=scale_fig.ylabel,
+                                          title=scale_fig.title))
     return out
 
 
