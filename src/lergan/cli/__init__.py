@@ -2,8 +2,9 @@
 
 Each command group lives in its own module, which registers itself on :data:`app` when
 imported here, in the order ``lergan --help`` lists them (the order of a study: zero-free
-operations, workloads, hardware, mapping, whole iterations). Keep heavy imports (torch)
-inside the command functions so that ``lergan --help`` stays fast.
+operations, workloads, hardware, mapping, whole iterations, comparisons and the
+reproduction). Keep heavy imports (torch) inside the command functions so that ``lergan
+--help`` stays fast.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from lergan.cli import hardware  # noqa: F401
 from lergan.cli import map  # noqa: F401
 from lergan.cli import simulate  # noqa: F401
 from lergan.cli import scale  # noqa: F401
+from lergan.cli import compare  # noqa: F401
+from lergan.cli import reproduce  # noqa: F401
 
 # isort: on
 from lergan.cli.app import app

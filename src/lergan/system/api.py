@@ -53,6 +53,11 @@ def _iteration_graph(name_or_gan: str | GAN, batch: int,
     call, which only reads it (:func:`simulate`)."""
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise LerganError(f"batch {batch!r}: must be a positive integer")
+    if isinstance(name_or_gan, IterationGraph):  # built by the caller (e.g. a classifier's)
+        if name_or_gan.batch != batch:
+            raise LerganError(f"batch {batch}: the iteration graph given was built for batch "
+                              f"{name_or_gan.batch}")
+        return name_or_gan.gan, name_or_gan
     if isinstance(name_or_gan, str):
         if name_or_gan not in suite.names():
             raise LerganError(
@@ -187,7 +192,8 @@ def simulate(
 ) -> SimulationResult:
     """Simulate one training iteration (a D-step and a G-step on ``batch`` samples).
 
-    ``name_or_gan``: a suite benchmark name or a :class:`lergan.workload.GAN`; ``arch``: a
+    ``name_or_gan``: a suite benchmark name, a :class:`lergan.workload.GAN` or an iteration
+    graph already built (:class:`lergan.workload.iteration.IterationGraph`); ``arch``: a
     preset name, an ablation name (``lergan-no-zfdr``, ``lergan-2d-bus``,
     ``lergan-2d-offchip``), a preset file or an ``Architecture``; ``overrides``: hardware
     overrides (``{"crossbar.rows": 256}``); ``options``: :class:`SimulationOptions`.
