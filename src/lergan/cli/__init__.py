@@ -14,6 +14,9 @@ from lergan.cli import workload  # noqa: F401
 from lergan.cli import hardware  # noqa: F401
 from lergan.cli import map  # noqa: F401
 from lergan.cli import simulate  # noqa: F401
+from lergan.cli import sweep  # noqa: F401
+from lergan.cli import pareto  # noqa: F401
+from lergan.cli import sensitivity  # noqa: F401
 
 # isort: on
 from lergan.cli.app import app
