@@ -33,6 +33,8 @@ def sweep_cmd(
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="Address of an existing Dask scheduler "
         "(tcp://host:8786) instead of a local cluster."),
+    timeout: float = typer.Option(10.0, "--timeout", min=0.1,
+                                  help="Seconds to wait for --scheduler to answer."),
     chunk: int | None = typer.Option(
         None, "--chunk", min=1, help="Points per Dask task (default: up to 32)."),
     retry_failed: bool = typer.Option(False, "--retry-failed",
@@ -75,7 +77,7 @@ def sweep_cmd(
                       f"architectures); {info['stored']} stored, {info['to_run']} to run")
         return
     summary = _run_with_progress(sw, out, workers, scheduler, chunk, retry_failed,
-                                 " ".join(sys.argv), quiet=as_json)
+                                 " ".join(sys.argv), quiet=as_json, timeout=timeout)
     if export is not None:
         with ResultsStore(out) as store:
             n = export_rows(store, export)
@@ -95,7 +97,7 @@ def sweep_cmd(
 
 
 def _run_with_progress(sw, out, workers, scheduler, chunk, retry_failed, command,
-                       quiet=False):
+                       quiet=False, timeout=10.0):
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -127,4 +129,4 @@ def _run_with_progress(sw, out, workers, scheduler, chunk, retry_failed, command
 
         return run_sweep(sw, out, workers=workers, scheduler=scheduler, chunk=chunk,
                          retry_failed=retry_failed, command=command, on_start=on_start,
-                         progress=progress)
+                         progress=progress, connect_timeout_s=timeout)

@@ -81,7 +81,7 @@ def dask_client(workers: int = 1, scheduler: str | None = None,
 def run_points(tasks: Sequence[Task], on_chunk: Callable[[list[dict[str, Any]]], None], *,
                workers: int = 1, scheduler: str | None = None, chunk: int | None = None,
                progress: Callable[[int], None] | None = None,
-               client: Any = None) -> None:
+               client: Any = None, connect_timeout_s: float = 10.0) -> None:
     """Evaluate ``tasks`` and call ``on_chunk(outcomes)`` as each chunk finishes (in
     completion order); ``progress(n)`` after each chunk of ``n`` points. A chunk whose
     worker dies is reported as failed points with the error, and the run goes on."""
@@ -98,7 +98,7 @@ def run_points(tasks: Sequence[Task], on_chunk: Callable[[list[dict[str, Any]]],
                 progress(len(out))
         return
     if client is None:
-        with dask_client(workers, scheduler) as c:
+        with dask_client(workers, scheduler, connect_timeout_s) as c:
             run_points(tasks, on_chunk, chunk=chunk, progress=progress, client=c,
                        workers=workers)
         return

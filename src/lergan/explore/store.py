@@ -69,14 +69,19 @@ def _check_existing(path: Path) -> None:
     """Read-only checks of an existing file (``StoreError``; the file is not modified)."""
     try:
         with path.open("rb") as f:
-            head = f.read(16)
+            head = f.read(100)
     except OSError as exc:
         raise StoreError(f"results file {str(path)!r}: cannot be read: {exc}") from None
-    if head != _HEADER:
+    if head[:16] != _HEADER:
         raise StoreError(f"results file {str(path)!r}: not a SQLite database, so not a "
                          "lergan results file; refusing to touch it (give another --out)")
+    # a WAL-mode file (header bytes 18-19 = 2) without a -wal beside it holds everything in
+    # the main file: read it as immutable, so that checking creates no -wal / -shm file
+    wal_mode = len(head) >= 20 and head[18] == 2
+    immutable = wal_mode and not path.with_name(path.name + "-wal").exists()
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+        con = sqlite3.connect(f"file:{path}?mode=ro{'&immutable=1' * immutable}", uri=True,
+                              timeout=BUSY_TIMEOUT_S)
     except sqlite3.Error as exc:
         raise StoreError(f"results file {str(path)!r}: cannot be opened: {exc}") from None
     try:
@@ -344,15 +349,20 @@ def export(store: ResultsStore, dest: str | Path) -> int:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        data = {}
+        arrays = {}
         for c in cols:
             vals = [r.get(c) for r in rows]
             kinds = {type(v) for v in vals if v is not None}
-            if kinds and kinds <= {int, float} and kinds != {int}:
-                vals = [None if v is None else float(v) for v in vals]
-            elif len(kinds) > 1:
-                vals = [None if v is None else str(v) for v in vals]
-            data[c] = vals
+            if c in METRICS or c == "elapsed_s" or (kinds and kinds <= {int, float}
+                                                     and kinds != {int}):
+                arrays[c] = pa.array([None if v is None else float(v) for v in vals],
+                                     type=pa.float64())
+            elif kinds == {int}:
+                arrays[c] = pa.array(vals, type=pa.int64())
+            else:  # text, or values of several kinds: as text
+                arrays[c] = pa.array([None if v is None else str(v) for v in vals],
+                                     type=pa.string())
+        data = arrays
         pq.write_table(pa.table(data), dest)
     else:
         raise StoreError(f"export {str(dest)!r}: expected a .csv or .parquet file name")

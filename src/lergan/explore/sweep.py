@@ -7,12 +7,13 @@ points too unless ``retry_failed``).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lergan.explore.execute import run_points
+from lergan.explore.execute import dask_client, run_points
 from lergan.explore.spec import SweepSpec, expand
 from lergan.explore.store import ResultsStore
 
@@ -52,31 +53,60 @@ def pending(spec: SweepSpec, store: ResultsStore | None,
 def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int = 1,
               scheduler: str | None = None, chunk: int | None = None,
               retry_failed: bool = False, command: str = "",
+              connect_timeout_s: float = 10.0,
               on_start: Callable[[int, int], None] | None = None,
               progress: Callable[[int], None] | None = None) -> SweepSummary:
     """Run the rows of ``spec`` the results file ``out`` lacks, writing each finished chunk
-    in one transaction. ``on_start(to_run, skipped)`` is called before the first point."""
+    in one transaction. ``on_start(to_run, skipped)`` is called before the first point.
+    A results file this call created is removed again if it fails before storing a row
+    (a wrong scheduler address leaves nothing behind)."""
+    out = Path(out)
+    created = not out.exists()
+    try:
+        return _run(spec, out, workers, scheduler, chunk, retry_failed, command,
+                    connect_timeout_s, on_start, progress)
+    except BaseException:
+        if created and out.exists():
+            empty = False
+            with contextlib.suppress(Exception), ResultsStore(out) as store:
+                empty = not store.count()
+            if empty:
+                for p in (out, out.with_name(out.name + "-wal"),
+                          out.with_name(out.name + "-shm")):
+                    p.unlink(missing_ok=True)
+        raise
+
+
+def _run(spec: SweepSpec, out: Path, workers: int, scheduler: str | None,
+         chunk: int | None, retry_failed: bool, command: str, connect_timeout_s: float,
+         on_start: Callable[[int, int], None] | None,
+         progress: Callable[[int], None] | None) -> SweepSummary:
     with ResultsStore(out, writer=True, create=True) as store:
         todo, skipped = pending(spec, store, retry_failed)
         if on_start:
             on_start(len(todo), skipped)
         if not todo:
             return SweepSummary(skipped, skipped, 0, 0, 0, ())
-        run = store.start_run(spec.model_dump(mode="json"), command)
         by_key = {t["key"]: t for t in todo}
         failed: list[str] = []
-
-        def on_chunk(outcomes: list[dict[str, Any]]) -> None:
-            store.write(run, [(by_key[o["key"]], o) for o in outcomes])
-            for o in outcomes:
-                if o["status"] != "ok":
-                    t = by_key[o["key"]]
-                    failed.append(f"{t['benchmark']} on {t['architecture']} "
-                                  f"{t['params']}: {o['error']}")
-
         tasks = [(t["key"], t["benchmark"], t["architecture"], t["batch"], t["overrides"],
                   t["options"]) for t in todo]
-        run_points(tasks, on_chunk, workers=workers, scheduler=scheduler, chunk=chunk,
-                   progress=progress)
+        with contextlib.ExitStack() as stack:
+            client = None
+            if workers != 0 or scheduler is not None:  # connect before recording a run
+                client = stack.enter_context(dask_client(workers, scheduler,
+                                                         connect_timeout_s))
+            run = store.start_run(spec.model_dump(mode="json"), command)
+
+            def on_chunk(outcomes: list[dict[str, Any]]) -> None:
+                store.write(run, [(by_key[o["key"]], o) for o in outcomes])
+                for o in outcomes:
+                    if o["status"] != "ok":
+                        t = by_key[o["key"]]
+                        failed.append(f"{t['benchmark']} on {t['architecture']} "
+                                      f"{t['params']}: {o['error']}")
+
+            run_points(tasks, on_chunk, workers=workers, chunk=chunk, progress=progress,
+                       client=client)
         return SweepSummary(len(todo) + skipped, skipped, len(todo), len(failed), run,
                             tuple(failed))
