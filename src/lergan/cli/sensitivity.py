@@ -120,12 +120,12 @@ def _drivers(result: dict, top: int = 3) -> Table:
 
 
 def _assumption_table(table: list, arch: str) -> None:
-    short = {"nominal 0": "no: 0", "not a number": "no: choice", "its range": "no: fixed"}
-    t = Table(box=box.SIMPLE_HEAD, title=f"assumptions of {arch}")
-    t.add_column("key", overflow="fold", ratio=1)
-    for c in ("nominal", "low", "high", "range"):
-        t.add_column(c, justify="right" if c in ("nominal", "low", "high") else "left",
-                     no_wrap=True)
+    short = {"nominal 0": "zero", "not a number": "choice", "its range": "fixed"}
+    t = Table(box=box.SIMPLE_HEAD, title=f"assumptions of {arch}", pad_edge=False)
+    t.add_column("key", overflow="fold", min_width=31)
+    t.add_column("nominal", justify="right", overflow="fold", max_width=13)
+    for c in ("low", "high", "range"):
+        t.add_column(c, justify="left" if c == "range" else "right", no_wrap=True)
     for a in table:
         why = next((v for k, v in short.items() if (a.reason or "").startswith(k)), "no")
         nominal = f"{a.nominal:.3g}" if isinstance(a.nominal, (int, float)) and not \
@@ -136,5 +136,6 @@ def _assumption_table(table: list, arch: str) -> None:
                   a.range_source if a.varied else why)
     console.print(t)
     console.print("range: preset = recorded next to the assumption; default = x0.5 to x2 "
-                  "clipped to the field's bounds; no: 0 = nominal zero without a recorded "
-                  "range; no: choice = not a number", style="dim")
+                  "clipped to the field's bounds. Not varied: zero = nominal zero without a "
+                  "recorded range; choice = not a number; fixed = its range is its value",
+                  style="dim")

@@ -123,6 +123,7 @@ def assumptions(arch: str = "lergan", factors: tuple[float, float] = DEFAULT_FAC
                 baselines: Sequence[str] = ()) -> list[Assumption]:
     """The assumptions of ``arch``'s preset (in file order) with their ranges."""
     from lergan.hardware import load_preset
+    from lergan.hardware.loader import _schema_at
     from lergan.system.options import resolve_architecture
 
     preset, base_over = resolve_architecture(arch)
@@ -142,11 +143,11 @@ def assumptions(arch: str = "lergan", factors: tuple[float, float] = DEFAULT_FAC
             out.append(Assumption(key, p.unit, v, None, None, "-", False, False,
                                   "not a number (a choice): not varied", shared))
             continue
-        integer = isinstance(v, int)
+        integer = _schema_at(key)[0] is int  # the field's type, not how it was written
         if p.range is not None:
             low, high, src = float(p.range[0]), float(p.range[1]), "preset"
         elif v == 0:
-            out.append(Assumption(key, p.unit, v, None, None, "-", integer, False,
+            out.append(Assumption(key, p.unit, v, None, None, "-", False, False,
                                   "nominal 0: a factor leaves it 0; record a range in the "
                                   "preset", shared))
             continue

@@ -1,0 +1,180 @@
+"""Sensitivity: assumption ranges (recorded or default, clipped), headline ranges against
+direct simulations, the JSON result and the tornado plot; the loader's ``range`` key."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from lergan.errors import HardwareError, LerganError
+from lergan.explore.sensitivity import (
+    FORMAT,
+    assumptions,
+    field_bounds,
+    last_result_path,
+    plot_tornado,
+    read_last,
+    run_sensitivity,
+)
+from lergan.hardware import load_preset
+from lergan.system import simulate
+
+PRESET = """\
+base: lergan
+name: lergan-ranged
+write:
+  pulses_per_write: {value: 8, unit: count, assumption: true, reason: test,
+                     range: [6, 12]}
+  energy_per_cell_j: {value: 2, unit: pJ, assumption: true, reason: test,
+                      range: [1, 5]}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _state(tmp_path, monkeypatch):
+    monkeypatch.setenv("LERGAN_STATE_DIR", str(tmp_path / "state"))
+
+
+def _by_key(table):
+    return {a.key: a for a in table}
+
+
+def test_default_ranges_are_clipped_rounded_or_not_varied():
+    t = _by_key(assumptions("lergan"))
+    a = t["crossbar.read_cycle_s"]
+    assert a.low == pytest.approx(a.nominal / 2) and a.high == pytest.approx(a.nominal * 2)
+    assert a.range_source == "default" and a.varied
+    f = t["write.fraction_rewritten"]  # a fraction: clipped to 1
+    assert (f.low, f.high) == (0.5, 1.0) and field_bounds(f.key) == {"ge": 0.0, "le": 1.0}
+    r = t["write.rows_in_parallel"]  # a count >= 1, whole numbers
+    assert (r.low, r.high) == (1, 2) and r.integer and type(r.low) is int
+    s = t["organisation.per_mat.shift_add"]  # a count that may be a fraction
+    assert (s.low, s.high) == (0.5, 2.0) and not s.integer
+    z = t["crossbar.static_power_w"]
+    assert not z.varied and "nominal 0" in z.reason
+    c = t["training.optimiser"]
+    assert not c.varied and "choice" in c.reason
+    hw = load_preset("lergan")
+    assert set(t) == {k for k, p in hw.provenance_table().items() if p.assumption}
+
+
+def test_recorded_ranges_win_and_are_converted_to_si(tmp_path):
+    p = tmp_path / "ranged.yaml"
+    p.write_text(PRESET)
+    arch = load_preset(str(p))
+    assert arch.provenance("write.energy_per_cell_j").range == pytest.approx((1e-12, 5e-12))
+    assert load_preset("lergan").provenance("write.energy_per_cell_j").range is None
+    t = _by_key(assumptions(str(p)))
+    e = t["write.energy_per_cell_j"]
+    assert (e.low, e.high, e.range_source) == (pytest.approx(1e-12), pytest.approx(5e-12),
+                                               "preset")
+    assert (t["write.pulses_per_write"].low, t["write.pulses_per_write"].high) == (6, 12)
+
+
+@pytest.mark.parametrize(("leaf", "words"), [
+    ("{value: 2, unit: pJ, assumption: true, reason: t, range: [3, 5]}", "does not contain"),
+    ("{value: 2, unit: pJ, assumption: true, reason: t, range: [1]}", "[low, high]"),
+    ("{value: 2, unit: pJ, assumption: true, reason: t, range: [a, b]}", "[low, high]"),
+])
+def test_bad_ranges_name_the_key(tmp_path, leaf, words):
+    p = tmp_path / "bad.yaml"
+    p.write_text(f"base: lergan\nwrite:\n  energy_per_cell_j: {leaf}\n")
+    with pytest.raises(HardwareError) as err:
+        load_preset(str(p))
+    assert "write.energy_per_cell_j" in str(err.value) and words in str(err.value)
+
+
+def test_a_range_on_a_text_leaf_is_refused(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("base: lergan\ntraining:\n  optimiser: {value: sgd, assumption: true, "
+                 "reason: t, range: [1, 2]}\n")
+    with pytest.raises(HardwareError, match="training.optimiser"):
+        load_preset(str(p))
+
+
+KEYS = ["crossbar.read_cycle_s", "interconnect.links.bank_link.bandwidth_bytes_per_s"]
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run_sensitivity("lergan", baselines=("prime", "lergan-no-zfdr"),
+                           benchmarks=["cgan"], params=KEYS, workers=0)
+
+
+def test_headline_ranges_match_direct_simulations(result):
+    lergan = simulate("cgan", arch="lergan")
+    prime = simulate("cgan", arch="prime")
+    h = {(x["metric"], x["baseline"], x["benchmark"]): x for x in result["headlines"]}
+    sp = h[("speedup", "prime", "cgan")]
+    assert sp["nominal"] == pytest.approx(prime.time_s / lergan.time_s, rel=1e-12)
+    assert h[("speedup", "prime", "geomean")]["nominal"] == pytest.approx(sp["nominal"])
+    es = h[("energy_saving", "prime", "cgan")]
+    assert es["nominal"] == pytest.approx(prime.energy_j / lergan.energy_j, rel=1e-12)
+    for x in result["headlines"]:
+        assert x["low"] <= x["nominal"] <= x["high"]
+    # the read cycle is shared with prime (same assumption, same value): both vary
+    slow = 2e-7
+    eff = {(e["metric"], e["baseline"], e["benchmark"], e["key"], e["end"]): e
+           for e in result["effects"]}
+    e = eff[("speedup", "prime", "cgan", "crossbar.read_cycle_s", "high")]
+    assert e["value"] == pytest.approx(slow)
+    over = {"crossbar.read_cycle_s": slow}
+    assert e["result"] == pytest.approx(
+        simulate("cgan", arch="prime", overrides=over).time_s
+        / simulate("cgan", arch="lergan", overrides=over).time_s, rel=1e-12)
+    # the 3D link is lergan's alone: prime stays nominal
+    bw = "interconnect.links.bank_link.bandwidth_bytes_per_s"
+    e = eff[("speedup", "prime", "cgan", bw, "low")]
+    assert e["result"] == pytest.approx(
+        prime.time_s / simulate("cgan", arch="lergan", overrides={bw: 8e9}).time_s,
+        rel=1e-12)
+    widest = max((x for x in result["effects"] if x["metric"] == "speedup"
+                  and x["baseline"] == "prime" and x["benchmark"] == "cgan"),
+                 key=lambda x: x["result"])
+    assert sp["high"] == widest["result"] and sp["high_by"]["key"] == widest["key"]
+    assert result["failures"] == []
+
+
+def test_result_file_and_tornado(result, tmp_path):
+    from lergan.explore.sensitivity import write_last
+
+    assert read_last() is None
+    path = write_last(result)
+    assert path == last_result_path() and path.parent.name == "state"
+    back = read_last()
+    assert back["format"] == FORMAT and back["headlines"] == json.loads(
+        json.dumps(result["headlines"]))
+    path.write_text('{"format": "something else"}')
+    with pytest.raises(LerganError, match="not a lergan-sensitivity"):
+        read_last()
+    png = plot_tornado(result, tmp_path / "t.png")
+    assert png.stat().st_size > 10_000
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(LerganError, match="nope"):
+        run_sensitivity("lergan", benchmarks=["cgan"], params=["nope"], workers=0)
+    with pytest.raises(LerganError, match="nogan"):
+        run_sensitivity("lergan", benchmarks=["nogan"], workers=0)
+    with pytest.raises(LerganError, match="itself"):
+        run_sensitivity("lergan", baselines=["lergan"], benchmarks=["cgan"], workers=0)
+    with pytest.raises(LerganError, match="architecture 'nope'"):
+        run_sensitivity("lergan", baselines=["nope"], benchmarks=["cgan"], workers=0)
+
+
+def test_cli(tmp_path):
+    from lergan.cli import app
+
+    r = CliRunner().invoke(app, ["sensitivity", "-b", "cgan", "-p", "write.pulses_per_write",
+                                 "--workers", "0", "--plot", str(tmp_path / "t.png")],
+                           terminal_width=80)
+    assert r.exit_code == 0, r.output
+    assert "speedup" in r.output and "write.pulses_per_write" in r.output
+    assert read_last()["architecture"] == "lergan" and (tmp_path / "t.png").is_file()
+    r = CliRunner().invoke(app, ["sensitivity", "--assumptions"], terminal_width=200)
+    assert r.exit_code == 0 and "write.fraction_rewritten" in r.output
+    r = CliRunner().invoke(app, ["sensitivity", "--baseline", "nope", "-b", "cgan",
+                                 "--workers", "0"])
+    assert r.exit_code == 2 and "nope" in r.output
