@@ -90,7 +90,7 @@ def test_a_range_on_a_text_leaf_is_refused(tmp_path):
     p = tmp_path / "bad.yaml"
     p.write_text("base: lergan\ntraining:\n  optimiser: {value: sgd, assumption: true, "
                  "reason: t, range: [1, 2]}\n")
-    with pytest.raises(HardwareError, match="training.optimiser"):
+    with pytest.raises(HardwareError, match=r"training\.optimiser"):
         load_preset(str(p))
 
 

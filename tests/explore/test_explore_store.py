@@ -81,7 +81,7 @@ def test_export_csv_and_parquet(swept, tmp_path):
     with ResultsStore(db) as store:
         assert export(store, tmp_path / "r.csv") == 4
         assert export(store, tmp_path / "r.parquet") == 4
-        with pytest.raises(StoreError, match="csv or .parquet"):
+        with pytest.raises(StoreError, match=r"csv or \.parquet"):
             export(store, tmp_path / "r.xlsx")
     rows = list(csv.DictReader((tmp_path / "r.csv").open()))
     assert len(rows) == 4 and {"param:adc.bits", "time_s", "config"} <= set(rows[0])
