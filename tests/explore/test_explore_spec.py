@@ -153,3 +153,29 @@ def test_row_count_is_the_product_of_the_axes(bits, rows, batches):
     assert len(pts) == count_rows(s) == len(bits) * len(rows) * len(batches)
     assert {(p.params["adc.bits"], p.params["crossbar.rows"], p.batch) for p in pts} == {
         (b, r, n) for b in bits for r in rows for n in batches}
+
+
+def test_tied_fields_take_the_same_value():
+    s = spec(parameters={"crossbar.rows+crossbar.cols": [64, 128]})
+    rows = list(expand(s))
+    assert [r.overrides for r in rows] == [{"crossbar.rows": 64, "crossbar.cols": 64},
+                                           {"crossbar.rows": 128, "crossbar.cols": 128}]
+    assert rows[0].params == {"crossbar.rows+crossbar.cols": 64}
+    with pytest.raises(SpecError, match="ties a simulation option"):
+        spec(parameters={"adc.bits+mode": [4]})
+    with pytest.raises(SpecError, match="crossbar.colz"):
+        spec(parameters={"crossbar.rows+crossbar.colz": [64]})
+    with pytest.raises(SpecError, match=r"crossbar\.rows\+adc\.energy_j.*2 pJ"):
+        spec(parameters={"crossbar.rows+adc.energy_j": ["2 pJ"]})
+
+
+def test_the_readme_example_is_the_shipped_file_and_loads():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    example = root / "examples" / "sweep-adc-crossbar-mode.yaml"
+    blocks = re.findall(r"```yaml\n(.*?)```", (root / "README.md").read_text(), flags=re.S)
+    assert example.read_text() in blocks
+    s = load_spec(example)
+    assert count_rows(s) == 36 and set(s.benchmarks) == {"dcgan", "magan"}

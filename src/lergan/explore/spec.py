@@ -22,7 +22,8 @@ A specification names a base preset, the parameters to vary and how::
 
 A parameter is any hardware field that ``--set`` accepts (a dotted preset key; a bare
 number is in the field's SI unit, a string may carry a unit) or a simulation option of
-:class:`lergan.system.SimulationOptions`. An unknown key, an empty axis, a value of the
+:class:`lergan.system.SimulationOptions`; ``crossbar.rows+crossbar.cols`` ties fields that
+take the same value (square crossbars). An unknown key, an empty axis, a value of the
 wrong unit or outside the field's valid values raises :class:`SpecError` naming it: keys
 and values are checked against every architecture's preset with
 :func:`lergan.hardware.load_preset` at load time, before any point runs.
@@ -221,10 +222,29 @@ def _field_kind(key: str) -> tuple[Any, str | None]:
     return ann, dim
 
 
+def tied(key: str) -> list[str]:
+    """The keys a parameter sets: ``"crossbar.rows+crossbar.cols"`` ties two fields that
+    take the same value (``SpecError`` for an empty part or a mix of option and field)."""
+    parts = [p.strip() for p in key.split("+")]
+    if any(not p for p in parts):
+        raise SpecError(f"parameter {key!r}: an empty key between '+'")
+    if len(parts) > 1 and len({is_option(p) for p in parts}) > 1:
+        raise SpecError(f"parameter {key!r}: ties a simulation option to a hardware field")
+    return parts
+
+
 def resolve_value(key: str, raw: Any) -> Any:
     """The value of parameter ``key`` as ``simulate`` gets it: a hardware number in SI
     (a string may carry a unit; an integer field gets an ``int``), an option or a
-    non-numeric field as written (``SpecError`` naming key and value)."""
+    non-numeric field as written (``SpecError`` naming key and value). A tied key
+    (``a+b``) resolves each part, which must agree."""
+    parts = tied(key)
+    if len(parts) > 1:
+        values = [resolve_value(p, raw) for p in parts]
+        if any(v != values[0] for v in values):
+            raise SpecError(f"parameter {key!r} = {raw!r}: the tied fields read it "
+                            f"differently ({values})")
+        return values[0]
     from lergan.errors import HardwareError
     from lergan.hardware.loader import _override_value
 
@@ -255,6 +275,7 @@ def resolve_value(key: str, raw: Any) -> Any:
 
 def _numeric(key: str) -> tuple[bool, bool]:
     """(numeric, integer) of a parameter."""
+    key = tied(key)[0]
     if is_option(key):
         return key in ("crossbar_budget", "transfer_chunks"), True
     ann, dim = _field_kind(key)
@@ -361,11 +382,11 @@ def _check_against_presets(spec: SweepSpec, probes: dict[str, list[Any]]) -> Non
         except LerganError as exc:
             raise SpecError(f"architectures: {exc}") from None
         for key, values in probes.items():
-            if is_option(key):
+            if is_option(tied(key)[0]):
                 continue
             for v in values:
                 try:
-                    load_preset(preset, {**base_over, key: v})
+                    load_preset(preset, {**base_over, **dict.fromkeys(tied(key), v)})
                 except HardwareError as exc:
                     raise SpecError(f"parameter {key!r} = {v!r} on {arch}: {exc}") from None
 
@@ -441,8 +462,11 @@ def expand(spec: SweepSpec) -> Iterator[Point]:
     """Every row of the sweep: design points x benchmarks x architectures."""
     for dp in design_points(spec):
         params = dp["params"]
-        overrides = {k: v for k, v in params.items() if not is_option(k)}
-        options = {k: v for k, v in params.items() if is_option(k)}
+        overrides: dict[str, Any] = {}
+        options: dict[str, Any] = {}
+        for k, v in params.items():
+            for part in tied(k):
+                (options if is_option(part) else overrides)[part] = v
         for bench in spec.benchmarks:
             for arch in spec.arch_names:
                 yield Point(benchmark=bench, architecture=arch, batch=dp["batch"],

@@ -53,18 +53,19 @@ def pending(spec: SweepSpec, store: ResultsStore | None,
 def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int = 1,
               scheduler: str | None = None, chunk: int | None = None,
               retry_failed: bool = False, command: str = "",
-              connect_timeout_s: float = 10.0,
+              connect_timeout_s: float = 10.0, client: Any = None,
               on_start: Callable[[int, int], None] | None = None,
               progress: Callable[[int], None] | None = None) -> SweepSummary:
     """Run the rows of ``spec`` the results file ``out`` lacks, writing each finished chunk
     in one transaction. ``on_start(to_run, skipped)`` is called before the first point.
-    A results file this call created is removed again if it fails before storing a row
-    (a wrong scheduler address leaves nothing behind)."""
+    ``client``: an existing ``distributed.Client`` to run on (``workers`` and ``scheduler``
+    are then unused). A results file this call created is removed again if it fails
+    before storing a row (a wrong scheduler address leaves nothing behind)."""
     out = Path(out)
     created = not out.exists()
     try:
         return _run(spec, out, workers, scheduler, chunk, retry_failed, command,
-                    connect_timeout_s, on_start, progress)
+                    connect_timeout_s, on_start, progress, client)
     except BaseException:
         if created and out.exists():
             empty = False
@@ -80,7 +81,7 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int = 1,
 def _run(spec: SweepSpec, out: Path, workers: int, scheduler: str | None,
          chunk: int | None, retry_failed: bool, command: str, connect_timeout_s: float,
          on_start: Callable[[int, int], None] | None,
-         progress: Callable[[int], None] | None) -> SweepSummary:
+         progress: Callable[[int], None] | None, client: Any) -> SweepSummary:
     with ResultsStore(out, writer=True, create=True) as store:
         todo, skipped = pending(spec, store, retry_failed)
         if on_start:
@@ -92,8 +93,8 @@ def _run(spec: SweepSpec, out: Path, workers: int, scheduler: str | None,
         tasks = [(t["key"], t["benchmark"], t["architecture"], t["batch"], t["overrides"],
                   t["options"]) for t in todo]
         with contextlib.ExitStack() as stack:
-            client = None
-            if workers != 0 or scheduler is not None:  # connect before recording a run
+            if client is None and (workers != 0 or scheduler is not None):
+                # connect before recording a run
                 client = stack.enter_context(dask_client(workers, scheduler,
                                                          connect_timeout_s))
             run = store.start_run(spec.model_dump(mode="json"), command)
