@@ -163,7 +163,7 @@ def test_tied_fields_take_the_same_value():
     assert rows[0].params == {"crossbar.rows+crossbar.cols": 64}
     with pytest.raises(SpecError, match="ties a simulation option"):
         spec(parameters={"adc.bits+mode": [4]})
-    with pytest.raises(SpecError, match="crossbar.colz"):
+    with pytest.raises(SpecError, match=r"crossbar\.colz"):
         spec(parameters={"crossbar.rows+crossbar.colz": [64]})
     with pytest.raises(SpecError, match=r"crossbar\.rows\+adc\.energy_j.*2 pJ"):
         spec(parameters={"crossbar.rows+adc.energy_j": ["2 pJ"]})

@@ -339,6 +339,22 @@ def read_last(path: str | Path | None = None) -> dict[str, Any] | None:
 # ---- tornado plot --------------------------------------------------------------------------
 
 
+def _label(key: str, a: dict[str, Any] | None, width: int = 30) -> str:
+    """A tornado row label: the key wrapped at dots, then the range varied over."""
+    lines, line = [], ""
+    for part in key.split("."):
+        piece = part if not line else f".{part}"
+        if line and len(line) + len(piece) > width:
+            lines.append(line)
+            piece = f".{part}"
+            line = ""
+        line += piece
+    lines.append(line)
+    if a is not None and a.get("low") is not None:
+        lines.append(f"{a['low']:.3g} .. {a['high']:.3g} {a['unit']}")
+    return "\n".join(lines)
+
+
 def plot_tornado(result: dict[str, Any], out: str | Path, benchmark: str = "geomean",
                  top: int = 12) -> Path:
     """A tornado plot per headline and reference: for the ``top`` assumptions with the
@@ -347,10 +363,13 @@ def plot_tornado(result: dict[str, Any], out: str | Path, benchmark: str = "geom
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     panels = [(m, r) for m in HEADLINES for r in result["baselines"]]
+    rows = min(top, len({e["key"] for e in result["effects"]}))
     fig, axes = plt.subplots(len(HEADLINES), len(result["baselines"]),
-                             figsize=(5.2 * len(result["baselines"]), 4.2 * len(HEADLINES)),
+                             figsize=(6.0 * len(result["baselines"]),
+                                      (1.2 + 0.45 * max(rows, 3)) * len(HEADLINES)),
                              squeeze=False)
     for ax, (metric, ref) in zip(axes.flat, panels, strict=False):
         nominal = next((h["nominal"] for h in result["headlines"] if h["metric"] == metric
@@ -369,6 +388,7 @@ def plot_tornado(result: dict[str, Any], out: str | Path, benchmark: str = "geom
             return max((abs(v - nominal) for v in vs), default=0.0)
 
         keys = sorted(ends, key=swing, reverse=True)[:top][::-1]
+        spans = {a["key"]: a for a in result["assumptions"]}
         for y, k in enumerate(keys):
             for end, colour in (("low", "tab:blue"), ("high", "tab:orange")):
                 v = ends[k].get(end)
@@ -376,7 +396,9 @@ def plot_tornado(result: dict[str, Any], out: str | Path, benchmark: str = "geom
                     ax.barh(y, v - nominal, left=nominal, color=colour, height=0.6,
                             label=f"{end} end of range" if y == 0 else None)
         ax.axvline(nominal, color="k", lw=0.8)
-        ax.set_yticks(range(len(keys)), keys, fontsize=7)
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.margins(x=0.08)
+        ax.set_yticks(range(len(keys)), [_label(k, spans.get(k)) for k in keys], fontsize=6.5)
         ax.set_xlabel(f"{metric.replace('_', ' ')} (x) vs {ref}, {benchmark}", fontsize=8)
         ax.set_title(f"{metric.replace('_', ' ')} vs {ref}: nominal {nominal:.3g}",
                      fontsize=9)
