@@ -168,11 +168,12 @@ def test_cli(tmp_path):
     from lergan.cli import app
 
     r = CliRunner().invoke(app, ["sensitivity", "-b", "cgan", "-p", "write.pulses_per_write",
-                                 "--workers", "0", "--plot", str(tmp_path / "t.png")],
+                                 "--baseline", "prime", "--workers", "0",
+                                 "--plot", str(tmp_path / "t.png")],
                            terminal_width=80)
     assert r.exit_code == 0, r.output
     assert "speedup" in r.output and "write.pulses_per_write" in r.output
-    assert read_last()["architecture"] == "lergan" and (tmp_path / "t.png").is_file()
+    assert read_last()["baselines"] == ["prime"] and (tmp_path / "t.png").is_file()
     r = CliRunner().invoke(app, ["sensitivity", "--assumptions"], terminal_width=200)
     assert r.exit_code == 0 and "write.fraction_rewritten" in r.output
     r = CliRunner().invoke(app, ["sensitivity", "--baseline", "nope", "-b", "cgan",

@@ -113,13 +113,14 @@ def _run_with_progress(sw, out, workers, scheduler, chunk, retry_failed, command
                   TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
                   TimeRemainingColumn(), console=err_console, disable=quiet,
                   transient=False) as bar:
-        task = bar.add_task("starting", total=None, rate="")
         where = scheduler or (f"{workers} local worker{'s' * (workers != 1)}"
                               if workers else "this process")
+        task = None
 
         def on_start(todo: int, skipped: int) -> None:
+            nonlocal task
             msg = f"sweep on {where}" + (f" ({skipped} stored, skipped)" if skipped else "")
-            bar.update(task, total=todo, description=msg)
+            task = bar.add_task(msg, total=todo, rate="")
 
         def progress(n: int) -> None:
             bar.advance(task, n)

@@ -61,7 +61,7 @@ def dask_client(workers: int = 1, scheduler: str | None = None,
             if workers < 1:
                 raise ClusterError(f"--workers {workers}: expected at least 1")
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+                                   dashboard_address=":0", silence_logs=logging.ERROR)
             client = Client(cluster)
     except ClusterError:
         raise

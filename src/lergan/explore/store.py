@@ -158,7 +158,11 @@ class ResultsStore:
             import fcntl
         except ImportError:  # not POSIX: SQLite's own locking only
             return
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(f"results file {str(self.path)!r}: cannot be opened for "
+                             f"writing ({exc.strerror})") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -57,7 +57,8 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int = 1,
               on_start: Callable[[int, int], None] | None = None,
               progress: Callable[[int], None] | None = None) -> SweepSummary:
     """Run the rows of ``spec`` the results file ``out`` lacks, writing each finished chunk
-    in one transaction. ``on_start(to_run, skipped)`` is called before the first point.
+    in one transaction. ``on_start(to_run, skipped)`` is called once the workers are up,
+    before the first point.
     ``client``: an existing ``distributed.Client`` to run on (``workers`` and ``scheduler``
     are then unused). A results file this call created is removed again if it fails
     before storing a row (a wrong scheduler address leaves nothing behind)."""
@@ -84,9 +85,9 @@ def _run(spec: SweepSpec, out: Path, workers: int, scheduler: str | None,
          progress: Callable[[int], None] | None, client: Any) -> SweepSummary:
     with ResultsStore(out, writer=True, create=True) as store:
         todo, skipped = pending(spec, store, retry_failed)
-        if on_start:
-            on_start(len(todo), skipped)
         if not todo:
+            if on_start:
+                on_start(0, skipped)
             return SweepSummary(skipped, skipped, 0, 0, 0, ())
         by_key = {t["key"]: t for t in todo}
         failed: list[str] = []
@@ -98,6 +99,8 @@ def _run(spec: SweepSpec, out: Path, workers: int, scheduler: str | None,
                 client = stack.enter_context(dask_client(workers, scheduler,
                                                          connect_timeout_s))
             run = store.start_run(spec.model_dump(mode="json"), command)
+            if on_start:  # once the workers are up
+                on_start(len(todo), skipped)
 
             def on_chunk(outcomes: list[dict[str, Any]]) -> None:
                 store.write(run, [(by_key[o["key"]], o) for o in outcomes])
