@@ -179,3 +179,15 @@ def test_the_readme_example_is_the_shipped_file_and_loads():
     assert example.read_text() in blocks
     s = load_spec(example)
     assert count_rows(s) == 36 and set(s.benchmarks) == {"dcgan", "magan"}
+
+
+@settings(max_examples=30)
+@given(name=st.from_regex(r"[a-z][a-z_]{0,12}", fullmatch=True))
+def test_any_unknown_field_is_named(name):
+    from lergan.hardware.schema import Adc
+
+    if name in Adc.model_fields:
+        return
+    with pytest.raises(SpecError) as err:
+        spec(parameters={f"adc.{name}": [1]})
+    assert f"adc.{name}" in str(err.value)

@@ -42,7 +42,16 @@ def pareto_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the fronts as JSON."),
     as_csv: bool = typer.Option(False, "--csv", help="Print the front points as CSV."),
 ) -> None:
-    """Pareto-optimal design points of a sweep, per benchmark and architecture."""
+    """Pareto-optimal design points of a sweep, per benchmark and architecture.
+
+    A point is on the front when no other point of the same benchmark and architecture is
+    at least as good in every objective and better in one (all minimised). Figures: a
+    scatter per pair of objectives with the front in red, and each objective against each
+    swept parameter.
+
+    Examples: `lergan pareto results.db`; `lergan pareto results.db -m time -m energy -m
+    area --plots figs/`; `lergan pareto results.db -m energy -m area -b dcgan --csv`.
+    """
     from lergan.explore.pareto import check_objectives, fronts, plot_fronts
     from lergan.explore.store import ResultsStore
 

@@ -42,7 +42,17 @@ def sensitivity_cmd(
                                           help="List the assumptions and ranges only."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Range of each headline result (speedup, energy saving) over the assumptions."""
+    """Range of each headline result (speedup, energy saving) over the assumptions.
+
+    Every numeric preset field labelled `assumption: true` is set to each end of its range
+    (the preset's `range: [low, high]`, else x0.5 to x2 clipped to the field's bounds), one
+    at a time; the speedup and energy saving against each reference, per benchmark and as
+    the geometric mean, are reported with their ranges and a tornado plot. The result is
+    kept as JSON for `lergan reproduce` (docs/explore.md).
+
+    Examples: `lergan sensitivity --arch lergan`; `lergan sensitivity -b dcgan --baseline
+    prime -p crossbar.read_cycle_s`; `lergan sensitivity --assumptions`.
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from lergan.explore.sensitivity import (

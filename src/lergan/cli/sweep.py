@@ -45,7 +45,17 @@ def sweep_cmd(
         None, "--export", help="Write every stored row to FILE.csv or FILE.parquet."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
-    """Run a design-space sweep (resumable) and store every point in SQLite."""
+    """Run a design-space sweep (resumable) and store every point in SQLite.
+
+    The specification (YAML; docs/explore.md) names the benchmarks, architectures, batch
+    sizes and the parameters to vary: any hardware field `--set` accepts or a simulation
+    option, as lists, ranges or seeded samples. Rerunning the same command skips the stored
+    rows.
+
+    Examples: `lergan sweep examples/sweep-adc-crossbar-mode.yaml --out results.db
+    --workers 2`; `lergan sweep SPEC.yaml --dry-run`; `lergan sweep SPEC.yaml --scheduler
+    tcp://HOST:8786`; `lergan sweep --out results.db --export results.parquet`.
+    """
     from lergan.errors import LerganError
     from lergan.explore.spec import count_rows, load_spec
     from lergan.explore.store import ResultsStore
