@@ -65,6 +65,8 @@ def test_units_are_converted_to_si_and_integer_fields_stay_integers():
     ({"write.energy_per_cell_j": {"range": [0, 1e-12], "steps": 2, "scale": "log"}},
      ["write.energy_per_cell_j", "log"]),
     ({"adc": [4]}, ["adc", "group"]),
+    ({"adc.bits": [4, 6, 4]}, ["adc.bits", "4 given twice"]),
+    ({"write.energy_per_cell_j": ["1 pJ", 1e-12]}, ["write.energy_per_cell_j", "twice"]),
 ])
 def test_bad_parameters_are_named(params, words):
     with pytest.raises(SpecError) as err:
@@ -80,6 +82,8 @@ def test_bad_parameters_are_named(params, words):
     ({"batch": [0]}, ["batch"]),
     ({"architectures": ["nope"]}, ["architectures", "nope"]),
     ({"base": "nope"}, ["base", "nope"]),
+    ({"benchmarks": ["dcgan", "dcgan"]}, ["benchmarks", "twice"]),
+    ({"architectures": ["lergan", "lergan"]}, ["architectures", "twice"]),
     ({"colour": "red"}, ["colour"]),
 ])
 def test_bad_fields_are_named(fields, words):

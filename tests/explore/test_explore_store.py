@@ -170,3 +170,11 @@ def test_run_chunk_records_a_failing_point_and_goes_on():
     assert [o["status"] for o in out] == ["error", "ok", "error"]
     assert "nogan" in out[2]["error"]
     assert out[1]["metrics"]["time_s"] > 0
+
+
+def test_repeated_sampled_points_run_once():
+    s = load_spec({"benchmarks": ["cgan"], "sample": {"method": "random", "points": 30,
+                                                      "seed": 1, "parameters": {
+                                                          "adc.bits": {"range": [4, 5]}}}})
+    todo, skipped = pending(s, None)
+    assert sorted(t["params"]["adc.bits"] for t in todo) == [4, 5] and skipped == 0

@@ -350,10 +350,15 @@ def check_spec(spec: SweepSpec) -> None:
         raise SpecError(f"parameter {sorted(both)[0]!r}: both a grid and a sampled axis")
     if spec.sample is not None and not spec.sample.parameters:
         raise SpecError("sample.parameters: empty (name at least one sampled parameter)")
+    for name, items in (("benchmarks", spec.benchmarks), ("architectures", spec.arch_names),
+                        ("batch", spec.batch)):
+        _no_repeats(name, list(items))
     probes: dict[str, list[Any]] = {}
     for key, axis in spec.parameters.items():
         _check_axis(key, axis, sampled=False)
         probes[key] = axis_values(key, axis)
+        if axis.values is not None:
+            _no_repeats(f"parameter {key!r}", probes[key])
     for key, axis in (spec.sample.parameters if spec.sample else {}).items():
         _check_axis(key, axis, sampled=True)
         probes[key] = ([resolve_value(key, v) for v in axis.values] if axis.values
@@ -362,6 +367,14 @@ def check_spec(spec: SweepSpec) -> None:
     rows = count_rows(spec)
     if rows > MAX_ROWS:
         raise SpecError(f"sweep expands to {rows:,} rows (limit {MAX_ROWS:,}): split it")
+
+
+def _no_repeats(where: str, values: list[Any]) -> None:
+    seen: list[Any] = []
+    for v in values:
+        if v in seen:
+            raise SpecError(f"{where}: {v!r} given twice")
+        seen.append(v)
 
 
 def _check_against_presets(spec: SweepSpec, probes: dict[str, list[Any]]) -> None:

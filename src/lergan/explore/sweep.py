@@ -39,8 +39,12 @@ def pending(spec: SweepSpec, store: ResultsStore | None,
     """(rows still to compute as plain dicts, rows the store already holds)."""
     done = store.finished(include_errors=not retry_failed) if store is not None else set()
     todo, skipped = [], 0
+    seen: set[str] = set()
     for p in expand(spec):
         key = p.key
+        if key in seen:  # sampled whole numbers may repeat a point: run it once
+            continue
+        seen.add(key)
         if key in done:
             skipped += 1
             continue
