@@ -11,7 +11,8 @@ start-up is reported apart.
     python benchmarks/bench_sweep.py --rss 10000 --workers 2          # memory (long)
 
 ``--rss N`` runs one N-point sweep and reports the peak RSS (``ru_maxrss``) of the client
-(which also runs the local scheduler) and of each worker after 1,000 points and at the end.
+(which also runs the local scheduler) and of each worker (and its current RSS) after 1,000
+points and at the end (``--every K``: also every K points).
 """
 
 from __future__ import annotations
@@ -62,17 +63,21 @@ def throughput(points: int, workers: int, seed: int) -> dict:
             "worker_cpu_ms_per_point": 1e3 * worker_cpu / points}
 
 
-def memory(points: int, workers: int, seed: int) -> list[dict]:
+def memory(points: int, workers: int, seed: int, every: int = 0) -> list[dict]:
     from lergan.explore.execute import dask_client
     from lergan.explore.sweep import run_sweep
 
     spec = _spec(points, seed)
-    marks = sorted({m for m in (1000, points) if m <= points})
+    marks = sorted({m for m in (1000, points, *range(every, points, every or points))
+                    if m <= points})
     out: list[dict] = []
     done = 0
 
-    def worker_peak() -> float:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    def worker_peak() -> tuple[float, float]:
+        import psutil
+
+        return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+                psutil.Process().memory_info().rss / 2**20)
 
     with tempfile.TemporaryDirectory() as d, dask_client(workers) as client:
         t0 = time.perf_counter()
@@ -85,7 +90,8 @@ def memory(points: int, workers: int, seed: int) -> list[dict]:
                     w = client.run(worker_peak)
                     out.append({"points": done, "elapsed_s": time.perf_counter() - t0,
                                 "client_peak_mib": _peak_mib(),
-                                "worker_peak_mib": sorted(w.values())})
+                                "worker_peak_mib": sorted(v[0] for v in w.values()),
+                                "worker_rss_mib": sorted(v[1] for v in w.values())})
 
         s = run_sweep(spec, Path(d) / "r.db", client=client, progress=progress)
         db_mib = (Path(d) / "r.db").stat().st_size / 2**20
@@ -99,14 +105,17 @@ def main() -> None:
     ap.add_argument("--points", type=int, default=300)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--rss", type=int, default=0, help="one long sweep of this many points")
+    ap.add_argument("--every", type=int, default=0,
+                    help="with --rss: also report every this many points")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     if a.rss:
         for w in a.workers:
-            for r in memory(a.rss, w, a.seed):
+            for r in memory(a.rss, w, a.seed, a.every):
                 print(f"workers={w} points={r['points']:>6} elapsed={r['elapsed_s']:7.1f} s "
                       f"client peak RSS={r['client_peak_mib']:6.1f} MiB worker peak RSS="
-                      + ", ".join(f"{x:.1f}" for x in r["worker_peak_mib"]) + " MiB"
+                      + ", ".join(f"{x:.1f}" for x in r["worker_peak_mib"]) + " MiB (now "
+                      + ", ".join(f"{x:.1f}" for x in r["worker_rss_mib"]) + ")"
                       + (f" results file={r['db_mib']:.1f} MiB" if "db_mib" in r else ""))
         return
     for w in a.workers:

@@ -109,8 +109,8 @@ def _x(v: float | None) -> str:
 def _drivers(result: dict, top: int = 3) -> Table:
     """The assumptions that move each geometric-mean headline most."""
     t = Table(box=box.SIMPLE_HEAD, title=f"largest effects (geometric mean, top {top})")
-    t.add_column("result vs", no_wrap=True)
-    t.add_column("assumption", overflow="fold", ratio=1)
+    t.add_column("result", no_wrap=True)
+    t.add_column("assumption", overflow="fold")
     t.add_column("at low", justify="right", no_wrap=True)
     t.add_column("at high", justify="right", no_wrap=True)
     for h in result["headlines"]:
@@ -123,8 +123,10 @@ def _drivers(result: dict, top: int = 3) -> Table:
                 ends.setdefault(e["key"], {})[e["end"]] = e["result"]
         swing = {k: max((abs(v - h["nominal"]) for v in d.values() if v is not None),
                         default=0.0) for k, d in ends.items()}
+        if t.row_count:
+            t.add_section()
         for i, k in enumerate(sorted(swing, key=lambda k: -swing[k])[:top]):
-            label = f"{h['metric'].replace('_', ' ')} vs {h['baseline']}" if i == 0 else ""
+            label = {0: h["metric"].replace("_", " "), 1: f"vs {h['baseline']}"}.get(i, "")
             t.add_row(label, escape(k), _x(ends[k].get("low")), _x(ends[k].get("high")))
     return t
 

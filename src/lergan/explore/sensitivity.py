@@ -351,7 +351,8 @@ def _label(key: str, a: dict[str, Any] | None, width: int = 30) -> str:
         line += piece
     lines.append(line)
     if a is not None and a.get("low") is not None:
-        lines.append(f"{a['low']:.3g} .. {a['high']:.3g} {a['unit']}")
+        unit = "" if a["unit"] in ("1", "count") else f" {a['unit']}"
+        lines.append(f"{a['low']:.3g} .. {a['high']:.3g}{unit}")
     return "\n".join(lines)
 
 
