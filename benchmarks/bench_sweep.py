@@ -1,8 +1,8 @@
 """Sweep throughput and memory: design points per second on 1 and 2 local Dask workers, and
 peak RSS of the client and of each worker over a long sweep.
 
-Every point is DCGAN on ``lergan`` at batch 64 with a fresh hardware description: the
-cell-write and ADC energies are drawn at random (log-uniform), so no preset, no mapping cost
+Every point is DCGAN on ``lergan`` at batch 64 with a fresh hardware description: the ADC
+and DAC energies are drawn at random (log-uniform), so no preset, no mapping cost
 and no result is reused from an earlier point. Points per second count the sweep itself
 (results stored in SQLite as they arrive) on an already started cluster; the cluster's
 start-up is reported apart.
@@ -30,8 +30,8 @@ def _spec(points: int, seed: int):
     return load_spec({
         "benchmarks": ["dcgan"], "architectures": ["lergan"], "batch": 64,
         "sample": {"method": "random", "points": points, "seed": seed, "parameters": {
-            "write.energy_per_cell_j": {"range": ["0.5 pJ", "20 pJ"], "scale": "log"},
             "adc.energy_j": {"range": ["0.5 pJ", "10 pJ"], "scale": "log"},
+            "dac.energy_j": {"range": ["0.1 pJ", "10 pJ"], "scale": "log"},
         }},
     })
 

@@ -43,10 +43,10 @@ def test_grid_is_the_full_factorial_over_benchmarks_and_architectures():
 
 def test_units_are_converted_to_si_and_integer_fields_stay_integers():
     s = spec(parameters={
-        "write.energy_per_cell_j": {"range": ["1 pJ", "4 pJ"], "steps": 3, "scale": "log"},
+        "adc.energy_j": {"range": ["1 pJ", "4 pJ"], "steps": 3, "scale": "log"},
         "crossbar.rows": {"range": [64, 256], "steps": 4},
     })
-    e = axis_values("write.energy_per_cell_j", s.parameters["write.energy_per_cell_j"])
+    e = axis_values("adc.energy_j", s.parameters["adc.energy_j"])
     assert e == pytest.approx([1e-12, 2e-12, 4e-12])
     rows = axis_values("crossbar.rows", s.parameters["crossbar.rows"])
     assert rows == [64, 128, 192, 256] and all(type(v) is int for v in rows)
@@ -62,11 +62,11 @@ def test_units_are_converted_to_si_and_integer_fields_stay_integers():
     ({"mode": ["zero-free"]}, ["mode", "zero-free"]),
     ({"adc.bits": {"range": [4, 8]}}, ["adc.bits", "steps"]),
     ({"adc.bits": {"range": [8, 4], "steps": 2}}, ["adc.bits", "exceeds"]),
-    ({"write.energy_per_cell_j": {"range": [0, 1e-12], "steps": 2, "scale": "log"}},
-     ["write.energy_per_cell_j", "log"]),
+    ({"adc.energy_j": {"range": [0, 1e-12], "steps": 2, "scale": "log"}},
+     ["adc.energy_j", "log"]),
     ({"adc": [4]}, ["adc", "group"]),
     ({"adc.bits": [4, 6, 4]}, ["adc.bits", "4 given twice"]),
-    ({"write.energy_per_cell_j": ["1 pJ", 1e-12]}, ["write.energy_per_cell_j", "twice"]),
+    ({"adc.energy_j": ["1 pJ", 1e-12]}, ["adc.energy_j", "twice"]),
 ])
 def test_bad_parameters_are_named(params, words):
     with pytest.raises(SpecError) as err:
@@ -94,12 +94,12 @@ def test_bad_fields_are_named(fields, words):
 
 
 def test_a_key_absent_from_one_architecture_is_refused_before_running():
-    # lergan has a 3D bank link, prime has none: the error names the key and the preset
+    # lergan has a 3D bank link, ISAAC has none: the error names the key and the preset
     key = "interconnect.links.bank_link.latency_s"
     assert count_rows(spec(architectures=["lergan"], parameters={key: [5e-9]})) == 1
     with pytest.raises(SpecError) as err:
-        spec(architectures=["lergan", "prime"], parameters={key: [5e-9]})
-    assert key in str(err.value) and "prime" in str(err.value)
+        spec(architectures=["lergan", "isaac"], parameters={key: [5e-9]})
+    assert key in str(err.value) and "isaac" in str(err.value)
 
 
 def test_yaml_file_errors(tmp_path):
@@ -130,14 +130,14 @@ def test_point_key_is_stable():
     ["lhs", "random"]))
 def test_samples_are_seeded_in_range_and_lhs_stratified(n, seed, method):
     s = spec(sample={"method": method, "points": n, "seed": seed, "parameters": {
-        "write.energy_per_cell_j": {"range": ["1 pJ", "16 pJ"], "scale": "log"},
+        "adc.energy_j": {"range": ["1 pJ", "16 pJ"], "scale": "log"},
         "adc.bits": {"range": [4, 8]},
         "mode": {"values": ["scatter", "zfdr-pattern"]},
     }})
     pts = design_points(s)
     assert pts == design_points(s)  # same seed, same points
     assert len(pts) == n
-    e = [p["params"]["write.energy_per_cell_j"] for p in pts]
+    e = [p["params"]["adc.energy_j"] for p in pts]
     assert all(1e-12 <= x <= 16e-12 * (1 + 1e-12) for x in e)
     assert all(p["params"]["adc.bits"] in range(4, 9) for p in pts)
     if method == "lhs":

@@ -96,7 +96,7 @@ sample:
   points: 40
   seed: 7
   parameters:
-    write.energy_per_cell_j: {range: ["1 pJ", "10 pJ"], scale: log}
+    adc.energy_j: {range: ["1 pJ", "10 pJ"], scale: log}
 """
 
 
