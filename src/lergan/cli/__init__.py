@@ -18,6 +18,9 @@ from lergan.cli import simulate  # noqa: F401
 from lergan.cli import scale  # noqa: F401
 from lergan.cli import compare  # noqa: F401
 from lergan.cli import reproduce  # noqa: F401
+from lergan.cli import sweep  # noqa: F401
+from lergan.cli import pareto  # noqa: F401
+from lergan.cli import sensitivity  # noqa: F401
 
 # isort: on
 from lergan.cli.app import app

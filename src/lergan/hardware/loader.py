@@ -8,7 +8,9 @@ A preset file is a tree whose leaves are quantities::
       area_m2: {value: 0.0012, unit: mm2, assumption: true, reason: "..."}
 
 Every leaf has ``value`` and either ``source`` (with an optional ``derivation``) or
-``assumption: true`` with a ``reason``; numeric leaves also have ``unit``. A file may start
+``assumption: true`` with a ``reason``; numeric leaves also have ``unit``. A numeric leaf
+may give ``range: [low, high]`` (in its ``unit``, containing ``value``): the span over which
+``lergan sensitivity`` varies an assumption (see docs/explore.md). A file may start
 with ``base: OTHER`` (a preset name or a path) and then gives only what it changes. The
 top-level keys ``name``, ``title``, ``paper``, ``description``, ``deviations`` and ``base``
 are plain text.
@@ -37,7 +39,7 @@ from lergan.hardware.units import SI_UNIT, Dim, parse_quantity, to_si
 
 PRESET_DIR = Path(__file__).parent / "presets"
 META_KEYS = ("name", "title", "paper", "description", "deviations", "base")
-LEAF_KEYS = {"value", "unit", "source", "derivation", "assumption", "reason"}
+LEAF_KEYS = {"value", "unit", "source", "derivation", "assumption", "reason", "range"}
 
 # ---- presets on disk --------------------------------------------------------------------
 
@@ -235,8 +237,26 @@ def _convert_leaf(node: Any, key: str, dim: str | None, prov: dict[str, Provenan
         reason=node.get("reason"),
         overridden=bool(node.get("_override", False)),
         defined_in="override" if node.get("_override") else node.get("_from"),
+        range=_leaf_range(node, key, dim, si),
     )
     return si
+
+
+def _leaf_range(node: Mapping[str, Any], key: str, dim: str | None,
+                si: Any) -> tuple[float, float] | None:
+    """The leaf's optional ``range: [low, high]`` in SI (written in the leaf's unit)."""
+    if "range" not in node:
+        return None
+    raw = node["range"]
+    if (dim is None or not isinstance(raw, (list, tuple)) or len(raw) != 2
+            or any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in raw)):
+        raise HardwareError(f"{key}: range {raw!r}: expected [low, high], two numbers in the "
+                            "leaf's unit (numeric leaves only)")
+    low, high = (to_si(float(x), str(node.get("unit", "")), dim, key) for x in raw)
+    if not low <= float(si) <= high:
+        raise HardwareError(f"{key}: range {list(raw)} does not contain the value "
+                            f"{node['value']!r} (expected low <= value <= high)")
+    return (low, high)
 
 
 def _convert(node: Any, ann: Any, dim: str | None, key: str, prov: dict[str, Provenance]) -> Any:

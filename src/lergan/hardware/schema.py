@@ -321,6 +321,7 @@ class Provenance(_Frozen):
     reason: str | None = None
     overridden: bool = False
     defined_in: str | None = None
+    range: tuple[float, float] | None = None  # SI; the span `lergan sensitivity` varies over
 
 
 class Architecture(_Frozen):
