@@ -9,6 +9,17 @@ say what is wrong.
 from __future__ import annotations
 
 
+class InternalError(RuntimeError):
+    """A broken internal invariant: a bug in lergan, not a user error (deliberately *not* a
+    :class:`LerganError`, so the command line keeps its traceback). The message asks to
+    report it."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"internal error: {what}. This is a bug in lergan, not in your input; please "
+            "report it with the command or script that caused it and this traceback.")
+
+
 class LerganError(ValueError):
     """A user error: bad input, named in the message."""
 

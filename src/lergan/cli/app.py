@@ -51,6 +51,29 @@ def user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+GAN_HELP = ("GAN: a suite name (3d-gan, artgan, cgan, dcgan, discogan, gp-gan, magan; any "
+            "case, aliases too), a .yaml/.json description file, or path/to/file.py:builder")
+
+
+def write_text(option: str, path: str, text: str) -> None:
+    """Write ``text`` to ``path`` (``-``: standard output); an unwritable path is a user
+    error naming the option."""
+    import sys
+    from pathlib import Path
+
+    from lergan.errors import LerganError
+
+    if path == "-":
+        sys.stdout.write(text)
+        return
+    if not path.strip():
+        raise LerganError(f"{option} {path!r}: give a file name")
+    try:
+        Path(path).write_text(text)
+    except OSError as exc:
+        raise LerganError(f"{option} {path!r}: cannot write: {exc.strerror or exc}") from None
+
+
 def _version(value: bool) -> None:
     if value:
         from lergan import __version__

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from lergan.errors import LerganError
+from lergan.provenance import digest
 from lergan.system.build import op_specs
 from lergan.system.engine import run_engine
 from lergan.system.interconnect import LinkSpec, Topology
@@ -33,25 +34,32 @@ def _graph_by_name(name: str, batch: int, g_step_latent: str, stale: bool) -> An
         g_step_latent=g_step_latent, stale_d_weights=stale))
 
 
+#: the largest batch simulated: the engine's work does not grow with the batch, but tensor
+#: sizes (bytes, cells) do, and beyond this they leave the exactly representable integers
+MAX_BATCH = 1 << 24
+
+
 def iteration_graph(name_or_gan: Any, batch: int, opts: SimulationOptions) -> tuple[str, Any]:
-    """The benchmark's name and its iteration graph (``name_or_gan``: a suite name or a GAN)."""
+    """The benchmark's name and its iteration graph (``name_or_gan``: anything
+    :func:`lergan.workload.source.resolve_gan` takes: a suite name or alias, a GAN, a
+    description file, ``file.py:builder``)."""
     from lergan.workload.iteration import IterationOptions, build_iteration
+    from lergan.workload.source import resolve_gan
 
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise LerganError(f"batch {batch!r}: must be a positive integer")
-    if isinstance(name_or_gan, str):
+    if batch > MAX_BATCH:
+        raise LerganError(f"batch {batch:,}: over the bound of {MAX_BATCH:,} samples")
+    if isinstance(name_or_gan, str) and not name_or_gan.strip().endswith(
+            (".py", ".yaml", ".yml", ".json")) and ":" not in name_or_gan:
         from lergan.workload import suite
 
-        if name_or_gan not in suite.names():
-            raise LerganError(
-                f"benchmark {name_or_gan!r}: not in the suite (known: {', '.join(suite.names())})"
-            )
-        return name_or_gan, _graph_by_name(name_or_gan, batch, opts.g_step_latent,
-                                           opts.stale_d_weights)
+        name = suite.info(name_or_gan).name  # canonical name of a name or an alias
+        return name, _graph_by_name(name, batch, opts.g_step_latent, opts.stale_d_weights)
+    gan = resolve_gan(name_or_gan)
     it_opts = IterationOptions(g_step_latent=opts.g_step_latent,
                                stale_d_weights=opts.stale_d_weights)
-    return getattr(name_or_gan, "name", "gan"), build_iteration(name_or_gan, batch=batch,
-                                                                options=it_opts)
+    return gan.name, build_iteration(gan, batch=batch, options=it_opts)
 
 
 def load_architecture(arch: Any, overrides: dict[str, Any] | None) -> tuple[Any, str, str, str]:
@@ -188,6 +196,7 @@ def simulate(
         **opts.model_dump(mode="json"),
         "mode": mode, "layout": layout, "topology": topo.kind, "crossbar_budget": budget,
         "preset": a.name, "overrides": {k: str(v) for k, v in (overrides or {}).items()},
+        "hardware_sha256": digest(a.model_dump(mode="json")),
     }
     macs = {
         "executed": sum(m.macs_executed for m in mappings.values()),
