@@ -233,8 +233,8 @@ def simulate_cmd(
     Examples: `lergan simulate dcgan --arch lergan`;
     `lergan simulate dcgan --arch prime --set mode=zfdr-phase --set adc.bits=6`;
     `lergan simulate dcgan --compare budget`; `lergan simulate gp-gan --batch 8 --all`;
-    `lergan simulate my_gan.yaml --per-layer --csv layers.csv`;
-    `lergan simulate examples/my_gan.py:build --json`.
+    `lergan simulate DCGAN --batch 8 --per-layer --csv layers.csv`. A GAN of your own:
+    NAME is a description file (my_gan.yaml) or a Python builder (examples/my_gan.py:build).
     """
     from lergan.system import simulate
     from lergan.system.ablation import compare as run_compare

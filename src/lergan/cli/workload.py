@@ -55,27 +55,11 @@ def _parse_set(values: list[str]) -> dict[str, Any]:
 
 
 def load_gan(name: str, options: dict[str, Any]) -> Any:
-    """A suite benchmark (with its options) or a GAN from a .json / .yaml file."""
-    from lergan.workload import GAN, suite
+    """The GAN ``name`` names (:func:`lergan.workload.source.resolve_gan`: a suite name or
+    alias with its ``--set`` options, a .json / .yaml description file, file.py:builder)."""
+    from lergan.workload.source import resolve_gan
 
-    path = Path(name)
-    if path.suffix in (".json", ".yaml", ".yml"):
-        if not path.is_file():
-            raise LerganError(f"description file {name!r} does not exist")
-        if options:
-            raise LerganError("--set applies to suite benchmarks, not description files")
-        import yaml
-
-        try:
-            return GAN.load(path)
-        except yaml.YAMLError as exc:
-            # GAN.from_yaml lets the parser's error through; keep it a user error
-            raise LerganError(f"description file {name!r}: not valid YAML: {exc}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise LerganError(f"description file {name!r}: cannot be read: {exc}") from None
-        except LerganError as exc:
-            raise LerganError(f"description file {name!r}: {exc}") from None
-    return suite.get(name, **options)
+    return resolve_gan(name, options)
 
 
 def _choice(option: str, text: str, allowed: dict[str, str]) -> list[str]:
@@ -229,7 +213,8 @@ def _list(as_json: bool) -> None:
 @user_errors
 def workload(
     name: str | None = typer.Argument(
-        None, help="Benchmark name (see --list) or a .json/.yaml GAN description file."
+        None, help="Benchmark name (see --list; any case, aliases too), a .json/.yaml GAN "
+        "description file, or path/to/file.py:builder."
     ),
     batch: int = typer.Option(64, "--batch", "-b", min=1, help="Samples per batch."),
     list_: bool = typer.Option(False, "--list", help="List the benchmark suite and exit."),

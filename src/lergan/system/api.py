@@ -34,16 +34,11 @@ def _graph_by_name(name: str, batch: int, g_step_latent: str, stale: bool) -> An
         g_step_latent=g_step_latent, stale_d_weights=stale))
 
 
-#: the largest batch simulated: the engine's work does not grow with the batch, but tensor
-#: sizes (bytes, cells) do, and beyond this they leave the exactly representable integers
-MAX_BATCH = 1 << 24
-
-
 def iteration_graph(name_or_gan: Any, batch: int, opts: SimulationOptions) -> tuple[str, Any]:
     """The benchmark's name and its iteration graph (``name_or_gan``: anything
     :func:`lergan.workload.source.resolve_gan` takes: a suite name or alias, a GAN, a
     description file, ``file.py:builder``)."""
-    from lergan.workload.iteration import IterationOptions, build_iteration
+    from lergan.workload.iteration import MAX_BATCH, IterationOptions, build_iteration
     from lergan.workload.source import resolve_gan
 
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
@@ -95,9 +90,22 @@ def topology_of(arch: Any, opts: SimulationOptions) -> Topology:
                     reconfiguration_energy_j=ic.reconfiguration_energy_j)
 
 
+#: the most banks simulated: placement, the topology and the area account visit every bank
+#: (the presets have 6 to 168; a bank per MB of a 64 GB chip is 65,536)
+MAX_BANKS = 1 << 16
+
+
 def chip_of(arch: Any) -> ChipSpec:
-    """What placement needs of the preset's organisation."""
+    """What placement needs of the preset's organisation (``LerganError`` naming the field
+    when the banks exceed :data:`MAX_BANKS` or a network is given no bank)."""
     org = arch.organisation
+    if org.banks > MAX_BANKS:
+        raise LerganError(f"organisation.banks {org.banks:,}: over the bound of "
+                          f"{MAX_BANKS:,} banks")
+    for net, banks in dict(org.network_banks).items():
+        if not banks:
+            raise LerganError(f"organisation.network_banks.{net}: empty; give the banks "
+                              f"network {net} is placed on (1..{org.banks})")
     return ChipSpec(
         banks=org.banks,
         crossbars_per_bank=org.mats_per_bank * org.crossbars_per_mat,
@@ -160,7 +168,7 @@ def ops_per_element(opts: SimulationOptions) -> dict[tuple[str, str], float]:
     out: dict[tuple[str, str], float] = {}
     for key, v in opts.ops_per_element.items():
         kind, sep, pass_ = key.partition("/")
-        if not sep or not kind or not pass_ or v < 0:
+        if not sep or not kind or not pass_ or not v >= 0:
             raise LerganError(
                 f"ops_per_element {key!r}: {v!r}: expected 'KIND/PASS' (e.g. "
                 "'batch_norm/forward') and a non-negative number")
@@ -209,4 +217,20 @@ def simulate(
         provision=lambda pl: provisioned(a, pl, budget), benchmark=bench,
         architecture=arch_name, batch=batch, options=record, extra_placement={"macs": macs},
     )
+    check_replication_names(opts, r.placement.get("units", {}))
     return replace(r, lifetime=iteration_lifetime(a, r.wear, r.time_s))
+
+
+def check_replication_names(opts: SimulationOptions, units: dict[str, Any]) -> None:
+    """``LerganError`` for a ``replication`` key that names no unit (``D/forward/conv1``) and
+    no layer (``D/conv1``) of the simulated GAN (a typo would otherwise be ignored)."""
+    if not isinstance(opts.replication, dict):
+        return
+    layers = {f"{u['network']}/{u['layer']}" for u in units.values()}
+    unknown = [k for k in opts.replication
+               if k != "*" and k not in units and k not in layers]
+    if unknown:
+        known = sorted(k for k in layers if not k.endswith(":digital"))
+        raise LerganError(
+            f"replication {unknown[0]!r}: no such unit (NET/TIER/LAYER) or layer (NET/LAYER) "
+            f"in this GAN (layers: {', '.join(known[:20])}{', ...' if len(known) > 20 else ''})")

@@ -824,12 +824,19 @@ def _finish(b: _Builder) -> None:
         )
 
 
+#: the largest batch of an iteration: counts stay exact integers (MACs of the largest suite
+#: GAN times this batch stay far below 2**63) and sizes in bytes stay meaningful
+MAX_BATCH = 1 << 24
+
+
 def build_iteration(
     gan: GAN, batch: int = 64, options: IterationOptions | None = None
 ) -> IterationGraph:
     """The dataflow graph of one training iteration of ``gan`` on ``batch`` samples."""
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise WorkloadError(f"batch must be a positive integer, got {batch!r}")
+    if batch > MAX_BATCH:
+        raise WorkloadError(f"batch {batch:,}: over the bound of {MAX_BATCH:,} samples")
     options = options or IterationOptions()
     b = _Builder(gan, batch, options)
     d_steps, g_steps = options.d_steps or gan.d_steps, options.g_steps or gan.g_steps
