@@ -7,9 +7,8 @@ static power) are preset fields (``lergan.hardware``), overridable like any othe
 
 from __future__ import annotations
 
-from typing import Literal
-
 import math
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -66,8 +65,8 @@ class SimulationOptions(BaseModel):
             kind, _, pass_ = key.partition("/")
             if kind not in kinds or pass_ not in PASSES:
                 raise ValueError(
-                    f"ops_per_element {key!r}: expected KIND/PASS with KIND one of {', '.join(kinds)} and "
-                    f"PASS one of {', '.join(PASSES)}")
+                    f"ops_per_element {key!r}: expected KIND/PASS with KIND one of "
+                    f"{', '.join(kinds)} and PASS one of {', '.join(PASSES)}")
             if not math.isfinite(v) or v < 0:
                 raise ValueError(f"ops_per_element {key!r}: {v!r} is not a finite "
                                  "non-negative number")
