@@ -1,13 +1,14 @@
 """Gantt chart of a simulated iteration: one lane per unit and link, bars coloured by pass.
 
 ``plot_timeline(result, path)`` draws :attr:`lergan.system.SimulationResult.timeline` with
-matplotlib's Agg backend (no display needed) and writes a PNG (or any format matplotlib
-infers from the suffix; an unknown suffix is an error). Lanes are grouped by where they are (each network's tiers, in
-the order forward, error, update; then the links) on shaded bands named at their left
-edge; within a group, lanes follow the order in which they first start. A group's digital
-units (batch norm, activations, optimiser steps) share one lane; a transfer is drawn on
-every link of its route. A strip above shows when each step (D, G, D2, ...) runs. Bars on
-the critical path are outlined; bars too short to see are widened to a minimum width.
+matplotlib's Agg backend (no display needed) and writes the format the suffix names (PNG,
+SVG, PDF, ...; an unknown suffix is an error). Lanes are grouped by where they are (each
+network's tiers, in the order forward, error, update; then the links) on shaded bands
+named at their left edge; within a group, lanes follow the order in which they first
+start. A group's digital units (batch norm, activations, optimiser steps) share one lane;
+a transfer is drawn on every link of its route. A strip above shows when each step (D, G,
+D2, ...) runs. Bars on the critical path are outlined; bars too short to see are widened
+to a minimum width. Lane labels are for readers (:func:`lane_label`).
 """
 
 from __future__ import annotations
