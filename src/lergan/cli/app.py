@@ -52,7 +52,8 @@ def user_errors(func: F) -> F:
 
 
 GAN_HELP = ("GAN: a suite name (3d-gan, artgan, cgan, dcgan, discogan, gp-gan, magan; any "
-            "case, aliases too), a .yaml/.json description file, or path/to/file.py:builder")
+            "case, aliases too; see lergan workload --list), a .yaml/.json description "
+            "file, or path/to/file.py:builder")
 
 
 def write_text(option: str, path: str, text: str) -> None:

@@ -180,6 +180,12 @@ def _write(option: str, path: Path, text: str) -> None:
         raise LerganError(f"{option} {str(path)!r}: cannot write: {exc.strerror}") from None
 
 
+def _provenance(gan: Any) -> dict[str, Any]:
+    from lergan.provenance import digest, record
+
+    return record(workload_sha256=digest(gan.to_dict()))
+
+
 def _list(as_json: bool) -> None:
     from lergan.workload import suite
 
@@ -311,6 +317,7 @@ def workload(
                     "layers": rows,
                     "networks": networks,
                     "totals": _totals(graph),
+                    "provenance": _provenance(gan),
                 }
             )
         )
@@ -320,50 +327,59 @@ def workload(
         f"{gan.name}: MACs of one training iteration ({steps}), batch {batch} "
         f"(G-step latent {options.g_step_latent}{', stale D weights' if stale_d_weights else ''})"
     )
-    table = Table(title=title, box=box.SIMPLE_HEAVY, caption=gan.source, caption_justify="left")
-    for col in ("Net", "Layer", "Kind", "Input", "Output"):
-        table.add_column(col, no_wrap=True)
-    table.add_column("Params", justify="right")
-    for p in shown_passes:
-        for c in shown_counts:
-            table.add_column(f"{_PASSES[p]}\n{_COUNTS[c]}", justify="right", no_wrap=True)
-        table.add_column(f"{_PASSES[p]}\nzeros", justify="right", no_wrap=True)
+    totals = _totals(graph)
 
-    def cells(macs: dict[str, Any]) -> list[str]:
-        out = []
+    def build(passes: list[str], layer_cols: bool, heading: str, caption: str | None) -> Table:
+        """The table of ``passes`` (with the shape and parameter columns if
+        ``layer_cols``)."""
+        t = Table(title=heading, box=box.SIMPLE_HEAVY, caption=caption,
+                  caption_justify="left", title_justify="left")
+        t.add_column("Net", no_wrap=True)
+        t.add_column("Layer", overflow="fold")
+        if layer_cols:
+            for col in ("Kind", "Input", "Output"):
+                t.add_column(col, overflow="fold")
+            t.add_column("Params", justify="right", no_wrap=True)
+        for p in passes:
+            for c in shown_counts:
+                t.add_column(f"{_PASSES[p]}\n{_COUNTS[c]}", justify="right", no_wrap=True)
+            t.add_column(f"{_PASSES[p]}\nzeros", justify="right", no_wrap=True)
+
+        def cells(macs: dict[str, Any]) -> list[str]:
+            out = []
+            for p in passes:
+                out += [_si(macs[p][c]) for c in shown_counts]
+                out.append(f"{100 * macs[p]['zero_share']:.0f}%" if macs[p]["zero_inserted"]
+                           else "")
+            return out
+
+        def lead(*items: str) -> list[str]:
+            return list(items) if layer_cols else list(items[:2])
+
+        for i, r in enumerate(rows):
+            last = i + 1 == len(rows) or rows[i + 1]["network"] != r["network"]
+            t.add_row(*lead(r["network"], r["layer"], r["label"], _shape(r["input_shape"]),
+                            _shape(r["output_shape"]), _si(r["params"]) if r["params"]
+                            else ""), *cells(r), end_section=False)
+            if last:
+                net = gan.network(r["network"])
+                t.add_row(*lead("", f"[bold]{r['network']} total[/]", "", "", "",
+                                _si(net.param_count)), *cells(networks[r["network"]]),
+                          end_section=True)
+        t.add_row(*lead("", "[bold]iteration[/]", "", "", "", _si(gan.param_count)),
+                  *cells(totals))
+        return t
+
+    table = build(shown_passes, True, title, gan.source)
+    from rich.measure import Measurement
+
+    needed = Measurement.get(console, console.options.update(max_width=10**5), table).maximum
+    if needed <= console.width:
+        console.print(table)
+    else:  # too wide: the layers, then one table per pass (each fits 80 columns)
+        console.print(build([], True, title, gan.source))
         for p in shown_passes:
-            out += [_si(macs[p][c]) for c in shown_counts]
-            out.append(f"{100 * macs[p]['zero_share']:.0f}%" if macs[p]["zero_inserted"] else "")
-        return out
-
-    for i, r in enumerate(rows):
-        last = i + 1 == len(rows) or rows[i + 1]["network"] != r["network"]
-        table.add_row(
-            r["network"],
-            r["layer"],
-            r["label"],
-            _shape(r["input_shape"]),
-            _shape(r["output_shape"]),
-            _si(r["params"]) if r["params"] else "",
-            *cells(r),
-            end_section=False,
-        )
-        if last:
-            net = gan.network(r["network"])
-            table.add_row(
-                "",
-                f"[bold]{r['network']} total[/]",
-                "",
-                "",
-                "",
-                _si(net.param_count),
-                *cells(networks[r["network"]]),
-                end_section=True,
-            )
-    table.add_row(
-        "", "[bold]iteration[/]", "", "", "", _si(gan.param_count), *cells(_totals(graph))
-    )
-    print_uncropped(table)
+            print_uncropped(build([p], False, f"{p.replace('_', ' ')} pass: MACs", None))
     console.print(
         f"MACs per iteration ({steps}, all samples; k, M, G, T = 10^3, 10^6, 10^9, "
         "10^12). real: both operands real data; zero-ins: dense convolution of the "
