@@ -57,18 +57,7 @@ def _load(preset: str, sets: Optional[list[str]]):  # noqa: UP045 (typer needs O
     return load_preset(preset, overrides=parse_set_options(sets))
 
 
-_PREFIXES = ((1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "u"), (1e-9, "n"), (1e-12, "p"),
-             (1e-15, "f"), (1e-18, "a"))
-
-
-def si(x: float, unit: str, digits: int = 3) -> str:
-    """``x`` (in the SI ``unit``) with a prefix: si(3.906e-13, "J", 4) == "390.6 fJ"."""
-    if x == 0:
-        return f"0 {unit}"
-    for scale, prefix in _PREFIXES:
-        if abs(round(x / scale, digits)) >= 1:
-            return f"{x / scale:.{digits}g} {prefix}{unit}"
-    return f"{x:.{digits}g} {unit}"
+from lergan.report.format import si  # noqa: E402  (re-exported: map and tests use it)
 
 
 def _fmt(value: object) -> str:

@@ -50,3 +50,21 @@ def quantity(v_si: float, what: str, digits: int = 4) -> str:
     ``2,000 us``."""
     unit, factor = UNITS[what]
     return f"{number(v_si * factor, digits)} {unit}"
+
+
+_PREFIXES = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"),
+             (1e-6, "u"), (1e-9, "n"), (1e-12, "p"), (1e-15, "f"), (1e-18, "a"))
+
+
+def si(x: float, unit: str, digits: int = 3) -> str:
+    """``x`` (in the SI ``unit``) with the SI prefix that fits: ``si(3.906e-13, "J", 4)`` is
+    ``"390.6 fJ"``. Everything it prints, :func:`lergan.hardware.units.parse_quantity`
+    reads back (prefixes atto to tera)."""
+    if x == 0:
+        return f"0 {unit}"
+    if isinstance(x, float) and not math.isfinite(x):
+        return f"{x} {unit}"
+    for scale, prefix in _PREFIXES:
+        if abs(round(x / scale, digits)) >= 1:
+            return f"{x / scale:.{digits}g} {prefix}{unit}"
+    return f"{x:.{digits}g} {unit}"
