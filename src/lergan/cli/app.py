@@ -51,6 +51,17 @@ def user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def print_json(text: str) -> None:
+    """Print JSON text: highlighted by rich on a terminal when small, else as plain indented
+    text (rich's highlighting takes seconds on results of thousands of rows)."""
+    import json
+
+    if console.is_terminal and len(text) < 200_000:
+        console.print_json(text)
+        return
+    sys.stdout.write(json.dumps(json.loads(text), indent=2) + "\n")
+
+
 GAN_HELP = ("GAN: a suite name (3d-gan, artgan, cgan, dcgan, discogan, gp-gan, magan; any "
             "case, aliases too; see lergan workload --list), a .yaml/.json description "
             "file, or path/to/file.py:builder")

@@ -17,7 +17,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from lergan.cli.app import app, console, user_errors, write_text
+from lergan.cli.app import app, console, print_json, user_errors, write_text
 
 CSV_HELP = "Write the table as CSV (SI values) to this file ('-': standard output)."
 
@@ -146,7 +146,7 @@ def show(
             "deviations": list(arch.deviations),
             "fields": {k: p.model_dump(mode="json") for k, p in prov.items()},
         }
-        console.print_json(json.dumps(_with_provenance(data, arch)))
+        print_json(json.dumps(_with_provenance(data, arch)))
         return
     from rich.markup import escape
 
@@ -202,7 +202,7 @@ def actions_cmd(
         if csv_file == "-":
             return
     if json_out:
-        console.print_json(json.dumps(_with_provenance(
+        print_json(json.dumps(_with_provenance(
             {k: a.to_dict() for k, a in acts.items()}, arch)))
         return
     table = Table(title=f"actions of {preset}")
@@ -264,7 +264,7 @@ def peak_cmd(
         if csv_file == "-":
             return
     if json_out:
-        console.print_json(json.dumps(_with_provenance(data, arch)))
+        print_json(json.dumps(_with_provenance(data, arch)))
         return
     table = Table(title=f"peak figures of {arch.name}")
     table.add_column("figure")

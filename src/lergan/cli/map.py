@@ -17,7 +17,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from lergan.cli.app import GAN_HELP, app, console, user_errors, write_text
+from lergan.cli.app import GAN_HELP, app, console, print_json, user_errors, write_text
 from lergan.cli.hardware import si
 from lergan.cli.workload import print_uncropped
 from lergan.errors import MappingError
@@ -190,7 +190,7 @@ def map_command(
     if json_out:
         from lergan.provenance import digest, record
 
-        console.print_json(json.dumps({**report, "provenance": record(
+        print_json(json.dumps({**report, "provenance": record(
             hardware_sha256=digest(hw.model_dump(mode="json")))}))
         return
     console.print(

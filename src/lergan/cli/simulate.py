@@ -21,7 +21,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from lergan.cli.app import GAN_HELP, app, console, user_errors, write_text
+from lergan.cli.app import GAN_HELP, app, console, print_json, user_errors, write_text
 from lergan.report.format import count
 
 
@@ -256,7 +256,7 @@ def simulate_cmd(
         if as_json:
             from lergan.provenance import record
 
-            console.print_json(json.dumps({"benchmark": name, "basis": compare,
+            print_json(json.dumps({"benchmark": name, "basis": compare,
                                            "rows": out, "provenance": record()}))
             return
         t = Table(title=f"{name}: ablations at equal {compare}", title_justify="left",
@@ -281,7 +281,7 @@ def simulate_cmd(
         if csv_file == "-":
             return
     if as_json:
-        console.print_json(json.dumps(result.to_dict()))
+        print_json(json.dumps(result.to_dict()))
         return
     if per_layer:
         render_per_layer(result)

@@ -22,12 +22,15 @@ import typer
 from rich import box
 from rich.table import Table
 
-from lergan.cli.app import app, console, user_errors
+from lergan.cli.app import app, console, print_json, user_errors
 from lergan.errors import LerganError
 
 _PASSES = {"forward": "fwd", "error": "err", "weight_gradient": "wgrad"}
 _COUNTS = {"real": "real", "zero_inserted": "zero-ins", "nominal": "nominal"}
 _G_STEP_LATENT = ("fresh", "reuse")
+#: layers the terminal table shows without --all (rich lays a table out in seconds per
+#: thousand rows); --csv and --json always hold every row
+MAX_TABLE_ROWS = 300
 
 
 def _si(n: float) -> str:
@@ -50,7 +53,14 @@ def _parse_set(values: list[str]) -> dict[str, Any]:
         if "=" not in item:
             raise LerganError(f"--set {item!r} must be KEY=VALUE (see lergan workload --list)")
         key, value = item.split("=", 1)
-        out[key.strip().replace("-", "_")] = yaml.safe_load(value)
+        if not key.strip():
+            raise LerganError(f"--set {item!r}: empty key")
+        try:
+            out[key.strip().replace("-", "_")] = yaml.safe_load(value)
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or "not a valid value"
+            raise LerganError(f"--set {key.strip()}: cannot read {value!r}: {problem}"
+                              ) from None
     return out
 
 
@@ -201,7 +211,7 @@ def _list(as_json: bool) -> None:
             }
         )
     if as_json:
-        console.print_json(json.dumps({"benchmarks": entries}))
+        print_json(json.dumps({"benchmarks": entries}))
         return
     table = Table(
         title="Benchmark GANs (lergan workload NAME; full sources and options: --list --json)",
@@ -255,6 +265,8 @@ def workload(
         help="Passes shown, comma-separated: forward (fwd), error (err), weight_gradient "
         "(wgrad).",
     ),
+    show_all: bool = typer.Option(
+        False, "--all", help=f"Print the table even beyond {MAX_TABLE_ROWS} layers (slow)."),
     set_: list[str] = typer.Option(
         [], "--set", help="Benchmark option KEY=VALUE (repeatable), e.g. --set image_size=128."
     ),
@@ -304,7 +316,7 @@ def workload(
         _write("--graph", graph_file, text)
     networks = {n.name: _totals(graph, network=n.name) for n in gan.networks}
     if as_json:
-        console.print_json(
+        print_json(
             json.dumps(
                 {
                     "gan": gan.name,
@@ -370,6 +382,13 @@ def workload(
                   *cells(totals))
         return t
 
+    if len(rows) > MAX_TABLE_ROWS and not show_all:
+        # a terminal table of thousands of rows takes rich minutes to lay out and nobody
+        # reads it: the per-network totals, and where the rows are
+        console.print(f"{gan.name}: {len(rows):,} layers, more than the {MAX_TABLE_ROWS} a "
+                      "table shows; totals only here; every row: --csv FILE or --json (or --all "
+                      "for the table)", style="dim")
+        rows = []
     table = build(shown_passes, True, title, gan.source)
     from rich.measure import Measurement
 
