@@ -45,7 +45,10 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except (LerganError, ValidationError) as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            from rich.markup import escape
+
+            # escaped: a message quoting the input ("[unclosed") is not rich markup
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
