@@ -14,6 +14,7 @@ from lergan.cli import workload  # noqa: F401
 from lergan.cli import hardware  # noqa: F401
 from lergan.cli import map  # noqa: F401
 from lergan.cli import simulate  # noqa: F401
+from lergan.cli import schema  # noqa: F401
 
 # isort: on
 from lergan.cli.app import app
