@@ -124,7 +124,7 @@ def test_gan_files_that_cannot_be_read_are_user_errors(kind, tmp_path):
         path.write_text("networks: [unclosed")
     elif kind == "empty":
         path.write_text("")
-    with pytest.raises(WorkloadError, match="g.yaml"):
+    with pytest.raises(WorkloadError, match=r"g\.yaml"):
         resolve_gan(str(path))
     for command in (["simulate", str(path)], ["workload", str(path)],
                     ["map", str(path), "G.fc"]):
@@ -160,7 +160,7 @@ def test_a_kernel_larger_than_its_input_is_a_workload_error():
         trace_network(nn.Conv2d(3, 4, 9), [(3, 4, 4)])
     with pytest.raises(WorkloadError, match="positive integers"):
         trace_network(nn.Conv2d(3, 4, 3), [(3, -4, 4)])
-    with pytest.raises(WorkloadError, match="torch.nn.Module"):
+    with pytest.raises(WorkloadError, match=r"torch\.nn\.Module"):
         trace_network(lambda x: x, [(3, 4, 4)])  # type: ignore[arg-type]
 
 
