@@ -61,8 +61,13 @@ def load_architecture(arch: Any, overrides: dict[str, Any] | None) -> tuple[Any,
     """(Architecture, default mode, default layout, name) of an architecture name, a preset
     file or an ``Architecture`` object, with ``overrides``; the defaults are the preset's
     ``training.mapping_mode`` and ``organisation.layout``."""
+    from collections.abc import Mapping
+
     from lergan.hardware import Architecture, load_preset
 
+    if overrides is not None and not isinstance(overrides, Mapping):
+        raise LerganError(f"overrides {overrides!r}: expected a mapping of dotted keys to "
+                          "values, e.g. {'adc.bits': 6}")
     if isinstance(arch, Architecture):
         if overrides:
             raise LerganError("overrides: give a preset name, not an Architecture object")
