@@ -88,7 +88,7 @@ def test_non_finite_values_in_preset_files_are_refused(value, tmp_path):
     path = tmp_path / "mine.yaml"
     path.write_text(f"base: lergan\nadc:\n  energy_j: {{value: {value}, unit: pJ, "
                     "source: test}\n")
-    with pytest.raises(HardwareError, match="adc.energy_j"):
+    with pytest.raises(HardwareError, match=r"adc\.energy_j"):
         load_preset(str(path))
 
 
@@ -171,7 +171,7 @@ def test_internal_error_is_not_a_user_error():
 def test_a_non_finite_result_is_an_internal_error():
     from lergan.system.result import _check_finite
 
-    with pytest.raises(InternalError, match="result.time_s"):
+    with pytest.raises(InternalError, match=r"result\.time_s"):
         _check_finite({"time_s": float("nan")}, "result")
 
 
