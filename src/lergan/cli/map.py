@@ -121,8 +121,8 @@ def _tables(report: dict[str, Any]) -> list[Table]:
     tables = []
     for pass_ in dict.fromkeys(r["pass"] for r in report["rows"]):
         t = Table(title=pass_, title_justify="left", box=box.SIMPLE, pad_edge=False,
-                  padding=(0, 1))
-        t.add_column("mode", no_wrap=True, min_width=16)
+                  padding=(0, 0, 0, 1))
+        t.add_column("mode", no_wrap=True, min_width=14)
         for col in ("cross-\nbars", "MVM\nsteps", "read\ncycles", "ADC\nconv.",
                     "cells\nwritten", "latency", "energy"):
             t.add_column(col, justify="right", no_wrap=True)
