@@ -60,5 +60,5 @@ def test_every_unit_of_the_table_is_finite_and_positive():
 
 
 def test_a_unit_of_another_dimension_is_refused_with_the_key():
-    with pytest.raises(HardwareError, match="adc.energy_j"):
+    with pytest.raises(HardwareError, match=r"adc\.energy_j"):
         parse_quantity("3 ms", "energy", "adc.energy_j")
