@@ -62,3 +62,15 @@ def test_every_unit_of_the_table_is_finite_and_positive():
 def test_a_unit_of_another_dimension_is_refused_with_the_key():
     with pytest.raises(HardwareError, match=r"adc\.energy_j"):
         parse_quantity("3 ms", "energy", "adc.energy_j")
+
+
+@pytest.mark.parametrize("unit, dim", [("J", "energy"), ("s", "time"), ("W", "power"),
+                                       ("Hz", "frequency"), ("B/s", "bandwidth"),
+                                       ("J/bit", "energy_per_bit"), ("ohm", "resistance"),
+                                       ("V", "voltage")])
+def test_every_printed_magnitude_reads_back(unit, dim):
+    """Every decade from 1e-17 to 1e14 (each SI prefix si() may choose), not only the ones
+    hypothesis happens to draw (``0.5 B/s`` prints as ``500 mB/s``)."""
+    for exp in range(-17, 15):
+        x = 1.234 * 10.0**exp
+        assert parse_quantity(si(x, unit, 4), dim, "k") == pytest.approx(x, rel=1e-3)

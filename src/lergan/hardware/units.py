@@ -78,8 +78,7 @@ def _table() -> dict[str, tuple[str, float]]:
         if f >= 1.0:  # decimal byte and bit counts: kB = 1000 B
             t[f"{p}bit"] = ("bits", f)
             t[f"{p}bits"] = ("bits", f)
-        if p in ("", "k", "M", "G", "T"):
-            t[f"{p}B/s"] = ("bandwidth", f)
+        t[f"{p}B/s"] = ("bandwidth", f)  # decimal, as link specifications (docstring)
         if f <= 1.0:  # lengths and areas: m, mm, um, nm, ... (no km of chips)
             t[f"{p}m"] = ("length", f)
             for sq in ("2", "^2", "²"):
