@@ -178,3 +178,16 @@ def test_a_non_finite_result_is_an_internal_error():
 def test_error_messages_are_printed_verbatim():
     res = run("workload", "[bold]x[/]")
     assert res.exit_code == 2 and "[bold]x[/]" in res.output
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), float("-inf")])
+def test_non_finite_numbers_in_gan_descriptions_are_refused(value):
+    import json
+
+    from lergan.errors import WorkloadError
+    from lergan.workload import GAN, suite
+
+    doc = json.loads(suite.get("dcgan").to_json())
+    doc["losses"][0]["weight"] = value
+    with pytest.raises(WorkloadError, match="weight"):
+        GAN.from_dict(doc)

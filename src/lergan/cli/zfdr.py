@@ -78,13 +78,14 @@ def workload_cases(
     passes: list[str] | None = None,
     computations: list[str] | None = None,
 ) -> list[LayerCase]:
-    """One case per (network, layer, computation) of the zero-inserting operations of suite
-    GAN ``name``'s iteration graph at ``batch``, in the graph's order."""
-    from lergan.workload import suite
+    """One case per (network, layer, computation) of the zero-inserting operations of GAN
+    ``name``'s iteration graph at ``batch`` (a suite name, a description file or
+    file.py:builder: :func:`lergan.workload.source.resolve_gan`), in the graph's order."""
     from lergan.workload.counts import plan_kwargs
     from lergan.workload.iteration import build_iteration
+    from lergan.workload.source import resolve_gan
 
-    gan = suite.get(name)
+    gan = resolve_gan(name)
     known = [n.name for n in gan.networks]
     for net in networks or ():
         if net not in known:
@@ -442,8 +443,9 @@ def zfdr(
         None,
         "--workload",
         "-w",
-        help="A suite GAN (see `lergan workload --list`): analyse every zero-inserting "
-        "computation of its training iteration.",
+        help="A GAN (a suite name, see `lergan workload --list`; a .yaml/.json description; "
+        "or file.py:builder): analyse every zero-inserting computation of its training "
+        "iteration.",
     ),
     network: Optional[list[str]] = typer.Option(  # noqa: UP045
         None, "--network", help="With --workload: only these networks (repeat or comma-list)."
