@@ -190,7 +190,10 @@ def simulate(
 ) -> SimulationResult:
     """Simulate one training iteration (a D-step and a G-step on ``batch`` samples).
 
-    ``name_or_gan``: a suite benchmark name or a :class:`lergan.workload.GAN`; ``arch``: a
+    ``name_or_gan``: a suite benchmark name (any case, aliases too), a
+    :class:`lergan.workload.GAN` (``lergan.trace(G, D, latent=..., image=...)`` makes one
+    from PyTorch modules), a ``.yaml``/``.json`` description file or ``file.py:builder``
+    (:func:`lergan.workload.source.resolve_gan`); ``arch``: a
     preset name, an ablation name (``lergan-no-zfdr``, ``lergan-2d-bus``,
     ``lergan-2d-offchip``), a preset file or an ``Architecture``; ``overrides``: hardware
     overrides (``{"crossbar.rows": 256}``); ``options``: :class:`SimulationOptions`.
