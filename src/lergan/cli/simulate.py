@@ -281,7 +281,12 @@ def simulate_cmd(
         if csv_file == "-":
             return
     if as_json:
-        print_json(json.dumps(result.to_dict()))
+        data = result.to_dict()
+        if per_layer:
+            from lergan.report.per_layer import per_layer_rows
+
+            data["per_layer"] = per_layer_rows(result)
+        print_json(json.dumps(data))
         return
     if per_layer:
         render_per_layer(result)
