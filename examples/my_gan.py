@@ -1,4 +1,4 @@
-"""A small conditional-free GAN written from scratch, for `lergan simulate examples/my_gan.py:build`.
+"""A small GAN written from scratch: `lergan simulate examples/my_gan.py:build`.
 
 A 32x32 RGB DCGAN-like pair (two transposed convolutions up, two convolutions down).
 """
