@@ -146,6 +146,9 @@ def test_hardware_show_section_and_assumptions():
 @pytest.mark.parametrize("args", [
     ("simulate", "dcgan", "--batch", "64"), ("simulate", "3d-gan", "--batch", "2"),
     ("workload", "dcgan"), ("workload", "3d-gan"), ("map", "dcgan", "G.tconv2"),
+    ("zfdr", "--workload", "3d-gan"), ("zfdr",), ("hardware", "show", "lergan", "adc"),
+    ("peak", "lergan", "--breakdown"), ("simulate", "dcgan", "--batch", "2", "--compare",
+                                        "budget"),
 ])
 def test_tables_fit_80_columns_without_cutting_digits(args):
     text = run(*args)

@@ -316,7 +316,8 @@ def _layer_tables(case: LayerCase, p: Any, batch: int, max_patterns: int) -> Non
     from lergan.zerofree import MODES
 
     lay = p.layer
-    console.rule(f"[bold]{case.name}[/]  ({case.source})")
+    console.rule()  # the heading wraps below the rule (a rule's title would be cut)
+    console.print(f"[bold]{case.name}[/]  ({case.source})", highlight=False)
     op = f", output padding {_size(lay.output_padding)}" if lay.transposed else ""
     console.print(
         f"{p.computation}: input {_size(lay.input_size)}, kernel {_size(lay.kernel_size)}, "
@@ -365,7 +366,8 @@ def _layer_tables(case: LayerCase, p: Any, batch: int, max_patterns: int) -> Non
     console.print(macs)
 
     modes = Table(
-        box=box.SIMPLE_HEAD, title="mapping modes, per sample (one output pixel per MVM per group)"
+        box=box.SIMPLE_HEAD, title="mapping modes, per sample (one output pixel per MVM per group)",
+        padding=(0, 0, 0, 1), pad_edge=False,  # numbers never cut at 80 columns
     )
     for col in ("mode", "groups", "rows/grp", "taps", "cells", "steps", "MACs", "/real"):
         modes.add_column(col, justify="left" if col == "mode" else "right", no_wrap=True)
@@ -388,9 +390,10 @@ def _layer_tables(case: LayerCase, p: Any, batch: int, max_patterns: int) -> Non
 def _summary(rows: list[tuple[LayerCase, Any]]) -> Table:
     from lergan.zerofree import MODES
 
-    table = Table(box=box.SIMPLE_HEAD, title="summary; per mode: " + " / ".join(MODES))
-    table.add_column("layer", no_wrap=True)
-    for col in ("patterns", "inserted", "padding", "MVM steps", "taps stored"):
+    table = Table(box=box.SIMPLE_HEAD, title="summary; per mode: " + " / ".join(MODES),
+                  padding=(0, 0, 0, 1), pad_edge=False)  # labels wrap, numbers never cut
+    table.add_column("layer", overflow="fold")
+    for col in ("pat-\nterns", "in-\nserted", "pad-\nding", "MVM steps", "taps stored"):
         table.add_column(col, justify="right", no_wrap=True)
     for case, p in rows:
         table.add_row(
