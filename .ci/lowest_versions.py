@@ -15,7 +15,9 @@ import sys
 import tomllib
 from pathlib import Path
 
-SKIP = {"torch", "ruff"}  # ruff only lints, in the main venv
+#: left out: torch (from the main venv), tools that do not run the tests (the linter, the
+#: documentation builder, which the main venv runs)
+SKIP = {"torch", "ruff", "mkdocs", "mkdocs-material", "mkdocstrings"}
 
 
 def pins(pyproject: Path) -> list[str]:
