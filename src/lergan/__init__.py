@@ -11,6 +11,29 @@ except ``report`` and ``cli``, which sit on top):
 - :mod:`lergan.baselines` GPU and FPGA models
 - :mod:`lergan.report`    tables and plots
 - :mod:`lergan.cli`       the ``lergan`` command
+
+The everyday entry points are here too: ``lergan.trace(G, D, latent=..., image=...)`` (a
+GAN from two PyTorch modules, :mod:`lergan.workload.quick`) and ``lergan.simulate(gan,
+arch)`` (:func:`lergan.system.simulate`).
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
 __version__ = "0.1.0"
+
+_LAZY = {
+    "trace": "lergan.workload.quick",
+    "simulate": "lergan.system.api",
+    "resolve_gan": "lergan.workload.source",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'lergan' has no attribute {name!r}")

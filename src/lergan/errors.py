@@ -12,6 +12,17 @@ A broken internal invariant (records the library built itself that are inconsist
 from __future__ import annotations
 
 
+class InternalError(RuntimeError):
+    """A broken internal invariant: a bug in lergan, not a user error (deliberately *not* a
+    :class:`LerganError`, so the command line keeps its traceback). The message asks to
+    report it."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"internal error: {what}. This is a bug in lergan, not in your input; please "
+            "report it with the command or script that caused it and this traceback.")
+
+
 class LerganError(ValueError):
     """A user error: bad input, named in the message."""
 
@@ -35,16 +46,3 @@ class ZeroFreeArgumentError(LerganError):
     exported as ``lergan.zerofree.ZeroFreeArgumentError``.
     """
 
-
-class InternalError(RuntimeError):
-    """A broken internal invariant: a bug in lergan, not a mistake in the input.
-
-    The message says what broke, that it is a bug and how to report it. Not a
-    :class:`LerganError`: the command line lets it print its traceback.
-    """
-
-    def __init__(self, what: str) -> None:
-        super().__init__(
-            f"{what}. This is a bug in lergan, not in your input: please report it with the "
-            "command or code that raised it and this traceback."
-        )

@@ -21,6 +21,7 @@ from lergan.cli import reproduce  # noqa: F401
 from lergan.cli import sweep  # noqa: F401
 from lergan.cli import pareto  # noqa: F401
 from lergan.cli import sensitivity  # noqa: F401
+from lergan.cli import schema  # noqa: F401
 
 # isort: on
 from lergan.cli.app import app

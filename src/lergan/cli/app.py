@@ -45,10 +45,48 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except (LerganError, ValidationError) as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            from rich.markup import escape
+
+            # escaped: a message quoting the input ("[unclosed") is not rich markup
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
+
+
+def print_json(text: str) -> None:
+    """Print JSON text: highlighted by rich on a terminal when small, else as plain indented
+    text (rich's highlighting takes seconds on results of thousands of rows)."""
+    import json
+
+    if console.is_terminal and len(text) < 200_000:
+        console.print_json(text)
+        return
+    sys.stdout.write(json.dumps(json.loads(text), indent=2) + "\n")
+
+
+GAN_HELP = ("GAN: a suite name (3d-gan, artgan, cgan, dcgan, discogan, gp-gan, magan; any "
+            "case, aliases too; see lergan workload --list), a .yaml/.json description "
+            "file, or path/to/file.py:builder")
+
+
+def write_text(option: str, path: str, text: str) -> None:
+    """Write ``text`` to ``path`` (``-``: standard output); an unwritable path is a user
+    error naming the option."""
+    import sys
+    from pathlib import Path
+
+    from lergan.errors import LerganError
+
+    if path == "-":
+        sys.stdout.write(text)
+        return
+    if not path.strip():
+        raise LerganError(f"{option} {path!r}: give a file name")
+    try:
+        Path(path).write_text(text)
+    except OSError as exc:
+        raise LerganError(f"{option} {path!r}: cannot write: {exc.strerror or exc}") from None
 
 
 def _version(value: bool) -> None:

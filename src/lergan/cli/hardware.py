@@ -17,7 +17,28 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from lergan.cli.app import app, console, user_errors
+from lergan.cli.app import app, console, print_json, user_errors, write_text
+
+CSV_HELP = "Write the table as CSV (SI values) to this file ('-': standard output)."
+
+
+def _csv(header: list[str], rows: list[list[object]]) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def _with_provenance(data: dict, arch: object) -> dict:
+    """``data`` with the provenance block: lergan version, commit, hash of the hardware."""
+    from lergan.provenance import digest, record
+
+    return {**data, "provenance": record(
+        preset=arch.name, hardware_sha256=digest(arch.model_dump(mode="json")))}  # type: ignore[attr-defined]
 
 hardware_app = typer.Typer(
     name="hardware",
@@ -36,18 +57,7 @@ def _load(preset: str, sets: Optional[list[str]]):  # noqa: UP045 (typer needs O
     return load_preset(preset, overrides=parse_set_options(sets))
 
 
-_PREFIXES = ((1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "u"), (1e-9, "n"), (1e-12, "p"),
-             (1e-15, "f"), (1e-18, "a"))
-
-
-def si(x: float, unit: str, digits: int = 3) -> str:
-    """``x`` (in the SI ``unit``) with a prefix: si(3.906e-13, "J", 4) == "390.6 fJ"."""
-    if x == 0:
-        return f"0 {unit}"
-    for scale, prefix in _PREFIXES:
-        if abs(round(x / scale, digits)) >= 1:
-            return f"{x / scale:.{digits}g} {prefix}{unit}"
-    return f"{x:.{digits}g} {unit}"
+from lergan.report.format import si  # noqa: E402  (re-exported: map and tests use it)
 
 
 def _fmt(value: object) -> str:
@@ -86,17 +96,24 @@ def hardware(
 @user_errors
 def show(
     preset: str = typer.Argument(..., help="Preset name or path to a YAML file."),
+    section: Optional[str] = typer.Argument(  # noqa: UP045
+        None, help="Only the fields under this key (adc, interconnect.links, crossbar.rows)."),
     set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),  # noqa: UP045
+    assumptions: bool = typer.Option(False, "--assumptions",
+                                     help="Only the fields that are assumptions."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    csv_file: Optional[str] = typer.Option(None, "--csv", help=CSV_HELP),  # noqa: UP045
 ) -> None:
-    """Every field of PRESET with its SI value, the value as written, and its source.
+    """Every field of PRESET (or of one SECTION) with its SI value, the value as written,
+    and its source.
 
     The file column says which data file sets the field (a preset may build on a `base`
     preset), `override` for --set, or `derived` for a quantity the model computes from
     other fields (crossbar area and read energy, read cycle, per-mat DAC/ADC counts,
     node-scaled energies, static power), listed with its formula and inputs.
 
-    Examples: `lergan hardware show lergan`; `lergan hardware show isaac --json`;
+    Examples: `lergan hardware show lergan adc`; `lergan hardware show lergan
+    --assumptions`; `lergan hardware show isaac --json`;
     `lergan hardware show lergan --set adc.bits=6 --set "adc.energy_j=2 pJ"`;
     `lergan hardware show mine.yaml` (a file of one's own that starts with `base: lergan`).
     """
@@ -104,6 +121,26 @@ def show(
 
     arch = _load(preset, set_)
     prov = arch.provenance_table()
+    if section is not None:
+        sec = section.strip().strip(".")
+        prov = {k: p for k, p in prov.items() if k == sec or k.startswith(sec + ".")}
+        if not prov:
+            from lergan.errors import HardwareError
+
+            tops = sorted({k.split(".")[0] for k in arch.provenance_table()})
+            raise HardwareError(f"section {section!r}: no field of {arch.name} is under it "
+                                f"(sections: {', '.join(tops)})")
+    if assumptions:
+        prov = {k: p for k, p in prov.items() if p.assumption}
+    if csv_file is not None:
+        write_text("--csv", csv_file, _csv(
+            ["key", "value", "unit", "written_value", "written_unit", "file", "assumption",
+             "source", "reason"],
+            [[k, _fmt(p.value), p.unit, _fmt(p.written_value), p.written_unit,
+              p.defined_in or "", p.assumption, p.source or "", p.reason or ""]
+             for k, p in prov.items()]))
+        if csv_file == "-":
+            return
     if json_out:
         data = {
             "name": arch.name,
@@ -114,7 +151,7 @@ def show(
             "fields": {k: p.model_dump(mode="json") for k, p in prov.items()},
             "derived": {d.key: d.to_dict() for d in derived_values(arch)},
         }
-        console.print_json(json.dumps(data))
+        print_json(json.dumps(_with_provenance(data, arch)))
         return
     from rich.markup import escape
 
@@ -153,6 +190,7 @@ def actions_cmd(
     preset: str = typer.Argument(..., help="Preset name or path to a YAML file."),
     set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),  # noqa: UP045
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    csv_file: Optional[str] = typer.Option(None, "--csv", help=CSV_HELP),  # noqa: UP045
 ) -> None:
     """Every action of PRESET with its energy and latency, and the formula behind them.
 
@@ -163,9 +201,18 @@ def actions_cmd(
 
     from lergan.hardware.cost import actions
 
-    acts = actions(_load(preset, set_))
+    arch = _load(preset, set_)
+    acts = actions(arch)
+    if csv_file is not None:
+        write_text("--csv", csv_file, _csv(
+            ["action", "energy_j", "latency_s", "per", "formula"],
+            [[a.name, repr(a.energy_j), repr(a.latency_s), a.per, a.formula]
+             for a in acts.values()]))
+        if csv_file == "-":
+            return
     if json_out:
-        console.print_json(json.dumps({k: a.to_dict() for k, a in acts.items()}))
+        print_json(json.dumps(_with_provenance(
+            {k: a.to_dict() for k, a in acts.items()}, arch)))
         return
     table = Table(title=f"actions of {preset}")
     table.add_column("action", overflow="fold")
@@ -201,6 +248,7 @@ def peak_cmd(
     breakdown_: bool = typer.Option(
         False, "--breakdown", help="Also list area and power per component."
     ),
+    csv_file: Optional[str] = typer.Option(None, "--csv", help=CSV_HELP),  # noqa: UP045
 ) -> None:
     """Peak throughput, area and power of PRESET, summed from its component tables.
 
@@ -216,8 +264,16 @@ def peak_cmd(
         data["breakdown"] = [
             {**b.to_dict(), "area_mm2": b.area_m2 * 1e6} for b in breakdown(arch)
         ]
+    if csv_file is not None:
+        rows: list[list[object]] = [[key, repr(data[key])] for key, *_ in _PEAK_ROWS]
+        if breakdown_:
+            rows += [[f"{b['level']}.{b['component']}.{q}", repr(b[q])]
+                     for b in data["breakdown"] for q in ("instances", "area_mm2", "power_w")]
+        write_text("--csv", csv_file, _csv(["key", "value"], rows))
+        if csv_file == "-":
+            return
     if json_out:
-        console.print_json(json.dumps(data))
+        print_json(json.dumps(_with_provenance(data, arch)))
         return
     table = Table(title=f"peak figures of {arch.name}")
     table.add_column("figure")

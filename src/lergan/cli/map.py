@@ -17,7 +17,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from lergan.cli.app import app, console, user_errors
+from lergan.cli.app import GAN_HELP, app, console, print_json, user_errors, write_text
 from lergan.cli.hardware import si
 from lergan.cli.workload import print_uncropped
 from lergan.errors import MappingError
@@ -101,13 +101,32 @@ def _num(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 10 or x == int(x) else f"{x:.3g}"
 
 
+CSV_COLUMNS = ("pass", "mode", "mode_applied", "form", "crossbars", "mvm_steps",
+               "read_cycles", "adc_conversions", "cells_written", "latency_s", "energy_j")
+
+
+def _csv(report: dict[str, Any]) -> str:
+    """One row per (pass, mode): the layer, then :data:`CSV_COLUMNS`."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["workload", "network", "layer", "arch", "batch", *CSV_COLUMNS])
+    for r in report["rows"]:
+        w.writerow([report["workload"], report["network"], report["layer"], report["arch"],
+                    report["batch"], *(repr(r[c]) if isinstance(r[c], float) else r[c]
+                                       for c in CSV_COLUMNS)])
+    return buf.getvalue()
+
+
 def _tables(report: dict[str, Any]) -> list[Table]:
     """One table per pass (modes as rows), narrow enough for an 80-column terminal."""
     tables = []
     for pass_ in dict.fromkeys(r["pass"] for r in report["rows"]):
         t = Table(title=pass_, title_justify="left", box=box.SIMPLE, pad_edge=False,
-                  padding=(0, 1))
-        t.add_column("mode", no_wrap=True, min_width=16)
+                  padding=(0, 0, 0, 1))
+        t.add_column("mode", no_wrap=True, min_width=14)
         for col in ("cross-\nbars", "MVM\nsteps", "read\ncycles", "ADC\nconv.",
                     "cells\nwritten", "latency", "energy"):
             t.add_column(col, justify="right", no_wrap=True)
@@ -125,9 +144,7 @@ def _tables(report: dict[str, Any]) -> list[Table]:
 @app.command("map")
 @user_errors
 def map_command(
-    workload: str = typer.Argument(
-        ..., help="A suite GAN (see `lergan workload --list`) or a .json/.yaml GAN description."
-    ),
+    workload: str = typer.Argument(..., help=GAN_HELP),
     layer: str = typer.Argument(..., help="NETWORK.LAYER, or LAYER if only one network has it."),
     arch: str = typer.Option("lergan", "--arch", help="Hardware preset name or YAML path."),
     batch: int = typer.Option(64, "--batch", min=1, help="Samples the operation processes."),
@@ -143,6 +160,9 @@ def map_command(
     set_: Optional[list[str]] = typer.Option(  # noqa: UP045
         None, "--set", help="Override a preset field: KEY=VALUE (repeatable)."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    csv_file: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--csv", help="Write one row per pass and mode as CSV (SI values) to this file "
+        "('-': standard output)."),
 ) -> None:
     """How one layer of a GAN maps onto crossbars, per pass and mode, and its cost.
 
@@ -167,8 +187,15 @@ def map_command(
         modes=(mode,) if mode else None, passes=(pass_,) if pass_ else None,
         replication=replication, gate_zero_row_tiles=gate,
     )
+    if csv_file is not None:
+        write_text("--csv", csv_file, _csv(report))
+        if csv_file == "-":
+            return
     if json_out:
-        console.print_json(json.dumps(report))
+        from lergan.provenance import digest, record
+
+        print_json(json.dumps({**report, "provenance": record(
+            hardware_sha256=digest(hw.model_dump(mode="json")))}))
         return
     console.print(
         f"[bold]{report['workload']} {report['network']}.{report['layer']}[/] "

@@ -21,7 +21,8 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from lergan.cli.app import app, console, user_errors
+from lergan.cli.app import GAN_HELP, app, console, print_json, user_errors, write_text
+from lergan.report.format import count
 
 if TYPE_CHECKING:
     from lergan.system import SimulationResult
@@ -57,9 +58,11 @@ def _option_value(text: str) -> Any:
 
 
 def amount(v: float) -> str:
-    """A table figure: three decimals, or three significant digits below 0.001 (so that a
-    small but non-zero share does not read 0.000)."""
-    return f"{v:,.3f}" if v == 0 or abs(v) >= 1e-3 else f"{v:.3g}"
+    """A table figure (:func:`lergan.report.format.number`: four significant digits, so
+    that a small but non-zero share does not read 0.000)."""
+    from lergan.report.format import number
+
+    return number(v)
 
 
 #: rows a breakdown table shows before it folds the rest into one "other" row (``--all``:
@@ -87,10 +90,10 @@ def _table(title: str, rows: dict[str, float], total: float, unit: str, scale: f
         title += f" (top {len(shown)} of {len(rows)}; --all shows every row)"
     t = Table(title=title, title_justify="left", box=box.SIMPLE, pad_edge=False,
               padding=(0, 1))
-    for k in key_names:
-        t.add_column(k, no_wrap=True)
-    t.add_column(unit, justify="right", no_wrap=True)
-    t.add_column("%", justify="right", no_wrap=True)
+    for k in key_names:  # labels wrap where the table is too wide; numbers never do
+        t.add_column(k, overflow="fold")
+    t.add_column(unit, justify="right", no_wrap=True, min_width=len(fmt(total * scale)))
+    t.add_column("%", justify="right", no_wrap=True, min_width=5)
 
     def pct(v: float) -> str:
         return f"{100 * v / total:.1f}" if total else "-"
@@ -118,7 +121,7 @@ def render(result: SimulationResult, show_all: bool = False) -> None:
         f"[bold]{r.time_s * 1e6:,.1f} us[/], [bold]{r.energy_j * 1e6:,.1f} uJ[/] "
         f"({r.dynamic_energy_j * 1e6:,.1f} dynamic + {r.static_energy_j * 1e6:,.1f} static), "
         f"[bold]{r.area_mm2:.3f} mm2[/], {r.power_w:.3g} W average, "
-        f"{r.cells_written:,.0f} cells written",
+        f"{count(r.cells_written)} cells written",
         highlight=False,
     )
     cv = r.converters
@@ -142,7 +145,7 @@ def render(result: SimulationResult, show_all: bool = False) -> None:
                          "components"))
     u = Table(title="Busiest resources", title_justify="left",
               box=box.SIMPLE, pad_edge=False)
-    u.add_column("resource", no_wrap=True)
+    u.add_column("resource", overflow="fold")
     u.add_column("busy us", justify="right", no_wrap=True)
     u.add_column("%", justify="right", no_wrap=True)
     busiest = sorted(r.utilisation.items(), key=lambda kv: -kv[1])
@@ -151,11 +154,13 @@ def render(result: SimulationResult, show_all: bool = False) -> None:
     console.print(u)
     g = Table(title="Placement", title_justify="left", box=box.SIMPLE, pad_edge=False)
     for col in ("group", "banks", "capacity", "crossbars", "swap region"):
-        g.add_column(col, no_wrap=True)
+        g.add_column(col, overflow="fold", justify="left" if col in ("group", "banks")
+                     else "right")
     groups = list(r.placement["groups"].items())
     for name, grp in groups if show_all else groups[:TOP_ROWS]:
-        g.add_row(name, ",".join(f"B{b}" for b in grp["banks"]), f"{grp['capacity']:g}",
-                  str(grp["crossbars"]), str(grp["swap_crossbars"] or "-"))
+        g.add_row(name, ",".join(f"B{b}" for b in grp["banks"]), count(grp["capacity"]),
+                  count(grp["crossbars"]), count(grp["swap_crossbars"]) if
+                  grp["swap_crossbars"] else "-")
     console.print(g)
     if not show_all and len(groups) > TOP_ROWS:
         console.print(f"({len(groups) - TOP_ROWS} more groups: --all)", highlight=False)
@@ -186,7 +191,7 @@ def render_wear(r: Any, show_all: bool = False) -> None:
     console.print(_table("Cells written per iteration", r.breakdown(keys, "writes"),
                          r.cells_written, "cells", 1.0, ("network", "layer", "written"),
                          None if show_all else TOP_ROWS, "operations",
-                         fmt=lambda v: f"{v:,.0f}"))
+                         fmt=count))
     life = r.lifetime
     if life is None or life.limiting is None:
         console.print("lifetime: no cell is written", highlight=False)
@@ -201,11 +206,11 @@ def render_wear(r: Any, show_all: bool = False) -> None:
         f"{life.endurance_writes:,.3g} writes", highlight=False)
     t = Table(title="Most-worn cells", title_justify="left", box=box.SIMPLE, pad_edge=False)
     for col in ("cells of", "written", "cells", "writes/iter", "iterations"):
-        t.add_column(col, no_wrap=True, justify="left" if col in (
-            "cells of", "written") else "right")
+        t.add_column(col, overflow="fold", justify="left" if col in (
+            "cells of", "written") else "right", no_wrap=col not in ("cells of", "written"))
     groups = life.groups if show_all else life.groups[:8]
     for grp, iters in groups:
-        t.add_row(escape(grp.resource), escape(", ".join(grp.writes)), f"{grp.cells:,.0f}",
+        t.add_row(escape(grp.resource), escape(", ".join(grp.writes)), count(grp.cells),
                   f"{grp.writes_per_cell:,.4g}", f"{iters:,.3g}")
     console.print(t)
     if not show_all and len(life.groups) > len(groups):
@@ -216,8 +221,7 @@ def render_wear(r: Any, show_all: bool = False) -> None:
 @app.command("simulate")
 @user_errors
 def simulate_cmd(
-    name: str = typer.Argument(..., help="benchmark GAN of the suite (3d-gan, artgan, cgan, "
-                               "dcgan, discogan, gp-gan, magan)"),
+    name: str = typer.Argument(..., help=GAN_HELP),
     arch: str = typer.Option("lergan", "--arch", help="preset or ablation architecture"),
     batch: int = typer.Option(64, "--batch", help="samples per step"),
     settings: Optional[list[str]] = typer.Option(  # noqa: UP045 (typer needs Optional)
@@ -225,7 +229,14 @@ def simulate_cmd(
     compare: Optional[str] = typer.Option(  # noqa: UP045
         None, "--compare", help="run the ablations at equal 'budget' or equal 'area' "
         "(reference: --arch, then lergan's ablations and --arch in each mapping mode)"),
-    as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
+    as_json: bool = typer.Option(False, "--json", help="print the result as JSON (with "
+                                 "the lergan version, commit and hashes of its inputs)"),
+    csv_file: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--csv", help="write the per-layer table (or --compare's rows) as CSV to this "
+        "file ('-': standard output)"),
+    per_layer: bool = typer.Option(False, "--per-layer", help="show the per-layer table: "
+                                   "latency, critical-path time, energy, area, cells written "
+                                   "per network, layer and pass"),
     show_all: bool = typer.Option(False, "--all", help="show every row of each table "
                                   "(default: the largest, the rest summed in one row)"),
 ) -> None:
@@ -233,7 +244,9 @@ def simulate_cmd(
 
     Examples: `lergan simulate dcgan --arch lergan`;
     `lergan simulate dcgan --arch prime --set mode=zfdr-phase --set adc.bits=6`;
-    `lergan simulate dcgan --compare budget`; `lergan simulate gp-gan --batch 8 --all`.
+    `lergan simulate dcgan --compare budget`; `lergan simulate gp-gan --batch 8 --all`;
+    `lergan simulate DCGAN --batch 8 --per-layer --csv layers.csv`. A GAN of your own:
+    NAME is a description file (my_gan.yaml) or a Python builder (examples/my_gan.py:build).
     """
     from lergan.system import simulate
     from lergan.system.ablation import compare as run_compare
@@ -249,10 +262,14 @@ def simulate_cmd(
                         *(Variant(arch, m) for m in MODES)]
         rows = run_compare(name, batch, basis=compare, variants=variants,
                            overrides=hw or None, options=opts or None)
+        out = [{k: v for k, v in row.items() if k != "result"} for row in rows]
+        if csv_file is not None:
+            write_text("--csv", csv_file, _rows_csv(out))
         if as_json:
-            out = [{k: v for k, v in row.items() if k != "result"} for row in rows]
-            console.print_json(json.dumps({"benchmark": name, "basis": compare,
-                                           "rows": out}))
+            from lergan.provenance import record
+
+            print_json(json.dumps({"benchmark": name, "basis": compare,
+                                           "rows": out, "provenance": record()}))
             return
         t = Table(title=f"{name}: ablations at equal {compare}", title_justify="left",
                   box=box.SIMPLE, pad_edge=False,
@@ -269,18 +286,81 @@ def simulate_cmd(
         console.print(t)
         return
     result = simulate(name, arch, batch, hw or None, opts or None)
+    if csv_file is not None:
+        from lergan.report.per_layer import per_layer_rows, to_csv
+
+        write_text("--csv", csv_file, to_csv(per_layer_rows(result)))
+        if csv_file == "-":
+            return
     if as_json:
-        console.print_json(json.dumps(result.to_dict()))
+        data = result.to_dict()
+        if per_layer:
+            from lergan.report.per_layer import per_layer_rows
+
+            data["per_layer"] = per_layer_rows(result)
+        print_json(json.dumps(data))
+        return
+    if per_layer:
+        render_per_layer(result)
         return
     render(result, show_all)
+
+
+def _rows_csv(rows: list[dict[str, Any]]) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    if rows:
+        w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    return buf.getvalue()
+
+
+def render_per_layer(result: Any) -> None:
+    """The per-layer table (:mod:`lergan.report.per_layer`) in the tool's units."""
+    from lergan.report.format import number
+    from lergan.report.per_layer import per_layer_rows
+
+    rows = per_layer_rows(result)
+    t = Table(title=f"{result.benchmark} on {result.architecture}, batch {result.batch}: "
+              "per network, layer and pass", title_justify="left", box=box.SIMPLE,
+              pad_edge=False, padding=(0, 0),
+              caption="latency: first start to last finish on its own units, per step; "
+              "path: time on the critical path; area: its crossbars' share of the "
+              "network's area; CSV: --csv FILE", caption_justify="left")
+    for col, key, cap in (("net", "network", 4), ("layer", "layer", 8)):
+        t.add_column(col, overflow="fold",
+                     min_width=min(max((len(r[key]) for r in rows), default=3), cap))
+    t.add_column("pass", no_wrap=True)
+    for col in ("lat us", "path us", "uJ", "mm2", "cells"):
+        t.add_column(col, justify="right", no_wrap=True)
+    short = {"weight_gradient": "wgrad", "forward": "fwd", "error": "err", "update": "upd",
+             "transfer": "xfer", "reconfigure": "reconf"}
+    for r in rows:
+        t.add_row(escape(r["network"]), escape(r["layer"]),
+                  short.get(r["pass"], r["pass"]), number(r["latency_s"] * 1e6),
+                  number(r["critical_path_s"] * 1e6), number(r["energy_j"] * 1e6),
+                  number(r["area_mm2"]), count(r["cells_written"]))
+    t.add_row("total", "", "", "", number(result.time_s * 1e6),
+              number(result.energy_j * 1e6), number(result.area_mm2),
+              count(result.cells_written), style="bold")
+    console.print(t)
 
 
 @app.command("timeline")
 @user_errors
 def timeline_cmd(
-    name: str = typer.Argument(..., help="benchmark GAN of the suite"),
+    name: str = typer.Argument(..., help=GAN_HELP),
     arch: str = typer.Option("lergan", "--arch", help="preset or ablation architecture"),
-    out: str = typer.Option(..., "--out", help="image file to write (PNG)"),
+    out: str = typer.Option(..., "--out", help="image file to write; the format comes from "
+                            "the suffix (.png, .svg, .pdf, ...)"),
+    width: float = typer.Option(14.0, "--width", help="figure width in inches"),
+    height: Optional[float] = typer.Option(  # noqa: UP045
+        None, "--height", help="figure height in inches (default: grows with the lanes)"),
+    font_size: float = typer.Option(8.0, "--font-size", help="font size of lane labels in "
+                                    "points (titles are larger)"),
     batch: int = typer.Option(64, "--batch", help="samples per step"),
     settings: Optional[list[str]] = typer.Option(  # noqa: UP045
         None, "--set", help="KEY=VALUE: a simulation option or a hardware override"),
@@ -288,13 +368,15 @@ def timeline_cmd(
     """Draw the iteration's timeline (a Gantt chart per unit and link) to an image.
 
     Examples: `lergan timeline dcgan --arch lergan --out timeline.png`;
-    `lergan timeline cgan --arch lergan-2d-bus --batch 16 --out cgan.png`.
+    `lergan timeline cgan --arch lergan-2d-bus --batch 16 --out cgan.png`;
+    `lergan timeline dcgan --out t.svg --width 20 --font-size 10`.
     """
-    from lergan.report.timeline import plot_timeline
+    from lergan.report.timeline import output_format, plot_timeline
     from lergan.system import simulate
 
+    output_format(out)  # a bad --out is refused before the simulation runs
     opts, hw = split_settings(settings)
     result = simulate(name, arch, batch, hw or None, opts or None)
-    path = plot_timeline(result, out)
+    path = plot_timeline(result, out, width=width, height=height, font_size=font_size)
     console.print(f"wrote {path} ({len(result.timeline)} bars, makespan "
                   f"{result.time_s * 1e6:,.1f} us)", highlight=False)

@@ -22,7 +22,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from lergan.cli.app import app, console, user_errors
+from lergan.cli.app import app, console, print_json, user_errors
 from lergan.errors import LerganError
 
 if TYPE_CHECKING:
@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 _PASSES = {"forward": "fwd", "error": "err", "weight_gradient": "wgrad"}
 _COUNTS = {"real": "real", "zero_inserted": "zero-ins", "nominal": "nominal"}
 _G_STEP_LATENT = ("fresh", "reuse")
+#: layers the terminal table shows without --all (rich lays a table out in seconds per
+#: thousand rows); --csv and --json always hold every row
+MAX_TABLE_ROWS = 300
 
 
 def _si(n: float) -> str:
@@ -54,32 +57,23 @@ def _parse_set(values: list[str]) -> dict[str, Any]:
         if "=" not in item:
             raise LerganError(f"--set {item!r} must be KEY=VALUE (see lergan workload --list)")
         key, value = item.split("=", 1)
-        out[key.strip().replace("-", "_")] = yaml.safe_load(value)
+        if not key.strip():
+            raise LerganError(f"--set {item!r}: empty key")
+        try:
+            out[key.strip().replace("-", "_")] = yaml.safe_load(value)
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or "not a valid value"
+            raise LerganError(f"--set {key.strip()}: cannot read {value!r}: {problem}"
+                              ) from None
     return out
 
 
 def load_gan(name: str, options: dict[str, Any]) -> Any:
-    """A suite benchmark (with its options) or a GAN from a .json / .yaml file."""
-    from lergan.workload import GAN, suite
+    """The GAN ``name`` names (:func:`lergan.workload.source.resolve_gan`: a suite name or
+    alias with its ``--set`` options, a .json / .yaml description file, file.py:builder)."""
+    from lergan.workload.source import resolve_gan
 
-    path = Path(name)
-    if path.suffix in (".json", ".yaml", ".yml"):
-        if not path.is_file():
-            raise LerganError(f"description file {name!r} does not exist")
-        if options:
-            raise LerganError("--set applies to suite benchmarks, not description files")
-        import yaml
-
-        try:
-            return GAN.load(path)
-        except yaml.YAMLError as exc:
-            # GAN.from_yaml lets the parser's error through; keep it a user error
-            raise LerganError(f"description file {name!r}: not valid YAML: {exc}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise LerganError(f"description file {name!r}: cannot be read: {exc}") from None
-        except LerganError as exc:
-            raise LerganError(f"description file {name!r}: {exc}") from None
-    return suite.get(name, **options)
+    return resolve_gan(name, options)
 
 
 def _choice(option: str, text: str, allowed: dict[str, str]) -> list[str]:
@@ -200,6 +194,12 @@ def _write(option: str, path: Path, text: str) -> None:
         raise LerganError(f"{option} {str(path)!r}: cannot write: {exc.strerror}") from None
 
 
+def _provenance(gan: Any) -> dict[str, Any]:
+    from lergan.provenance import digest, record
+
+    return record(workload_sha256=digest(gan.to_dict()))
+
+
 def _list(as_json: bool) -> None:
     from lergan.workload import suite
 
@@ -215,7 +215,7 @@ def _list(as_json: bool) -> None:
             }
         )
     if as_json:
-        console.print_json(json.dumps({"benchmarks": entries}))
+        print_json(json.dumps({"benchmarks": entries}))
         return
     table = Table(
         title="Benchmark GANs (lergan workload NAME; full sources and options: --list --json)",
@@ -233,7 +233,8 @@ def _list(as_json: bool) -> None:
 @user_errors
 def workload(
     name: str | None = typer.Argument(
-        None, help="Benchmark name (see --list) or a .json/.yaml GAN description file."
+        None, help="Benchmark name (see --list; any case, aliases too), a .json/.yaml GAN "
+        "description file, or path/to/file.py:builder."
     ),
     batch: int = typer.Option(64, "--batch", "-b", min=1, help="Samples per batch."),
     list_: bool = typer.Option(False, "--list", help="List the benchmark suite and exit."),
@@ -268,6 +269,8 @@ def workload(
         help="Passes shown, comma-separated: forward (fwd), error (err), weight_gradient "
         "(wgrad).",
     ),
+    show_all: bool = typer.Option(
+        False, "--all", help=f"Print the table even beyond {MAX_TABLE_ROWS} layers (slow)."),
     set_: list[str] = typer.Option(
         [], "--set", help="Benchmark option KEY=VALUE (repeatable), e.g. --set image_size=128."
     ),
@@ -317,7 +320,7 @@ def workload(
         _write("--graph", graph_file, text)
     networks = {n.name: _totals(graph, network=n.name) for n in gan.networks}
     if as_json:
-        console.print_json(
+        print_json(
             json.dumps(
                 {
                     "gan": gan.name,
@@ -330,6 +333,7 @@ def workload(
                     "layers": rows,
                     "networks": networks,
                     "totals": _totals(graph),
+                    "provenance": _provenance(gan),
                 }
             )
         )
@@ -339,50 +343,66 @@ def workload(
         f"{gan.name}: MACs of one training iteration ({steps}), batch {batch} "
         f"(G-step latent {options.g_step_latent}{', stale D weights' if stale_d_weights else ''})"
     )
-    table = Table(title=title, box=box.SIMPLE_HEAVY, caption=gan.source, caption_justify="left")
-    for col in ("Net", "Layer", "Kind", "Input", "Output"):
-        table.add_column(col, no_wrap=True)
-    table.add_column("Params", justify="right")
-    for p in shown_passes:
-        for c in shown_counts:
-            table.add_column(f"{_PASSES[p]}\n{_COUNTS[c]}", justify="right", no_wrap=True)
-        table.add_column(f"{_PASSES[p]}\nzeros", justify="right", no_wrap=True)
+    totals = _totals(graph)
 
-    def cells(macs: dict[str, Any]) -> list[str]:
-        out = []
+    def build(passes: list[str], layer_cols: bool, heading: str, caption: str | None) -> Table:
+        """The table of ``passes`` (with the shape and parameter columns if
+        ``layer_cols``)."""
+        t = Table(title=heading, box=box.SIMPLE_HEAVY, caption=caption,
+                  caption_justify="left", title_justify="left")
+        t.add_column("Net", no_wrap=True)
+        t.add_column("Layer", overflow="fold")
+        if layer_cols:
+            for col in ("Kind", "Input", "Output"):
+                t.add_column(col, overflow="fold")
+            t.add_column("Params", justify="right", no_wrap=True)
+        for p in passes:
+            for c in shown_counts:
+                t.add_column(f"{_PASSES[p]}\n{_COUNTS[c]}", justify="right", no_wrap=True)
+            t.add_column(f"{_PASSES[p]}\nzeros", justify="right", no_wrap=True)
+
+        def cells(macs: dict[str, Any]) -> list[str]:
+            out = []
+            for p in passes:
+                out += [_si(macs[p][c]) for c in shown_counts]
+                out.append(f"{100 * macs[p]['zero_share']:.0f}%" if macs[p]["zero_inserted"]
+                           else "")
+            return out
+
+        def lead(*items: str) -> list[str]:
+            return list(items) if layer_cols else list(items[:2])
+
+        for i, r in enumerate(rows):
+            last = i + 1 == len(rows) or rows[i + 1]["network"] != r["network"]
+            t.add_row(*lead(r["network"], r["layer"], r["label"], _shape(r["input_shape"]),
+                            _shape(r["output_shape"]), _si(r["params"]) if r["params"]
+                            else ""), *cells(r), end_section=False)
+            if last:
+                net = gan.network(r["network"])
+                t.add_row(*lead("", f"[bold]{r['network']} total[/]", "", "", "",
+                                _si(net.param_count)), *cells(networks[r["network"]]),
+                          end_section=True)
+        t.add_row(*lead("", "[bold]iteration[/]", "", "", "", _si(gan.param_count)),
+                  *cells(totals))
+        return t
+
+    if len(rows) > MAX_TABLE_ROWS and not show_all:
+        # a terminal table of thousands of rows takes rich minutes to lay out and nobody
+        # reads it: the per-network totals, and where the rows are
+        console.print(f"{gan.name}: {len(rows):,} layers, more than the {MAX_TABLE_ROWS} a "
+                      "table shows; totals only here; every row: --csv FILE or --json (or --all "
+                      "for the table)", style="dim")
+        rows = []
+    table = build(shown_passes, True, title, gan.source)
+    from rich.measure import Measurement
+
+    needed = Measurement.get(console, console.options.update(max_width=10**5), table).maximum
+    if needed <= console.width:
+        console.print(table)
+    else:  # too wide: the layers, then one table per pass (each fits 80 columns)
+        console.print(build([], True, title, gan.source))
         for p in shown_passes:
-            out += [_si(macs[p][c]) for c in shown_counts]
-            out.append(f"{100 * macs[p]['zero_share']:.0f}%" if macs[p]["zero_inserted"] else "")
-        return out
-
-    for i, r in enumerate(rows):
-        last = i + 1 == len(rows) or rows[i + 1]["network"] != r["network"]
-        table.add_row(
-            r["network"],
-            r["layer"],
-            r["label"],
-            _shape(r["input_shape"]),
-            _shape(r["output_shape"]),
-            _si(r["params"]) if r["params"] else "",
-            *cells(r),
-            end_section=False,
-        )
-        if last:
-            net = gan.network(r["network"])
-            table.add_row(
-                "",
-                f"[bold]{r['network']} total[/]",
-                "",
-                "",
-                "",
-                _si(net.param_count),
-                *cells(networks[r["network"]]),
-                end_section=True,
-            )
-    table.add_row(
-        "", "[bold]iteration[/]", "", "", "", _si(gan.param_count), *cells(_totals(graph))
-    )
-    print_uncropped(table)
+            print_uncropped(build([p], False, f"{p.replace('_', ' ')} pass: MACs", None))
     console.print(
         f"MACs per iteration ({steps}, all samples; k, M, G, T = 10^3, 10^6, 10^9, "
         "10^12). real: both operands real data; zero-ins: dense convolution of the "

@@ -78,13 +78,14 @@ def workload_cases(
     passes: list[str] | None = None,
     computations: list[str] | None = None,
 ) -> list[LayerCase]:
-    """One case per (network, layer, computation) of the zero-inserting operations of suite
-    GAN ``name``'s iteration graph at ``batch``, in the graph's order."""
-    from lergan.workload import suite
+    """One case per (network, layer, computation) of the zero-inserting operations of GAN
+    ``name``'s iteration graph at ``batch`` (a suite name, a description file or
+    file.py:builder: :func:`lergan.workload.source.resolve_gan`), in the graph's order."""
     from lergan.workload.counts import plan_kwargs
     from lergan.workload.iteration import build_iteration
+    from lergan.workload.source import resolve_gan
 
-    gan = suite.get(name)
+    gan = resolve_gan(name)
     known = [n.name for n in gan.networks]
     for net in networks or ():
         if net not in known:
@@ -315,7 +316,8 @@ def _layer_tables(case: LayerCase, p: Any, batch: int, max_patterns: int) -> Non
     from lergan.zerofree import MODES
 
     lay = p.layer
-    console.rule(f"[bold]{case.name}[/]  ({case.source})")
+    console.rule()  # the heading wraps below the rule (a rule's title would be cut)
+    console.print(f"[bold]{case.name}[/]  ({case.source})", highlight=False)
     op = f", output padding {_size(lay.output_padding)}" if lay.transposed else ""
     console.print(
         f"{p.computation}: input {_size(lay.input_size)}, kernel {_size(lay.kernel_size)}, "
@@ -364,7 +366,8 @@ def _layer_tables(case: LayerCase, p: Any, batch: int, max_patterns: int) -> Non
     console.print(macs)
 
     modes = Table(
-        box=box.SIMPLE_HEAD, title="mapping modes, per sample (one output pixel per MVM per group)"
+        box=box.SIMPLE_HEAD, title="mapping modes, per sample (one output pixel per MVM per group)",
+        padding=(0, 0, 0, 1), pad_edge=False,  # numbers never cut at 80 columns
     )
     for col in ("mode", "groups", "rows/grp", "taps", "cells", "steps", "MACs", "/real"):
         modes.add_column(col, justify="left" if col == "mode" else "right", no_wrap=True)
@@ -387,9 +390,10 @@ def _layer_tables(case: LayerCase, p: Any, batch: int, max_patterns: int) -> Non
 def _summary(rows: list[tuple[LayerCase, Any]]) -> Table:
     from lergan.zerofree import MODES
 
-    table = Table(box=box.SIMPLE_HEAD, title="summary; per mode: " + " / ".join(MODES))
-    table.add_column("layer", no_wrap=True)
-    for col in ("patterns", "inserted", "padding", "MVM steps", "taps stored"):
+    table = Table(box=box.SIMPLE_HEAD, title="summary; per mode: " + " / ".join(MODES),
+                  padding=(0, 0, 0, 1), pad_edge=False)  # labels wrap, numbers never cut
+    table.add_column("layer", overflow="fold")
+    for col in ("pat-\nterns", "in-\nserted", "pad-\nding", "MVM steps", "taps stored"):
         table.add_column(col, justify="right", no_wrap=True)
     for case, p in rows:
         table.add_row(
@@ -442,8 +446,9 @@ def zfdr(
         None,
         "--workload",
         "-w",
-        help="A suite GAN (see `lergan workload --list`): analyse every zero-inserting "
-        "computation of its training iteration.",
+        help="A GAN (a suite name, see `lergan workload --list`; a .yaml/.json description; "
+        "or file.py:builder): analyse every zero-inserting computation of its training "
+        "iteration.",
     ),
     network: Optional[list[str]] = typer.Option(  # noqa: UP045
         None, "--network", help="With --workload: only these networks (repeat or comma-list)."

@@ -23,6 +23,7 @@ impossible values raise :class:`lergan.errors.HardwareError` naming the key.
 from __future__ import annotations
 
 import copy
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -117,6 +118,9 @@ def raw_tree(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> dict[str,
     base = data.get("base")
     if base is None:
         return data
+    if not isinstance(base, str) or not base.strip():
+        raise HardwareError(f"preset {str(name_or_path)!r}: base {base!r}: expected the name "
+                            "of a preset or the path of a .yaml file")
     base_ref = base
     if isinstance(base, str) and base.endswith((".yaml", ".yml")) and not Path(base).is_absolute():
         base_ref = str(path.parent / base)
@@ -218,6 +222,9 @@ def _convert_leaf(node: Any, key: str, dim: str | None, prov: dict[str, Provenan
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise HardwareError(f"{key}: value {value!r} is not a number")
         si = to_si(float(value), str(written_unit), dim, key)
+        if not math.isfinite(si):
+            raise HardwareError(f"{key}: value {value!r} {written_unit} is not a finite "
+                                "number")
         if float(si).is_integer() and isinstance(value, int):
             si = int(si)
         unit = SI_UNIT[dim]
@@ -225,6 +232,9 @@ def _convert_leaf(node: Any, key: str, dim: str | None, prov: dict[str, Provenan
         si, unit = value, str(written_unit)
         if isinstance(si, list):
             si = tuple(si)
+        for v in si if isinstance(si, tuple) else (si,):
+            if isinstance(v, float) and not math.isfinite(v):
+                raise HardwareError(f"{key}: value {value!r} is not a finite number")
     prov[key] = Provenance(
         key=key,
         value=si,
@@ -386,6 +396,15 @@ def load_preset(
     loaded with hashable overrides are cached (the result is immutable), so sweeps that
     reload a preset pay for the validation once.
     """
+    if not isinstance(name_or_path, (str, Path)):
+        raise HardwareError(f"preset {name_or_path!r}: expected a preset name or the path of a "
+                            f".yaml file (presets: {', '.join(list_presets())})")
+    if overrides is not None and not isinstance(overrides, Mapping):
+        raise HardwareError(f"overrides {overrides!r}: expected a mapping of dotted keys to "
+                            "values, e.g. {'adc.bits': 6}")
+    for key in overrides or {}:
+        if not isinstance(key, str):
+            raise HardwareError(f"overrides: key {key!r} is not a dotted field name")
     if isinstance(name_or_path, str) and not name_or_path.endswith((".yaml", ".yml")):
         items = tuple(sorted((overrides or {}).items()))
         try:

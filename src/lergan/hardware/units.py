@@ -5,8 +5,12 @@ Every number in a preset carries a ``unit``; each field of the schema declares a
 unit and refuses a unit of another dimension (``HardwareError`` naming the key).
 
 Conventions (stated because papers mix them):
-- capacities in bytes use binary prefixes, as the papers' tables do (ISAAC's "64 KB eDRAM"
-  is 65,536 bytes): ``KB`` = ``KiB`` = 1024 B, ``MB`` = ``MiB`` = 1024**2 B;
+- capacities in bytes with a capital prefix are binary, as the papers' tables are (ISAAC's
+  "64 KB eDRAM" is 65,536 bytes): ``KB`` = ``KiB`` = 1024 B, ``MB`` = ``MiB`` = 1024**2 B,
+  ``GB``, ``TB`` likewise; the SI ``kB`` (lower-case k) is 1000 B;
+- every SI prefix from atto (``a``) to tera (``T``) applies to J, W, s, Hz, V, ohm (or
+  ``Ω``), J/bit; micro is ``u``, ``µ`` or ``μ``; lengths and areas take the prefixes up to
+  1 (``nm``, ``um``, ``mm``, ``m``) and areas are written ``mm2``, ``mm^2`` or ``mm²``;
 - bandwidths use decimal prefixes, as link and DRAM specifications do (DDR4-2400 moves
   19.2 GB/s = 19.2e9 B/s): ``GB/s`` = 1e9 B/s, ``Gbit/s`` = 1e9 / 8 B/s;
 - sample rates ``GS/s`` are frequencies (1e9 Hz).
@@ -47,39 +51,52 @@ SI_UNIT: dict[str, str] = {
     "ratio": "1",
 }
 
-_PREFIX = {"f": 1e-15, "p": 1e-12, "n": 1e-9, "u": 1e-6, "m": 1e-3, "": 1.0, "k": 1e3,
-           "M": 1e6, "G": 1e9, "T": 1e12}
+#: SI prefixes from atto to tera; micro as ``u``, ``µ`` (micro sign) or ``μ`` (Greek mu)
+_PREFIX = {"a": 1e-18, "f": 1e-15, "p": 1e-12, "n": 1e-9, "u": 1e-6, "µ": 1e-6, "μ": 1e-6,
+           "m": 1e-3, "": 1.0, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
+_BINARY = {"Ki": 1024.0, "Mi": 1024.0**2, "Gi": 1024.0**3, "Ti": 1024.0**4}
+#: capital-K byte prefixes: binary, as the papers' tables use them (see the docstring)
+_PAPER_BYTES = {"K": 1024.0, "M": 1024.0**2, "G": 1024.0**3, "T": 1024.0**4}
 
 
 def _table() -> dict[str, tuple[str, float]]:
     t: dict[str, tuple[str, float]] = {}
-    for p in ("f", "p", "n", "u", "m", ""):
-        t[f"{p}J"] = ("energy", _PREFIX[p])
-        t[f"{p}J/bit"] = ("energy_per_bit", _PREFIX[p])
-        t[f"{p}J/B"] = ("energy_per_byte", _PREFIX[p])
-    for p in ("n", "u", "m", ""):
-        t[f"{p}W"] = ("power", _PREFIX[p])
-    for p in ("p", "n", "u", "m", ""):
-        t[f"{p}s"] = ("time", _PREFIX[p])
-    for p in ("", "k", "M", "G"):
-        t[f"{p}Hz"] = ("frequency", _PREFIX[p])
-        t[f"{p}S/s"] = ("frequency", _PREFIX[p])
-    t.update({"m2": ("area", 1.0), "mm2": ("area", 1e-6), "um2": ("area", 1e-12)})
-    t.update({"m2/B": ("area_per_byte", 1.0), "mm2/B": ("area_per_byte", 1e-6),
-              "um2/B": ("area_per_byte", 1e-12)})
-    t.update({"m": ("length", 1.0), "mm": ("length", 1e-3), "um": ("length", 1e-6),
-              "nm": ("length", 1e-9)})
-    t.update({"B": ("bytes", 1.0), "KB": ("bytes", 1024.0), "KiB": ("bytes", 1024.0),
-              "MB": ("bytes", 1024.0**2), "MiB": ("bytes", 1024.0**2),
-              "GB": ("bytes", 1024.0**3), "GiB": ("bytes", 1024.0**3)})
-    t.update({"bit": ("bits", 1.0), "bits": ("bits", 1.0)})
-    for p in ("", "k", "M", "G", "T"):
-        t[f"{p}B/s"] = ("bandwidth", _PREFIX[p])
-        t[f"{p}bit/s"] = ("bandwidth", _PREFIX[p] / 8.0)
-    t.update({"ohm": ("resistance", 1.0), "kohm": ("resistance", 1e3),
-              "Mohm": ("resistance", 1e6)})
-    t.update({"V": ("voltage", 1.0), "mV": ("voltage", 1e-3)})
-    t.update({"count": ("count", 1.0)})
+    for p, f in _PREFIX.items():  # every prefix on every SI unit
+        t[f"{p}J"] = ("energy", f)
+        t[f"{p}J/bit"] = ("energy_per_bit", f)
+        t[f"{p}J/b"] = ("energy_per_bit", f)
+        t[f"{p}J/B"] = ("energy_per_byte", f)
+        t[f"{p}W"] = ("power", f)
+        t[f"{p}s"] = ("time", f)
+        t[f"{p}Hz"] = ("frequency", f)
+        t[f"{p}S/s"] = ("frequency", f)
+        t[f"{p}V"] = ("voltage", f)
+        t[f"{p}ohm"] = ("resistance", f)
+        t[f"{p}Ω"] = ("resistance", f)
+        t[f"{p}bit/s"] = ("bandwidth", f / 8.0)
+        t[f"{p}b/s"] = ("bandwidth", f / 8.0)
+        t[f"{p}bps"] = ("bandwidth", f / 8.0)
+        if f >= 1.0:  # decimal byte and bit counts: kB = 1000 B
+            t[f"{p}bit"] = ("bits", f)
+            t[f"{p}bits"] = ("bits", f)
+        t[f"{p}B/s"] = ("bandwidth", f)  # decimal, as link specifications (docstring)
+        if f <= 1.0:  # lengths and areas: m, mm, um, nm, ... (no km of chips)
+            t[f"{p}m"] = ("length", f)
+            for sq in ("2", "^2", "²"):
+                t[f"{p}m{sq}"] = ("area", f * f)
+                t[f"{p}m{sq}/B"] = ("area_per_byte", f * f)
+    t["kB"] = ("bytes", 1e3)
+    t["B"] = ("bytes", 1.0)
+    for p, f in _PAPER_BYTES.items():
+        t[f"{p}B"] = ("bytes", f)
+    t["KB/s"] = ("bandwidth", 1e3)  # link rates are decimal (docstring)
+    for p, f in _BINARY.items():
+        t[f"{p}B"] = ("bytes", f)
+        t[f"{p}B/s"] = ("bandwidth", f)
+        t[f"{p}b"] = ("bits", f)
+        t[f"{p}bit"] = ("bits", f)
+    t["mV"] = ("voltage", 1e-3)
+    t["count"] = ("count", 1.0)
     t.update({"1": ("ratio", 1.0), "%": ("ratio", 0.01)})
     return t
 

@@ -1,13 +1,14 @@
 """Gantt chart of a simulated iteration: one lane per unit and link, bars coloured by pass.
 
 ``plot_timeline(result, path)`` draws :attr:`lergan.system.SimulationResult.timeline` with
-matplotlib's Agg backend (no display needed) and writes a PNG (or any format matplotlib
-infers from the suffix). Lanes are grouped by where they are (each network's tiers, in
-the order forward, error, update; then the links) on shaded bands named at their left
-edge; within a group, lanes follow the order in which they first start. A group's digital
-units (batch norm, activations, optimiser steps) share one lane; a transfer is drawn on
-every link of its route. A strip above shows when each step (D, G, D2, ...) runs. Bars on
-the critical path are outlined; bars too short to see are widened to a minimum width.
+matplotlib's Agg backend (no display needed) and writes the format the suffix names (PNG,
+SVG, PDF, ...; an unknown suffix is an error). Lanes are grouped by where they are (each
+network's tiers, in the order forward, error, update; then the links) on shaded bands
+named at their left edge; within a group, lanes follow the order in which they first
+start. A group's digital units (batch norm, activations, optimiser steps) share one lane;
+a transfer is drawn on every link of its route. A strip above shows when each step (D, G,
+D2, ...) runs. Bars on the critical path are outlined; bars too short to see are widened
+to a minimum width. Lane labels are for readers (:func:`lane_label`).
 """
 
 from __future__ import annotations
@@ -57,6 +58,51 @@ def lanes_of(resource: str, kind: str, tiers: bool = True) -> list[tuple[str, st
     return [(group, label)]
 
 
+_LANE_SUFFIX = {":wg": "weight gradient", ":T": "transposed copy"}
+
+
+def lane_label(label: str) -> str:
+    """A lane's label for readers: ``3d:B4>B6`` is ``B4 → B6 (3D link)``, ``conv2:wg`` is
+    ``conv2 (weight gradient)``, ``offchip`` is ``off-chip``; others are kept."""
+    kind, sep, hop = label.partition(":")
+    if sep and ">" in hop:
+        a, _, b = hop.partition(">")
+        return f"{a} → {b} ({kind.upper()} link)"
+    for suffix, words in _LANE_SUFFIX.items():
+        if label.endswith(suffix):
+            return f"{label[: -len(suffix)]} ({words})"
+    return {"offchip": "off-chip", "bus": "shared bus"}.get(label, label)
+
+
+#: bounds of the figure options (inches, points)
+SIZE_RANGE = (1.0, 200.0)
+FONT_RANGE = (2.0, 72.0)
+
+
+def output_format(path: str | Path) -> str:
+    """The image format of ``path``'s suffix (``LerganError`` naming the supported ones when
+    there is no suffix or matplotlib cannot write it)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    from lergan.errors import LerganError
+
+    supported = sorted(FigureCanvasBase.get_supported_filetypes())
+    p = Path(path)
+    if not str(path).strip() or str(path) == "-" or not p.name or p.name in (".", ".."):
+        raise LerganError(f"--out {str(path)!r}: give an image file name such as "
+                          "timeline.png")
+    suffix = p.suffix.lower().lstrip(".")
+    if suffix not in supported:
+        raise LerganError(
+            f"--out {str(path)!r}: " + (f"unknown image format {suffix!r}" if suffix else
+                                        "no suffix to take the image format from")
+            + f" (supported: {', '.join('.' + s for s in supported)})")
+    return suffix
+
+
 def _group_key(group: str, first_network: dict[str, int]) -> tuple:
     if group == LINKS:
         return (1, 0, 0, group)
@@ -92,15 +138,32 @@ def layout_lanes(bars: Iterable[Any], max_rows: int) -> tuple[list[tuple[str, st
 
 
 def plot_timeline(result: SimulationResult, path: str | Path, *, max_rows: int = 60,
-                  title: str | None = None) -> Path:
-    """Draw ``result``'s timeline to ``path`` (returns the path written)."""
+                  title: str | None = None, width: float = 14.0,
+                  height: float | None = None, font_size: float = 8.0) -> Path:
+    """Draw ``result``'s timeline to ``path`` in the format its suffix names (returns the
+    path written). ``width`` and ``height`` in inches (height: by default 0.26 per lane
+    plus 2.6), ``font_size`` in points (lane labels; titles scale with it). An unknown
+    suffix, a size out of range or an unwritable path is a ``LerganError``."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
+    from lergan.errors import LerganError
+
+    fmt = output_format(path)
+    for what, v, (lo, hi) in (("--width", width, SIZE_RANGE), ("--height", height, SIZE_RANGE),
+                              ("--font-size", font_size, FONT_RANGE)):
+        if v is not None and not lo <= v <= hi:
+            raise LerganError(f"{what} {v!r}: must be between {lo:g} and {hi:g}")
     path = Path(path)
+    try:
+        is_dir = path.is_dir()
+    except OSError as exc:  # a name too long for the file system
+        raise LerganError(f"--out {str(path)[:80]!r}: cannot write: {exc.strerror}") from None
+    if is_dir:
+        raise LerganError(f"--out {str(path)!r}: is a directory")
     bars = result.timeline
     lanes, hidden = layout_lanes(bars, max_rows)
     row = {lane: i for i, lane in enumerate(lanes)}
@@ -110,8 +173,10 @@ def plot_timeline(result: SimulationResult, path: str | Path, *, max_rows: int =
     min_w = span * 0.002  # narrower bars would vanish at this resolution
 
     n = max(len(lanes), 1)
+    fig_h = height or 0.26 * n + 2.6
+    fs = font_size
     fig, (top, ax) = plt.subplots(
-        2, 1, sharex=True, figsize=(14, 0.26 * n + 2.6),
+        2, 1, sharex=True, figsize=(width, fig_h),
         gridspec_kw={"height_ratios": [0.9, max(0.26 * n, 1.5)], "hspace": 0.04})
 
     # steps: when each one runs (first start to last finish of its bars)
@@ -121,13 +186,13 @@ def plot_timeline(result: SimulationResult, path: str | Path, *, max_rows: int =
         s[0], s[1] = min(s[0], b.start_s), max(s[1], b.finish_s)
     for i, (name, (s0, s1)) in enumerate(sorted(steps.items(), key=lambda kv: kv[1][0])):
         top.barh(i, (s1 - s0) * scale, left=s0 * scale, height=0.6, color="#BBBBBB")
-        top.text(s0 * scale, i, f" {name}-step", va="center", ha="left", fontsize=8)
+        top.text(s0 * scale, i, f" {name}-step", va="center", ha="left", fontsize=fs)
     top.set_yticks([])
     top.set_ylim(len(steps) - 0.4, -0.6)
     top.set_title(title or (
         f"{result.benchmark} on {result.architecture}, batch {result.batch}: "
         f"{result.time_s * scale:.4g} {unit}, {result.energy_j * 1e3:.4g} mJ "
-        "(critical path outlined)"), fontsize=10)
+        "(critical path outlined)"), fontsize=fs + 2)
 
     # group bands, named in the left margin (left of the lanes' labels)
     from matplotlib.transforms import blended_transform_factory
@@ -140,7 +205,7 @@ def plot_timeline(result: SimulationResult, path: str | Path, *, max_rows: int =
         if k % 2 == 0:
             ax.axhspan(rows[0] - 0.5, rows[-1] + 0.5, color="#F2F2F2", zorder=0)
         ax.axhline(rows[0] - 0.5, color="#999999", linewidth=0.6, zorder=1)
-        ax.text(0.006, rows[0], g, transform=margin, fontsize=9, fontweight="bold",
+        ax.text(0.006, rows[0], g, transform=margin, fontsize=fs + 1, fontweight="bold",
                 va="center", ha="left", color="#333333")
 
     tiers = has_tiers(bars)
@@ -156,19 +221,24 @@ def plot_timeline(result: SimulationResult, path: str | Path, *, max_rows: int =
                     edgecolor="black" if on_path else "none",
                     linewidth=1.0 if on_path else 0, zorder=2)
     ax.set_yticks(range(len(lanes)))
-    ax.set_yticklabels([label for _, label in lanes], fontsize=8)
+    ax.set_yticklabels([lane_label(label) for _, label in lanes], fontsize=fs)
     ax.set_ylim(len(lanes) - 0.5, -0.5)
     ax.set_xlim(0, span * 1.01)
     ax.set_xlabel(f"time ({unit})" + (f"; {hidden} least busy lanes not shown"
-                                       if hidden else ""))
+                                       if hidden else ""), fontsize=fs + 1)
+    ax.tick_params(axis="x", labelsize=fs)
     ax.grid(axis="x", alpha=0.3)
     fig.legend(handles=[Patch(color=c, label=p.replace("_", " "))
                         for p, c in PASS_COLOURS.items()],
-               fontsize=8, loc="upper right", ncol=len(PASS_COLOURS), frameon=False,
+               fontsize=fs, loc="upper right", ncol=len(PASS_COLOURS), frameon=False,
                bbox_to_anchor=(0.99, 1.0))
-    fig.subplots_adjust(left=0.15, right=0.99, top=1 - 0.55 / (0.26 * n + 2.6),
-                        bottom=0.45 / (0.26 * n + 2.6))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    fig.subplots_adjust(left=0.15, right=0.99, top=1 - 0.55 / fig_h, bottom=0.45 / fig_h)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=110, format=fmt)
+    except OSError as exc:
+        raise LerganError(f"--out {str(path)[:80]!r}: cannot write: {exc.strerror or exc}"
+                          ) from None
+    finally:
+        plt.close(fig)
     return path

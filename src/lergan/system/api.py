@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -17,6 +18,7 @@ from lergan.errors import LerganError
 from lergan.hardware import Architecture, load_preset
 from lergan.hardware.converters import converter_precision
 from lergan.hardware.peak import breakdown
+from lergan.provenance import digest
 from lergan.system.build import mode_choices, op_specs
 from lergan.system.engine import run_engine
 from lergan.system.interconnect import LinkSpec, Topology
@@ -25,7 +27,13 @@ from lergan.system.placement import ChipSpec, Placement
 from lergan.system.result import SimulationResult
 from lergan.system.wear import iteration_lifetime
 from lergan.workload import GAN, suite
-from lergan.workload.iteration import IterationGraph, IterationOptions, build_iteration
+from lergan.workload.iteration import (
+    MAX_BATCH,
+    IterationGraph,
+    IterationOptions,
+    build_iteration,
+)
+from lergan.workload.source import resolve_gan
 
 LINK_COMPONENTS = ("bank_link", "internal_bus", "offchip")
 
@@ -36,9 +44,11 @@ def _graph_by_name(name: str, batch: int, g_step_latent: str, stale: bool) -> It
         g_step_latent=g_step_latent, stale_d_weights=stale))
 
 
-def iteration_graph(name_or_gan: str | GAN, batch: int,
+def iteration_graph(name_or_gan: str | GAN | IterationGraph, batch: int,
                     opts: SimulationOptions) -> tuple[str, IterationGraph]:
-    """The benchmark's name and its iteration graph (``name_or_gan``: a suite name or a GAN).
+    """The benchmark's name and its iteration graph (``name_or_gan``: anything
+    :func:`lergan.workload.source.resolve_gan` takes: a suite name or alias, a GAN, a
+    description file, ``file.py:builder``; or an iteration graph already built).
 
     A suite benchmark's graph is built once per (name, batch, iteration options); the
     caller gets its own copy, so that changing it changes no later result.
@@ -47,28 +57,27 @@ def iteration_graph(name_or_gan: str | GAN, batch: int,
     return name, copy.deepcopy(graph) if isinstance(name_or_gan, str) else graph
 
 
-def _iteration_graph(name_or_gan: str | GAN, batch: int,
+def _iteration_graph(name_or_gan: str | GAN | IterationGraph, batch: int,
                      opts: SimulationOptions) -> tuple[str, IterationGraph]:
     """:func:`iteration_graph` without the copy: the memoised graph itself, shared by every
     call, which only reads it (:func:`simulate`)."""
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise LerganError(f"batch {batch!r}: must be a positive integer")
+    if batch > MAX_BATCH:
+        raise LerganError(f"batch {batch:,}: over the bound of {MAX_BATCH:,} samples")
     if isinstance(name_or_gan, IterationGraph):  # built by the caller (e.g. a classifier's)
         if name_or_gan.batch != batch:
             raise LerganError(f"batch {batch}: the iteration graph given was built for batch "
                               f"{name_or_gan.batch}")
         return name_or_gan.gan, name_or_gan
-    if isinstance(name_or_gan, str):
-        if name_or_gan not in suite.names():
-            raise LerganError(
-                f"benchmark {name_or_gan!r}: not in the suite (known: {', '.join(suite.names())})"
-            )
-        return name_or_gan, _graph_by_name(name_or_gan, batch, opts.g_step_latent,
-                                           opts.stale_d_weights)
+    if isinstance(name_or_gan, str) and not name_or_gan.strip().endswith(
+            (".py", ".yaml", ".yml", ".json")) and ":" not in name_or_gan:
+        name = suite.info(name_or_gan).name  # canonical name of a name or an alias
+        return name, _graph_by_name(name, batch, opts.g_step_latent, opts.stale_d_weights)
+    gan = resolve_gan(name_or_gan)
     it_opts = IterationOptions(g_step_latent=opts.g_step_latent,
                                stale_d_weights=opts.stale_d_weights)
-    return getattr(name_or_gan, "name", "gan"), build_iteration(name_or_gan, batch=batch,
-                                                                options=it_opts)
+    return gan.name, build_iteration(gan, batch=batch, options=it_opts)
 
 
 def load_architecture(arch: str | Architecture,
@@ -76,6 +85,9 @@ def load_architecture(arch: str | Architecture,
     """(Architecture, default mode, default layout, name) of an architecture name, a preset
     file or an ``Architecture`` object, with ``overrides``; the defaults are the preset's
     ``training.mapping_mode`` and ``organisation.layout``."""
+    if overrides is not None and not isinstance(overrides, Mapping):
+        raise LerganError(f"overrides {overrides!r}: expected a mapping of dotted keys to "
+                          "values, e.g. {'adc.bits': 6}")
     if isinstance(arch, Architecture):
         if overrides:
             raise LerganError("overrides: give a preset name, not an Architecture object")
@@ -104,9 +116,22 @@ def topology_of(arch: Architecture, opts: SimulationOptions) -> Topology:
                     reconfiguration_energy_j=ic.reconfiguration_energy_j)
 
 
+#: the most banks simulated: placement, the topology and the area account visit every bank
+#: (the presets have 6 to 168; a bank per MB of a 64 GB chip is 65,536)
+MAX_BANKS = 1 << 16
+
+
 def chip_of(arch: Architecture) -> ChipSpec:
-    """What placement needs of the preset's organisation."""
+    """What placement needs of the preset's organisation (``LerganError`` naming the field
+    when the banks exceed :data:`MAX_BANKS` or a network is given no bank)."""
     org = arch.organisation
+    if org.banks > MAX_BANKS:
+        raise LerganError(f"organisation.banks {org.banks:,}: over the bound of "
+                          f"{MAX_BANKS:,} banks")
+    for net, banks in dict(org.network_banks).items():
+        if not banks:
+            raise LerganError(f"organisation.network_banks.{net}: empty; give the banks "
+                              f"network {net} is placed on (1..{org.banks})")
     return ChipSpec(
         banks=org.banks,
         crossbars_per_bank=org.mats_per_bank * org.crossbars_per_mat,
@@ -175,7 +200,7 @@ def ops_per_element(opts: SimulationOptions) -> dict[tuple[str, str], float]:
     out: dict[tuple[str, str], float] = {}
     for key, v in opts.ops_per_element.items():
         kind, sep, pass_ = key.partition("/")
-        if not sep or not kind or not pass_ or v < 0:
+        if not sep or not kind or not pass_ or not v >= 0:
             raise LerganError(
                 f"ops_per_element {key!r}: {v!r}: expected 'KIND/PASS' (e.g. "
                 "'batch_norm/forward') and a non-negative number")
@@ -184,7 +209,7 @@ def ops_per_element(opts: SimulationOptions) -> dict[tuple[str, str], float]:
 
 
 def simulate(
-    name_or_gan: str | GAN,
+    name_or_gan: str | GAN | IterationGraph,
     arch: str | Architecture = "lergan",
     batch: int = 64,
     overrides: dict[str, Any] | None = None,
@@ -192,8 +217,11 @@ def simulate(
 ) -> SimulationResult:
     """Simulate one training iteration (a D-step and a G-step on ``batch`` samples).
 
-    ``name_or_gan``: a suite benchmark name, a :class:`lergan.workload.GAN` or an iteration
-    graph already built (:class:`lergan.workload.iteration.IterationGraph`); ``arch``: a
+    ``name_or_gan``: a suite benchmark name (any case, aliases too), a
+    :class:`lergan.workload.GAN` (``lergan.trace(G, D, latent=..., image=...)`` makes one
+    from PyTorch modules), a ``.yaml``/``.json`` description file, ``file.py:builder``
+    (:func:`lergan.workload.source.resolve_gan`) or an iteration graph already built
+    (:class:`lergan.workload.iteration.IterationGraph`); ``arch``: a
     preset name, an ablation name (``lergan-no-zfdr``, ``lergan-2d-bus``,
     ``lergan-2d-offchip``), a preset file or an ``Architecture``; ``overrides``: hardware
     overrides (``{"crossbar.rows": 256}``); ``options``: :class:`SimulationOptions`.
@@ -213,6 +241,7 @@ def simulate(
         **opts.model_dump(mode="json"),
         "mode": mode, "layout": layout, "topology": topo.kind, "crossbar_budget": budget,
         "preset": a.name, "overrides": {k: str(v) for k, v in (overrides or {}).items()},
+        "hardware_sha256": digest(a.model_dump(mode="json")),
     }
     macs = {
         "executed": sum(m.macs_executed for m in mappings.values()),
@@ -227,6 +256,7 @@ def simulate(
         extra_placement={"macs": macs, "modes": mode_choices(
             graph, a, mode_key, ops_per_element(opts)) if mode == "auto" else {}},
     )
+    check_replication_names(opts, r.placement.get("units", {}))
     conv = converter_precision(a).to_dict()
     notes = list(r.notes)
     dropped = {p: v["dropped_bits"] for p, v in conv["passes"].items() if v["dropped_bits"]}
@@ -238,3 +268,18 @@ def simulate(
             + " (adc.precision_policy 'truncate')")
     return replace(r, lifetime=iteration_lifetime(a, r.wear, r.time_s), converters=conv,
                    notes=notes)
+
+
+def check_replication_names(opts: SimulationOptions, units: dict[str, Any]) -> None:
+    """``LerganError`` for a ``replication`` key that names no unit (``D/forward/conv1``) and
+    no layer (``D/conv1``) of the simulated GAN (a typo would otherwise be ignored)."""
+    if not isinstance(opts.replication, dict):
+        return
+    layers = {f"{u['network']}/{u['layer']}" for u in units.values()}
+    unknown = [k for k in opts.replication
+               if k != "*" and k not in units and k not in layers]
+    if unknown:
+        known = sorted(k for k in layers if not k.endswith(":digital"))
+        raise LerganError(
+            f"replication {unknown[0]!r}: no such unit (NET/TIER/LAYER) or layer (NET/LAYER) "
+            f"in this GAN (layers: {', '.join(known[:20])}{', ...' if len(known) > 20 else ''})")

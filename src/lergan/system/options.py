@@ -7,14 +7,17 @@ static power) are preset fields (``lergan.hardware``), overridable like any othe
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lergan.errors import LerganError
 
 Mode = Literal["zero-inserting", "scatter", "zfdr-phase", "zfdr-pattern", "auto"]
 MODES: tuple[str, ...] = ("zero-inserting", "scatter", "zfdr-phase", "zfdr-pattern")
+#: passes an ``ops_per_element`` key may name (``loss`` for loss terms)
+PASSES: tuple[str, ...] = ("forward", "error", "weight_gradient", "update", "loss")
 
 
 class SimulationOptions(BaseModel):
@@ -53,6 +56,35 @@ class SimulationOptions(BaseModel):
         default_factory=dict, description="digital operations per output element of "
         "MAC-free operations, replacing lergan.mapping.elementwise.OPS_PER_ELEMENT's "
         "assumptions; keys 'KIND/PASS' (e.g. 'batch_norm/forward', 'loss/loss')")
+
+    @field_validator("ops_per_element")
+    @classmethod
+    def _known_ops_keys(cls, value: dict[str, float]) -> dict[str, float]:
+        """Keys name a layer kind (or ``loss``) and a pass; values are finite and >= 0."""
+        from lergan.workload.layers import LAYER_KINDS
+
+        kinds = (*LAYER_KINDS, "loss")
+        for key, v in value.items():
+            kind, _, pass_ = key.partition("/")
+            if kind not in kinds or pass_ not in PASSES:
+                raise ValueError(
+                    f"ops_per_element {key!r}: expected KIND/PASS with KIND one of "
+                    f"{', '.join(kinds)} and PASS one of {', '.join(PASSES)}")
+            if not math.isfinite(v) or v < 0:
+                raise ValueError(f"ops_per_element {key!r}: {v!r} is not a finite "
+                                 "non-negative number")
+        return value
+
+    @field_validator("replication")
+    @classmethod
+    def _positive_copies(cls, value: object) -> object:
+        """Copies are >= 1 (names are checked against the GAN by ``simulate``)."""
+        items = value.items() if isinstance(value, dict) else (
+            [("replication", value)] if isinstance(value, int) else [])
+        for key, v in items:
+            if v < 1 or v > 1 << 20:
+                raise ValueError(f"{key}: {v} copies (must be 1 to {1 << 20})")
+        return value
 
 
 def resolve_architecture(name: str) -> tuple[str, dict[str, object]]:

@@ -17,7 +17,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from lergan.errors import LerganError
+from lergan.errors import InternalError, LerganError
+from lergan.provenance import digest, record
 
 KEYS = ("network", "step", "pass", "layer", "component")
 
@@ -34,6 +35,14 @@ class Entry(NamedTuple):
 
     def key(self, by: str) -> str:
         return self.pass_ if by == "pass" else getattr(self, by)
+
+    def qualified_layer(self) -> str:
+        """The layer named with its network (``G.net_2``), so that two networks' layers of
+        the same name stay apart; records of no layer (``-``) or of a transfer
+        (``offchip``'s ``data/x``) keep their name."""
+        if self.layer == "-" or "/" in self.layer or not self.network:
+            return self.layer
+        return f"{self.network}.{self.layer}"
 
 
 class Interval(NamedTuple):
@@ -56,8 +65,10 @@ def _group(entries: list[Entry], by: str | tuple[str, ...]) -> dict[str, float]:
         if k not in KEYS:
             raise LerganError(f"breakdown by {k!r}: expected one of {KEYS}")
     out: dict[str, float] = defaultdict(float)
+    qualify = "layer" in keys and "network" not in keys  # else the key names the network
     for e in entries:
-        out["/".join(e.key(k) for k in keys)] += e.value
+        out["/".join(e.qualified_layer() if qualify and k == "layer" else e.key(k)
+                     for k in keys)] += e.value
     return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
 
@@ -106,7 +117,8 @@ class SimulationResult:
                   quantity: str = "energy") -> dict[str, float]:
         """Sum of ``quantity`` (``energy`` J, ``time`` s on the critical path, ``area`` mm2,
         ``writes`` cells written, component = what is written) per key ``by`` (``network``,
-        ``step``, ``pass``, ``layer``, ``component`` or a tuple)."""
+        ``step``, ``pass``, ``layer``, ``component`` or a tuple). Without ``network`` among
+        the keys, layers are qualified by their network (``G.conv1``), never merged."""
         src = {"energy": self.energy, "time": self.time, "area": self.area,
                "writes": self.writes}.get(quantity)
         if src is None:
@@ -150,6 +162,7 @@ class SimulationResult:
             "timeline": [i._asdict() | {"pass": i.pass_} for i in self.timeline],
             "options": self.options,
             "notes": list(self.notes),
+            "provenance": record(options_sha256=digest(self.options)),
         }
         for item in out["timeline"]:
             item.pop("pass_", None)
@@ -158,8 +171,10 @@ class SimulationResult:
 
 
 def _check_finite(obj: Any, where: str) -> None:
+    """Every number finite: inputs are checked finite where they are read, so a non-finite
+    result is a bug (:class:`InternalError`), not a user error."""
     if isinstance(obj, float) and not math.isfinite(obj):
-        raise LerganError(f"{where}: not a finite number ({obj})")
+        raise InternalError(f"{where} is not a finite number ({obj})")
     if isinstance(obj, dict):
         for k, v in obj.items():
             _check_finite(v, f"{where}.{k}")

@@ -96,9 +96,10 @@ def _label(cls: type, data: Any) -> str:
 
 
 class Description(BaseModel):
-    """Frozen, strict pydantic model whose validation failures raise :class:`WorkloadError`."""
+    """Frozen, strict pydantic model whose validation failures raise :class:`WorkloadError`
+    (a non-finite number, ``.nan`` or ``.inf``, included)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     #: What error messages call an instance ("layer", "network", "GAN", ...).
     what: ClassVar[str] = "description"

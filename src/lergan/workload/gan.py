@@ -522,8 +522,9 @@ class GAN(Description):
         """Validate a YAML description; malformed YAML is a :class:`WorkloadError` too."""
         import yaml
 
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 5-10x faster
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=loader)
         except yaml.YAMLError as exc:
             raise WorkloadError(f"GAN: not valid YAML: {exc}") from None
         return cls.model_validate(data)

@@ -615,12 +615,24 @@ def trace_network(
     inputs and are passed by keyword; as a sequence they are passed by position and named
     by ``input_names`` or the parameter names of ``module.forward``.
     """
+    if not isinstance(module, nn.Module):
+        raise WorkloadError(
+            f"network {name!r}: expected a torch.nn.Module, got {type(module).__name__}")
     device = next((p.device for p in module.parameters()), torch.device("cpu"))
 
     def tensor(x: Any) -> Tensor:
         if isinstance(x, Tensor):
             return x
-        return torch.randn(batch, *tuple(x), device=device)
+        try:
+            shape = tuple(x)
+        except TypeError:
+            shape = None
+        if not shape or any(isinstance(v, bool) or not isinstance(v, int) or v < 1
+                            for v in shape):
+            raise WorkloadError(
+                f"network {name!r}: example input {x!r}: expected a tensor or a shape of "
+                "positive integers")
+        return torch.randn(batch, *shape, device=device)
 
     if isinstance(example_inputs, Mapping):
         names = list(example_inputs)
@@ -684,6 +696,16 @@ def trace_network(
     try:
         with _Mode(rec):
             out = module(**dict(zip(names, tensors, strict=True))) if by_name else module(*tensors)
+    except WorkloadError:
+        raise
+    except (RuntimeError, ValueError, TypeError, IndexError, NotImplementedError) as exc:
+        shapes = ", ".join(f"{n}: {tuple(t.shape[1:])}" for n, t in zip(names, tensors,
+                                                                          strict=True))
+        where = f" at {rec.where()}" if rec.stack else ""
+        raise WorkloadError(
+            f"network {name!r} ({type(module).__name__}){where} fails on example inputs "
+            f"({shapes}) per sample: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+        ) from None
     finally:
         for h in handles:
             h.remove()

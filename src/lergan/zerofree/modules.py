@@ -30,6 +30,14 @@ class _ZeroFreeMixin:
 
     _rank: int
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """torch's constructor; its refusals (``padding_mode="reflect"``, a bad size) are
+        :class:`ZeroFreeArgumentError`."""
+        try:
+            super().__init__(*args, **kwargs)
+        except (ValueError, TypeError) as e:
+            raise ZeroFreeArgumentError(f"{type(self).__name__}: {e}") from None
+
     def forward(self, input: torch.Tensor, output_size: list[int] | None = None) -> torch.Tensor:
         m: Any = self
         if m.padding_mode != "zeros":

@@ -467,7 +467,10 @@ def conv_weight_grad(
         "grad_output",
     )
     with torch.no_grad():
-        dw, executed = formulations.conv_weight_grad(x, gy, g)
+        if x.shape[0] == 0:  # no sample: the gradient is zero (torch's too), nothing runs
+            dw, executed = x.new_zeros(tuple(ws)), 0
+        else:
+            dw, executed = formulations.conv_weight_grad(x, gy, g)
     if not return_report:
         return dw
     return dw, report(conv_weight_axes(g), x.shape[0] * ws[0] * ws[1], executed, "grid")
@@ -515,7 +518,10 @@ def conv_transpose_weight_grad(
         )
     _check_formulation(op, formulation, WEIGHT_GRAD_FORMULATIONS)
     with torch.no_grad():
-        dw, executed = _transposed_weight_grad(x, gy, g, formulation)
+        if x.shape[0] == 0:  # no sample: the gradient is zero (autograd's too)
+            dw, executed = x.new_zeros(tuple(ws)), 0
+        else:
+            dw, executed = _transposed_weight_grad(x, gy, g, formulation)
     if not return_report:
         return dw
     return dw, report(transposed_axes(g), x.shape[0] * ws[0] * ws[1], executed, "real")

@@ -324,6 +324,14 @@ def _group(mask: np.ndarray, reported: np.ndarray) -> tuple[TapClass, ...]:
     )
 
 
+#: bounds on the work of one plan, checked before it is done: (output, tap) pairs one axis
+#: classifies (arrays of this many elements; a 4096-wide layer with a kernel of 1024 fits),
+#: and patterns (the product of the per-axis classes; GAN layers have at most a few
+#: hundred)
+MAX_AXIS_PAIRS = 1 << 22
+MAX_PATTERNS = 1 << 16
+
+
 @functools.lru_cache(maxsize=4096)
 def analyse_axis(ax: DenseAxis) -> AxisPlan:
     """Classify every (output, tap) pair of one axis (cached: layers repeat)."""
@@ -442,7 +450,21 @@ def plan(
         groups=groups,
     )
     geometry = _axes(args)
+    for i, ax in enumerate(geometry):
+        if ax.outputs * ax.kernel > MAX_AXIS_PAIRS:
+            raise ZeroFreeArgumentError(
+                f"{computation}: axis {i} has {ax.outputs:,} output positions x {ax.kernel:,} "
+                f"kernel taps = {ax.outputs * ax.kernel:,} (output, tap) pairs to classify, "
+                f"over the bound of {MAX_AXIS_PAIRS:,} (input_size {args.input_size!r}, "
+                f"kernel_size {args.kernel_size!r})")
     axes = tuple(analyse_axis(ax) for ax in geometry)
+    n_patterns = math.prod(sum(1 for c in a.classes if c.taps) for a in axes)
+    if n_patterns > MAX_PATTERNS:
+        raise ZeroFreeArgumentError(
+            f"{computation}: {n_patterns:,} patterns (per axis "
+            f"{' x '.join(str(sum(1 for c in a.classes if c.taps)) for a in axes)}), over the "
+            f"bound of {MAX_PATTERNS:,} (input_size {args.input_size!r}, kernel_size "
+            f"{args.kernel_size!r}, stride {args.stride!r})")
     row_ch, cols, vectors = _channel_roles(args)
     g = args.groups
     chan = row_ch * cols * vectors * g

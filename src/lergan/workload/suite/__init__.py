@@ -51,6 +51,9 @@ class SuiteEntry:
 
 
 def _normalise(name: str) -> str:
+    if not isinstance(name, str):
+        raise WorkloadError(f"benchmark {name!r}: expected a suite name (a string; the suite "
+                            f"has: {', '.join(names())})")
     return name.strip().lower().replace("_", "-")
 
 
