@@ -64,7 +64,9 @@ def test_timeline_out_is_checked_and_writes_no_stray_file(out, needle, tmp_path,
 @pytest.mark.parametrize("args", [
     ("zfdr", "--input-size", "1000,1000", "--kernel", "1000", "--stride", "2"),
     ("workload", "dcgan", "--set", "image_size=1099511627776"),
-    ("simulate", "dcgan", "--batch", "2", "--set", "organisation.banks=1e9"),
+    # (mats per bank given: with lergan's capacity, a billion banks leave no compute mat)
+    ("simulate", "dcgan", "--batch", "2", "--set", "organisation.banks=1e9",
+     "--set", "organisation.mats_per_bank=1"),
 ])
 def test_huge_work_is_refused_with_its_bound(args):
     refused(run(*args), "bound")
