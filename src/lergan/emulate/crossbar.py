@@ -1,0 +1,314 @@
+"""Crossbar numerics: signed integer operands through sliced cells, bit-serial DACs and ADCs.
+
+How one K x N integer matrix product runs on the crossbars
+(``../shared/reference/lergan-architecture.md`` s.3, ISAAC s.IV, PRIME s.III-D):
+
+- **weights** ``q`` (signed, ``|q| <= 2**(weight_bits-1) - 1``) are cut into
+  ``slices = ceil(weight_bits / cell_bits)`` cells of ``cell_bits`` along a row, least
+  significant first. ``differential``: two arrays hold ``max(q, 0)`` and ``max(-q, 0)``,
+  subtracted digitally after conversion. ``offset``: one array holds ``q + Q``
+  (``Q = 2**(weight_bits-1) - 1``) and one extra column holds ``Q`` in every row; its
+  converted sums are subtracted from every column (ISAAC's biased encoding).
+- **inputs** (two's complement, ``bits`` wide) are applied in ``ceil(bits / dac_bits)``
+  read cycles of ``dac_bits`` each, least significant first; the last cycle carries the
+  sign (its DAC level is read as a signed number, which is ISAAC's subtraction of the
+  sign bit's cycle generalised to multi-bit DACs: an assumption).
+- **row tiles**: the K rows are cut into tiles of ``rows``; each read cycle, each slice
+  column of each tile is converted once by the ADC (:func:`adc`), then shift-and-add
+  weighs cycle ``j`` by ``2**(dac_bits*j)`` and slice ``s`` by ``2**(cell_bits*s)`` and an
+  adder tree sums the tiles.
+
+Everything is exact integer arithmetic in float tensors (power-of-two scales; float32 for
+the per-tile products when their sums stay below 2**24, float64 otherwise). When the ADC is
+lossless and no device effect is on, the result is the exact product, which the fast path
+computes as one product of the quantised operands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from lergan.emulate.config import CrossbarConfig, EmulationError, lossless_adc_bits
+
+__all__ = [
+    "CrossbarArray",
+    "adc",
+    "input_planes",
+    "matmul",
+    "matmul_int",
+    "quantise",
+    "weight_levels",
+]
+
+_EXACT_F32 = 2**24
+_CHUNK_ELEMENTS = 1 << 24  # per-tile product elements computed at once
+
+
+def quantise(x: torch.Tensor, bits: int) -> tuple[torch.Tensor, float]:
+    """Symmetric per-tensor quantisation to ``bits``-bit two's complement integers.
+
+    Returns ``(x_int, scale)`` with ``x ~= x_int * scale``, ``scale = max|x| / (2**(bits-1)
+    - 1)`` (1 for an all-zero tensor) and ``x_int`` rounded to nearest (float64 tensor).
+    """
+    top = 2 ** (bits - 1) - 1
+    m = float(x.detach().abs().max()) if x.numel() else 0.0
+    if not torch.isfinite(torch.tensor(m)):
+        raise EmulationError("quantise: the operand holds NaN or inf")
+    scale = m / top if m > 0 else 1.0
+    xi = torch.round(x.detach().double() / scale).clamp_(-top - 1, top)
+    return xi, scale
+
+
+def input_planes(x_int: torch.Tensor, bits: int, dac_bits: int) -> torch.Tensor:
+    """The DAC levels of each read cycle, shape ``(cycles, *x.shape)``: unsigned
+    ``dac_bits`` chunks of the two's complement code, least significant first; the last
+    chunk signed (it holds the sign bit). ``sum_j planes[j] * 2**(dac_bits*j) == x_int``."""
+    cycles = -(-bits // dac_bits)
+    u = torch.remainder(x_int, 2.0**bits)
+    planes = []
+    for j in range(cycles):
+        width = min(dac_bits, bits - dac_bits * j)
+        p = torch.remainder(torch.floor(u / 2.0 ** (dac_bits * j)), 2.0**width)
+        if j == cycles - 1:
+            p = torch.where(p >= 2.0 ** (width - 1), p - 2.0**width, p)
+        planes.append(p)
+    return torch.stack(planes)
+
+
+def weight_levels(q: torch.Tensor, config: CrossbarConfig) -> torch.Tensor:
+    """Cell levels of a signed integer matrix ``q`` (K x N): shape ``(arrays, slices, K,
+    columns)``; ``differential``: arrays (positive, negative), N columns; ``offset``: one
+    array, N + 1 columns (the last is the offset column)."""
+    c, s_n = config.cell_bits, config.slices
+    if config.signed_weights == "differential":
+        mags = torch.stack([q.clamp(min=0), (-q).clamp(min=0)])
+    else:
+        top = config.max_weight_level
+        off = torch.full((q.shape[0], 1), float(top), dtype=q.dtype, device=q.device)
+        mags = torch.cat([q + top, off], dim=1).unsqueeze(0)
+    return torch.stack(
+        [torch.remainder(torch.floor(mags / 2.0 ** (c * s)), 2.0**c) for s in range(s_n)],
+        dim=1,
+    )
+
+
+def adc(sums: torch.Tensor, bits: int, step: int) -> torch.Tensor:
+    """One conversion per element: ``sign(s) * min(round(|s| / step), 2**bits - 1) * step``.
+
+    An ideal mid-tread quantiser (round half up) with ``2**bits`` codes of ``step``
+    column-sum units and a sign (the signed last read cycle); saturating at the top code.
+    ``step == 1`` and enough bits: exact.
+    """
+    mag = torch.floor(sums.abs() / step + 0.5).clamp_(max=2.0**bits - 1) * step
+    return torch.copysign(mag, sums)
+
+
+@dataclass
+class CrossbarArray:
+    """The programmed cells of one matrix: target ``levels`` (arrays, slices, K, columns),
+    the ``conductance`` actually stored (levels plus programming noise, stuck cells
+    pinned; ``None`` when there is no device effect), the ``stuck`` mask and its value."""
+
+    config: CrossbarConfig
+    levels: torch.Tensor
+    conductance: torch.Tensor | None = None
+    stuck_mask: torch.Tensor | None = None
+    stuck_value: torch.Tensor | None = None
+    generator: torch.Generator | None = None
+    n_cols: int = 0
+
+    @classmethod
+    def program(
+        cls, q: torch.Tensor, config: CrossbarConfig, generator: torch.Generator | None = None
+    ) -> CrossbarArray:
+        """Program a signed integer matrix ``q`` (K x N) into fresh cells."""
+        levels = weight_levels(q.double(), config).float()
+        arr = cls(config, levels, n_cols=q.shape[1])
+        noisy = config.programming_noise or config.read_noise or config.stuck_fraction
+        if noisy:
+            arr.generator = generator or torch.Generator().manual_seed(config.seed)
+        if config.stuck_fraction:
+            u = torch.rand(levels.shape, generator=arr.generator)
+            arr.stuck_mask = u < config.stuck_fraction
+            top = float(2**config.cell_bits - 1)
+            arr.stuck_value = torch.where(u < config.stuck_fraction / 2, 0.0, top)
+        arr._store(torch.ones_like(levels, dtype=torch.bool))
+        return arr
+
+    def _store(self, written: torch.Tensor) -> None:
+        """Set the stored conductance of the ``written`` cells (noise drawn per write)."""
+        cfg = self.config
+        if not (cfg.programming_noise or cfg.stuck_fraction):
+            self.conductance = None
+            return
+        if self.conductance is None:
+            self.conductance = self.levels.clone()
+        g = self.levels
+        if cfg.programming_noise:
+            noise = torch.randn(g.shape, generator=self.generator) * cfg.programming_noise
+            g = g + noise
+        g = g.clamp(0.0, float(2**cfg.cell_bits - 1))
+        self.conductance = torch.where(written, g, self.conductance)
+        if self.stuck_mask is not None:
+            self.conductance = torch.where(self.stuck_mask, self.stuck_value, self.conductance)
+
+    def rewrite(self, q: torch.Tensor, compare: bool) -> tuple[int, int]:
+        """Write the levels of ``q``; returns ``(cells written, cells skipped)``. With
+        ``compare`` (compare-before-write) only cells whose level changes are written."""
+        new = weight_levels(q.double(), self.config).float()
+        if self.config.signed_weights == "offset":
+            new[..., -1] = self.levels[..., -1]  # the offset column never changes
+        changed = new != self.levels
+        written = changed if compare else torch.ones_like(changed)
+        if self.config.signed_weights == "offset" and not compare:
+            written[..., -1] = False
+        self.levels = new
+        self._store(written)
+        n_written = int(written.sum())
+        n_cells = written.numel() - (written.shape[-2] * written.shape[1]
+                                     if self.config.signed_weights == "offset" else 0)
+        return n_written, n_cells - n_written
+
+    @property
+    def cells(self) -> torch.Tensor:
+        """What a read sees: the stored conductances, or the exact levels."""
+        return self.levels if self.conductance is None else self.conductance
+
+    @property
+    def weights(self) -> torch.Tensor:
+        """The signed integer matrix the target levels encode (K x N)."""
+        return _combine(self.config, _shift_slices(self.config, self.levels.double()),
+                        self.n_cols)
+
+    # ---- reads ------------------------------------------------------------------------
+    def mvm(self, x_int: torch.Tensor, bits: int, *, transposed: bool = False) -> torch.Tensor:
+        """``x_int @ W`` (or ``x_int @ W.T`` with ``transposed``: a transposed read, inputs
+        on the columns and ADCs on the rows) for a batch of integer vectors ``x_int``
+        (M x K, or M x N transposed); exact integer-valued float64 result."""
+        cfg = self.config
+        if not transposed:
+            if cfg.lossless:
+                return x_int.double() @ self.weights
+            sums = column_sums(x_int, self.cells, cfg, bits, cfg.rows, self.generator)
+            return _combine(cfg, sums, self.n_cols)
+        cells = self.cells[..., : self.n_cols].transpose(-1, -2)
+        per_tile = cfg.weights_per_crossbar_row
+        if cfg.lossless and lossless_adc_bits(per_tile, cfg.cell_bits, cfg.dac_bits) <= (
+            cfg.adc_bits
+        ):
+            return x_int.double() @ self.weights.T
+        sums = column_sums(x_int, cells, cfg, bits, per_tile, self.generator)
+        if cfg.signed_weights == "differential":
+            return sums[0] - sums[1]
+        # offset: the offset column cannot be read transposed; Q * sum(x) is added digitally
+        return sums[0] - cfg.max_weight_level * x_int.double().sum(1, keepdim=True)
+
+
+def _shift_slices(cfg: CrossbarConfig, levels: torch.Tensor) -> torch.Tensor:
+    """Shift-and-add of slices: (arrays, slices, K, C) -> (arrays, K, C)."""
+    w = torch.tensor([2.0 ** (cfg.cell_bits * s) for s in range(levels.shape[1])],
+                     dtype=levels.dtype)
+    return torch.einsum("askc,s->akc", levels, w)
+
+
+def _combine(cfg: CrossbarConfig, sums: torch.Tensor, n: int) -> torch.Tensor:
+    """Digital subtraction of the signed scheme: (arrays, M, C) -> (M, N)."""
+    if cfg.signed_weights == "differential":
+        return sums[0] - sums[1]
+    return sums[0][:, :n] - sums[0][:, n : n + 1]
+
+
+def column_sums(
+    x_int: torch.Tensor,
+    cells: torch.Tensor,
+    cfg: CrossbarConfig,
+    bits: int,
+    tile_rows: int,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Faithful path: every read cycle x slice x row tile converted, then shift-and-add.
+
+    ``x_int`` (M, K) signed ``bits``-bit integers, ``cells`` (arrays, slices, K, C)
+    conductances; returns (arrays, M, C) float64. The ADC step follows ISAAC's rule for a
+    tile of ``tile_rows`` rows (:func:`lossless_adc_bits`) against ``adc_bits``.
+    """
+    a_n, s_n, k, c = cells.shape
+    m = x_int.shape[0]
+    planes = input_planes(x_int.double(), bits, cfg.dac_bits)  # (P, M, K)
+    p_n = planes.shape[0]
+    needed = lossless_adc_bits(tile_rows, cfg.cell_bits, cfg.dac_bits)
+    step = 2 ** max(needed - cfg.adc_bits, 0)
+    exact32 = cells.dtype == torch.float32 and 2**needed <= _EXACT_F32 and not (
+        cfg.programming_noise or cfg.read_noise)
+    dt = torch.float32 if exact32 else torch.float64
+    shift = (
+        torch.tensor([2.0 ** (cfg.dac_bits * j) for j in range(p_n)], dtype=torch.float64)
+        .view(p_n, 1, 1, 1, 1)
+        * torch.tensor([2.0 ** (cfg.cell_bits * s) for s in range(s_n)], dtype=torch.float64)
+        .view(1, 1, s_n, 1, 1)
+    )
+    out = torch.zeros(a_n, m, c, dtype=torch.float64)
+    gen = (generator or torch.Generator().manual_seed(cfg.seed)) if cfg.read_noise else None
+    rows_per_chunk = max(1, _CHUNK_ELEMENTS // max(1, p_n * a_n * s_n * c))
+    for t0 in range(0, k, tile_rows):
+        t1 = min(k, t0 + tile_rows)
+        g = cells[:, :, t0:t1, :].to(dt).permute(2, 0, 1, 3).reshape(t1 - t0, a_n * s_n * c)
+        for m0 in range(0, m, rows_per_chunk):
+            m1 = min(m, m0 + rows_per_chunk)
+            xp = planes[:, m0:m1, t0:t1].to(dt).reshape(p_n * (m1 - m0), t1 - t0)
+            sums = (xp @ g).view(p_n, m1 - m0, a_n, s_n, c).permute(0, 2, 3, 1, 4).double()
+            if gen is not None:
+                sums = sums + torch.randn(sums.shape, generator=gen, dtype=torch.float64) * (
+                    cfg.read_noise)
+            conv = adc(sums, cfg.adc_bits, step)  # (P, A, S, M, C)
+            out[:, m0:m1] += (conv * shift).sum(dim=(0, 2))
+    return out
+
+
+def matmul_int(
+    x_int: torch.Tensor,
+    w_int: torch.Tensor,
+    config: CrossbarConfig,
+    *,
+    bits: int | None = None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """``x_int @ w_int`` as the crossbars compute it (integers in, integers out, float64):
+    ``w_int`` (K x N) programmed into fresh cells, ``x_int`` (M x K) of ``bits`` (default
+    ``config.input_bits``) applied bit-serially."""
+    bits = bits or config.input_bits
+    _check_range(x_int, bits, "x_int")
+    _check_range(w_int, config.weight_bits, "w_int", symmetric=True)
+    arr = CrossbarArray.program(w_int, config, generator)
+    return arr.mvm(x_int, bits)
+
+
+def matmul(
+    x: torch.Tensor,
+    w: torch.Tensor,
+    config: CrossbarConfig,
+    *,
+    bits: int | None = None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """``x @ w`` on emulated crossbars: both operands quantised per tensor
+    (:func:`quantise`, ``bits`` default ``config.input_bits``, weights
+    ``config.weight_bits``), multiplied by :func:`matmul_int`, scaled back (float32)."""
+    if x.dim() != 2 or w.dim() != 2 or x.shape[1] != w.shape[0]:
+        raise EmulationError(
+            f"matmul: x must be M x K and w K x N, got {tuple(x.shape)} and {tuple(w.shape)}"
+        )
+    bits = bits or config.input_bits
+    xi, sx = quantise(x, bits)
+    wi, sw = quantise(w, config.weight_bits)
+    return (matmul_int(xi, wi, config, bits=bits, generator=generator) * (sx * sw)).float()
+
+
+def _check_range(t: torch.Tensor, bits: int, name: str, symmetric: bool = False) -> None:
+    top = 2 ** (bits - 1) - 1
+    lo = -top if symmetric else -top - 1
+    if t.numel() and (float(t.max()) > top or float(t.min()) < lo or
+                      not torch.equal(t, torch.round(t))):
+        raise EmulationError(f"{name}: values must be integers in [{lo}, {top}] ({bits} bits)")
