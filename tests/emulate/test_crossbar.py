@@ -6,10 +6,10 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.emulate.reference import reference_matmul
 
 from lergan.emulate import crossbar
 from lergan.emulate.config import CrossbarConfig, EmulationError, crossbar_config
-from tests.emulate.reference import reference_matmul
 
 
 @st.composite

@@ -12,12 +12,15 @@ from lergan.emulate.config import (
     crossbar_config,
     lossless_adc_bits,
 )
+from lergan.emulate.convert import convert, emulated_layers
 
 __all__ = [
     "ADC_POLICIES",
     "CrossbarConfig",
     "EmulationError",
     "adc_precision_policy",
+    "convert",
     "crossbar_config",
+    "emulated_layers",
     "lossless_adc_bits",
 ]

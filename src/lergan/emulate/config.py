@@ -89,6 +89,9 @@ class CrossbarConfig(BaseModel):
     read_noise: float = Field(default=0.0, ge=0)
     stuck_fraction: float = Field(default=0.0, ge=0, le=1)
     seed: int = 0
+    #: compute exact passes as one product of the quantised operands (``False``: run the
+    #: faithful per-conversion path even when it is exact, for tests and benchmarks)
+    fast_path: bool = True
 
     def __init__(self, **data: Any) -> None:
         super().__init__(**data)
@@ -124,6 +127,11 @@ class CrossbarConfig(BaseModel):
             and self.read_noise == 0
             and self.stuck_fraction == 0
         )
+
+    @property
+    def fast(self) -> bool:
+        """Take the fast path: :attr:`lossless` and ``fast_path``."""
+        return self.lossless and self.fast_path
 
     @property
     def weights_per_crossbar_row(self) -> int:

@@ -183,19 +183,30 @@ class CrossbarArray:
                         self.n_cols)
 
     # ---- reads ------------------------------------------------------------------------
-    def mvm(self, x_int: torch.Tensor, bits: int, *, transposed: bool = False) -> torch.Tensor:
-        """``x_int @ W`` (or ``x_int @ W.T`` with ``transposed``: a transposed read, inputs
-        on the columns and ADCs on the rows) for a batch of integer vectors ``x_int``
-        (M x K, or M x N transposed); exact integer-valued float64 result."""
+    def mvm(
+        self,
+        x_int: torch.Tensor,
+        bits: int,
+        *,
+        transposed: bool = False,
+        rows: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """``x_int @ W`` for a batch of integer vectors ``x_int`` (M x K), or ``x_int @ W.T``
+        with ``transposed`` (a transposed read: inputs on the columns, ADCs on the rows,
+        tiles of :attr:`CrossbarConfig.weights_per_crossbar_row`); ``rows`` drives only
+        those rows of W (an MVM group of a mapping mode, ``x_int`` then M x len(rows)).
+        Exact integer-valued float64 result."""
         cfg = self.config
         if not transposed:
-            if cfg.lossless:
-                return x_int.double() @ self.weights
-            sums = column_sums(x_int, self.cells, cfg, bits, cfg.rows, self.generator)
+            cells = self.cells if rows is None else self.cells[:, :, rows, :]
+            if cfg.fast:
+                w = self.weights if rows is None else self.weights[rows]
+                return x_int.double() @ w
+            sums = column_sums(x_int, cells, cfg, bits, cfg.rows, self.generator)
             return _combine(cfg, sums, self.n_cols)
         cells = self.cells[..., : self.n_cols].transpose(-1, -2)
         per_tile = cfg.weights_per_crossbar_row
-        if cfg.lossless and lossless_adc_bits(per_tile, cfg.cell_bits, cfg.dac_bits) <= (
+        if cfg.fast and lossless_adc_bits(per_tile, cfg.cell_bits, cfg.dac_bits) <= (
             cfg.adc_bits
         ):
             return x_int.double() @ self.weights.T
