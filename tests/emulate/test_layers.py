@@ -83,7 +83,7 @@ def test_pattern_groups_are_zerofree_patterns() -> None:
         groups = transposed_groups(size, (k, k), (s, s), (p, p), (1, 1), (op, op),
                                    "zfdr-pattern")
         assert len(groups) == len(pl.patterns)
-        assert sum(len(t) for t, _ in groups) == pl.modes["zfdr-pattern"].taps_stored
+        assert sum(len(g[0]) for g in groups) == pl.modes["zfdr-pattern"].taps_stored
 
 
 def test_truncating_modes_differ_from_exact_and_updates_count_cells() -> None:

@@ -62,19 +62,17 @@ def quantise(x: torch.Tensor, bits: int) -> tuple[torch.Tensor, float]:
 
 
 def input_planes(x_int: torch.Tensor, bits: int, dac_bits: int) -> torch.Tensor:
-    """The DAC levels of each read cycle, shape ``(cycles, *x.shape)``: unsigned
+    """The DAC levels of each read cycle, shape ``(cycles, *x.shape)`` (float32): unsigned
     ``dac_bits`` chunks of the two's complement code, least significant first; the last
     chunk signed (it holds the sign bit). ``sum_j planes[j] * 2**(dac_bits*j) == x_int``."""
     cycles = -(-bits // dac_bits)
-    u = torch.remainder(x_int, 2.0**bits)
-    planes = []
-    for j in range(cycles):
-        width = min(dac_bits, bits - dac_bits * j)
-        p = torch.remainder(torch.floor(u / 2.0 ** (dac_bits * j)), 2.0**width)
-        if j == cycles - 1:
-            p = torch.where(p >= 2.0 ** (width - 1), p - 2.0**width, p)
-        planes.append(p)
-    return torch.stack(planes)
+    u = x_int.to(torch.int64) & ((1 << bits) - 1)
+    shifts = (torch.arange(cycles) * dac_bits).view(-1, *([1] * u.dim()))
+    planes = (u.unsqueeze(0) >> shifts) & ((1 << dac_bits) - 1)
+    top = bits - dac_bits * (cycles - 1)
+    last = planes[-1]
+    planes[-1] = torch.where(last >= 1 << (top - 1), last - (1 << top), last)
+    return planes.to(torch.float32)
 
 
 def weight_levels(q: torch.Tensor, config: CrossbarConfig) -> torch.Tensor:
@@ -171,6 +169,48 @@ class CrossbarArray:
                                      if self.config.signed_weights == "offset" else 0)
         return n_written, n_cells - n_written
 
+    def mvm_groups(self, xs: list[torch.Tensor], rows: list[torch.Tensor],
+                   bits: int) -> list[torch.Tensor]:
+        """Several MVM groups at once: group ``g`` drives rows ``rows[g]`` of W with inputs
+        ``xs[g]`` (M_g x len(rows[g])); the groups are zero-padded to a common shape and
+        run as one batch (padding rows come after the real ones, so no row tile changes)."""
+        cfg = self.config
+        if cfg.fast or len(xs) == 1:
+            return [self.mvm(x, bits, rows=r) for x, r in zip(xs, rows, strict=True)]
+        g_n, m = len(xs), max(x.shape[0] for x in xs)
+        k = max(len(r) for r in rows)
+        cells = self.cells
+        p_n = -(-bits // cfg.dac_bits)
+        xb = torch.zeros(p_n, g_n, m, k, dtype=torch.float32)
+        cb = torch.zeros(g_n, *cells.shape[:2], k, cells.shape[3], dtype=cells.dtype)
+        for g, (x, r) in enumerate(zip(xs, rows, strict=True)):
+            xb[:, g, : x.shape[0], : len(r)] = input_planes(x, bits, cfg.dac_bits)
+            cb[g, :, :, : len(r)] = cells[:, :, r, :]
+        sums = column_sums(xb, cb, cfg, bits, cfg.rows, self.generator,
+                           rows_used=[len(r) for r in rows], planes_given=True)
+        return [_combine(cfg, sums[g], self.n_cols)[: x.shape[0]] for g, x in enumerate(xs)]
+
+    def state(self) -> dict[str, torch.Tensor | None]:
+        """Tensors only (for ``torch.load(weights_only=True)``)."""
+        return {
+            "levels": self.levels,
+            "conductance": self.conductance,
+            "stuck_mask": self.stuck_mask,
+            "stuck_value": self.stuck_value,
+            "generator": None if self.generator is None else self.generator.get_state(),
+        }
+
+    def load_state(self, state: dict[str, torch.Tensor | None]) -> None:
+        if state["levels"].shape != self.levels.shape:
+            raise EmulationError(f"checkpoint: cells of shape {tuple(state['levels'].shape)}, "
+                                 f"expected {tuple(self.levels.shape)}")
+        self.levels = state["levels"]
+        self.conductance = state["conductance"]
+        self.stuck_mask = state["stuck_mask"]
+        self.stuck_value = state["stuck_value"]
+        if state["generator"] is not None and self.generator is not None:
+            self.generator.set_state(state["generator"])
+
     @property
     def cells(self) -> torch.Tensor:
         """What a read sees: the stored conductances, or the exact levels."""
@@ -238,44 +278,55 @@ def column_sums(
     bits: int,
     tile_rows: int,
     generator: torch.Generator | None = None,
+    rows_used: list[int] | None = None,
+    planes_given: bool = False,
 ) -> torch.Tensor:
     """Faithful path: every read cycle x slice x row tile converted, then shift-and-add.
 
     ``x_int`` (M, K) signed ``bits``-bit integers, ``cells`` (arrays, slices, K, C)
     conductances; returns (arrays, M, C) float64. The ADC step follows ISAAC's rule for a
-    tile of ``tile_rows`` rows (:func:`lossless_adc_bits`) against ``adc_bits``.
+    tile of ``tile_rows`` rows (:func:`lossless_adc_bits`) against ``adc_bits``. Batched:
+    ``x_int`` (G, M, K) and ``cells`` (G, arrays, slices, K, C) run G independent matrices
+    at once (-> (G, arrays, M, C)); ``rows_used[g]`` says how many rows of group ``g`` are
+    real (the rest zero padding: its row tiles are not converted, so draw no read noise).
+    ``planes_given``: ``x_int`` already holds the read cycles' DAC levels (P, G, M, K).
     """
-    a_n, s_n, k, c = cells.shape
-    m = x_int.shape[0]
-    planes = input_planes(x_int.double(), bits, cfg.dac_bits)  # (P, M, K)
+    batched = x_int.dim() == (4 if planes_given else 3)
+    if not batched:
+        x_int, cells = x_int.unsqueeze(-3), cells.unsqueeze(0)
+    g_n, a_n, s_n, k, c = cells.shape
+    m = x_int.shape[-2]
+    planes = x_int if planes_given else input_planes(x_int, bits, cfg.dac_bits)
     p_n = planes.shape[0]
     needed = lossless_adc_bits(tile_rows, cfg.cell_bits, cfg.dac_bits)
     step = 2 ** max(needed - cfg.adc_bits, 0)
-    exact32 = cells.dtype == torch.float32 and 2**needed <= _EXACT_F32 and not (
-        cfg.programming_noise or cfg.read_noise)
+    exact32 = 2 ** (needed + 1) <= _EXACT_F32 and not (cfg.programming_noise
+                                                         or cfg.read_noise)
     dt = torch.float32 if exact32 else torch.float64
-    shift = (
-        torch.tensor([2.0 ** (cfg.dac_bits * j) for j in range(p_n)], dtype=torch.float64)
-        .view(p_n, 1, 1, 1, 1)
-        * torch.tensor([2.0 ** (cfg.cell_bits * s) for s in range(s_n)], dtype=torch.float64)
-        .view(1, 1, s_n, 1, 1)
-    )
-    out = torch.zeros(a_n, m, c, dtype=torch.float64)
+    shift = torch.tensor([[2.0 ** (cfg.dac_bits * j + cfg.cell_bits * s_) for s_ in range(s_n)]
+                          for j in range(p_n)], dtype=torch.float64)
+    out = torch.zeros(g_n, a_n, m, c, dtype=torch.float64)
     gen = (generator or torch.Generator().manual_seed(cfg.seed)) if cfg.read_noise else None
-    rows_per_chunk = max(1, _CHUNK_ELEMENTS // max(1, p_n * a_n * s_n * c))
+    rows_per_chunk = max(1, _CHUNK_ELEMENTS // max(1, g_n * p_n * a_n * s_n * c))
     for t0 in range(0, k, tile_rows):
         t1 = min(k, t0 + tile_rows)
-        g = cells[:, :, t0:t1, :].to(dt).permute(2, 0, 1, 3).reshape(t1 - t0, a_n * s_n * c)
+        gt = cells[:, :, :, t0:t1, :].to(dt).permute(0, 3, 1, 2, 4).reshape(
+            g_n, t1 - t0, a_n * s_n * c)
         for m0 in range(0, m, rows_per_chunk):
             m1 = min(m, m0 + rows_per_chunk)
-            xp = planes[:, m0:m1, t0:t1].to(dt).reshape(p_n * (m1 - m0), t1 - t0)
-            sums = (xp @ g).view(p_n, m1 - m0, a_n, s_n, c).permute(0, 2, 3, 1, 4).double()
+            mc = m1 - m0
+            xp = planes[:, :, m0:m1, t0:t1].to(dt).transpose(0, 1).reshape(
+                g_n, p_n * mc, t1 - t0)
+            sums = torch.bmm(xp, gt).view(g_n, p_n, mc, a_n, s_n, c)
             if gen is not None:
-                sums = sums + torch.randn(sums.shape, generator=gen, dtype=torch.float64) * (
-                    cfg.read_noise)
-            conv = adc(sums, cfg.adc_bits, step)  # (P, A, S, M, C)
-            out[:, m0:m1] += (conv * shift).sum(dim=(0, 2))
-    return out
+                noise = torch.randn(sums.shape, generator=gen, dtype=sums.dtype)
+                if rows_used is not None:
+                    live = torch.tensor([float(r > t0) for r in rows_used], dtype=sums.dtype)
+                    noise = noise * live.view(-1, 1, 1, 1, 1, 1)
+                sums = sums + noise * cfg.read_noise
+            conv = adc(sums, cfg.adc_bits, step)  # exact in float32 when exact32
+            out[:, :, m0:m1] += torch.einsum("gpmasc,ps->gamc", conv.double(), shift)
+    return out if batched else out[0]
 
 
 def matmul_int(

@@ -19,6 +19,7 @@ through a ``C_in x (C_out * taps)`` matrix and sums the products digitally (:fun
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -89,34 +90,42 @@ def transposed_columns(x: torch.Tensor, kernel: Pair, stride: Pair, padding: Pai
 
 @lru_cache(maxsize=256)
 def transposed_groups(size: Pair, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair,
-                      output_padding: Pair, mode: str) -> tuple[tuple[tuple[int, ...],
-                                                                       torch.Tensor], ...]:
-    """The MVM groups of a transposed convolution in gather form: ``(taps, positions)``
-    pairs (flattened output positions); positions meeting no real tap are left out (they
-    output zero, bias only)."""
-    ones = torch.ones(1, 1, *size)
-    real = transposed_columns(ones, kernel, stride, padding, dilation, output_padding)[0, 0]
-    real = real > 0.5  # (taps, L)
+                      output_padding: Pair, mode: str) -> tuple[
+                          tuple[tuple[int, ...], torch.Tensor, torch.Tensor], ...]:
+    """The MVM groups of a transposed convolution in gather form: ``(taps, positions,
+    index)`` triples: flattened output positions, and for each position and tap the
+    flattened input pixel it reads (``H * W`` where it reads an inserted or padding zero).
+    Positions meeting no real tap are left out (they output zero, bias only)."""
+    n_in = size[0] * size[1]
+    ids = torch.arange(1, n_in + 1, dtype=torch.float64).view(1, 1, *size)
+    src = transposed_columns(ids, kernel, stride, padding, dilation, output_padding)[0, 0]
+    src = src.round().long() - 1  # (taps, L); -1 where a zero is read
+    real = src >= 0
+    src[~real] = n_in
     n_taps, n_pos = real.shape
+
+    def group(taps: tuple[int, ...], pos: list[int] | torch.Tensor) -> tuple[Any, ...]:
+        p = torch.as_tensor(pos)
+        return taps, p, src[list(taps)][:, p].T.contiguous()
+
     if mode == "zero-inserting":
-        return ((tuple(range(n_taps)), torch.arange(n_pos)),)
+        return (group(tuple(range(n_taps)), torch.arange(n_pos)),)
     out_w = transposed_output_size(size, kernel, stride, padding, dilation, output_padding)[1]
-    keys: dict[tuple[int, ...], list[int]] = {}
     if mode == "zfdr-pattern":
+        keys: dict[tuple[int, ...], list[int]] = {}
         for p in range(n_pos):
             taps = tuple(int(t) for t in torch.nonzero(real[:, p]).flatten())
             if taps:
                 keys.setdefault(taps, []).append(p)
-        return tuple((t, torch.tensor(ps)) for t, ps in keys.items())
+        return tuple(group(t, ps) for t, ps in keys.items())
     if mode == "zfdr-phase":
         phases: dict[Pair, list[int]] = {}
         for p in range(n_pos):
             phases.setdefault(((p // out_w) % stride[0], (p % out_w) % stride[1]), []).append(p)
         groups = []
         for ps in phases.values():
-            idx = torch.tensor(ps)
-            taps = tuple(int(t) for t in torch.nonzero(real[:, idx].any(1)).flatten())
+            taps = tuple(int(t) for t in torch.nonzero(real[:, ps].any(1)).flatten())
             if taps:
-                groups.append((taps, idx))
+                groups.append(group(taps, ps))
         return tuple(groups)
     raise ValueError(f"mode: {mode!r} has no gather groups")

@@ -236,8 +236,46 @@ class EmulatedLayer(nn.Module):
                             *self.error_array.rewrite(self._error_matrix(q), compare))
         self.counts.updates += 1
 
+    # ---- state for checkpoints (tensors, numbers and dicts only) -----------------------
+    def cells_per_update(self) -> dict[str, int]:
+        """Cells an update may write, per tier (the offset column excluded)."""
+        out = {"forward": _cells(self.forward_array)}
+        if self.error_array is not None:
+            out["transposed_copy"] = _cells(self.error_array)
+        return out
+
+    def emulator_state(self) -> dict[str, Any]:
+        """What the cells hold and what has been counted (master weights live in the
+        module's ``state_dict``)."""
+        arrays = {"forward": self.forward_array}
+        if self.error_array is not None:
+            arrays["transposed_copy"] = self.error_array
+        return {
+            "q": self.q,
+            "w_max": self.w_max,
+            "counts": self.counts.to_dict(),
+            "arrays": {k: a.state() for k, a in arrays.items()},
+        }
+
+    def load_emulator_state(self, state: dict[str, Any]) -> None:
+        self.q = state["q"]
+        self.w_max = float(state["w_max"])
+        self.w_scale = self.w_max / self.config.max_weight_level
+        c = state["counts"]
+        self.counts = WriteCounts(dict(c["written"]), dict(c["skipped"]), int(c["updates"]))
+        self.forward_array.load_state(state["arrays"]["forward"])
+        if self.error_array is not None:
+            self.error_array.load_state(state["arrays"]["transposed_copy"])
+
     def extra_repr(self) -> str:
         return f"{self.name}: {self.kind}, mode={self.mode}, w_max={self.w_max:.3g}"
+
+
+def _cells(arr: CrossbarArray) -> int:
+    n = arr.levels.numel()
+    if arr.config.signed_weights == "offset":
+        n -= arr.levels.shape[1] * arr.levels.shape[2]
+    return n
 
 
 def _gather_transposed(xi: torch.Tensor, arr: CrossbarArray, geom: tuple[Any, ...],
@@ -246,15 +284,17 @@ def _gather_transposed(xi: torch.Tensor, arr: CrossbarArray, geom: tuple[Any, ..
     k, s, p, d = geom
     b, c = xi.shape[:2]
     size = geo.transposed_output_size(tuple(xi.shape[2:]), k, s, p, d, output_padding)
-    cols = geo.transposed_columns(xi, k, s, p, d, output_padding)  # (B, C, taps, L)
     groups = geo.transposed_groups(tuple(xi.shape[2:]), k, s, p, d, output_padding, mode)
-    n_taps = cols.shape[2]
+    n_taps = k[0] * k[1]
+    flat = torch.cat([xi.flatten(2), xi.new_zeros(b, c, 1)], dim=2)  # last: a zero
     out = xi.new_zeros(b, size[0] * size[1], arr.n_cols, dtype=torch.float64)
-    for taps, pos in groups:
+    xs, rows = [], []
+    for taps, pos, idx in groups:
         t = torch.tensor(taps)
-        rows = (torch.arange(c).view(-1, 1) * n_taps + t.view(1, -1)).flatten()
-        x = cols[:, :, t][:, :, :, pos].permute(0, 3, 1, 2).reshape(b * len(pos), -1)
-        out[:, pos] = arr.mvm(x, bits, rows=rows).view(b, len(pos), -1)
+        rows.append((torch.arange(c).view(-1, 1) * n_taps + t.view(1, -1)).flatten())
+        xs.append(flat[:, :, idx].permute(0, 2, 1, 3).reshape(b * len(pos), -1))
+    for (_, pos, _), y in zip(groups, arr.mvm_groups(xs, rows, bits), strict=True):
+        out[:, pos] = y.view(b, len(pos), -1)
     return out.transpose(1, 2).reshape(b, arr.n_cols, *size)
 
 
