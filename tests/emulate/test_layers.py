@@ -128,3 +128,18 @@ def test_convert_names_layers_and_refuses_unsupported() -> None:
     assert names == ["D/0", "D/2"]
     with pytest.raises(ValueError, match="G/0: Conv1d"):
         convert(nn.Sequential(nn.Conv1d(1, 1, 3)), "lergan", prefix="G")
+
+
+@pytest.mark.parametrize("scheme", ["differential", "offset"])
+def test_gradient_operand_writes_count_the_programmed_cells(scheme) -> None:
+    torch.manual_seed(0)
+    for module, shape in _modules():
+        counts = []
+        for fast in (True, False):
+            cfg = _exact_cfg("zfdr-pattern", "transposed-copy", "crossbar", fast).model_copy(
+                update={"signed_weights": scheme})
+            layer = EmulatedLayer(module, cfg, "L")
+            y = layer(torch.randn(shape))
+            y.backward(torch.randn_like(y))
+            counts.append(layer.counts.written["gradient_operand"])
+        assert counts[0] == counts[1] > 0

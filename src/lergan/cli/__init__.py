@@ -2,8 +2,9 @@
 
 Each command group lives in its own module, which registers itself on :data:`app` when
 imported here, in the order ``lergan --help`` lists them (the order of a study: zero-free
-operations, workloads, hardware, mapping, whole iterations). Keep heavy imports (torch)
-inside the command functions so that ``lergan --help`` stays fast.
+operations, workloads, hardware, mapping, whole iterations, training on emulated
+crossbars). Keep heavy imports (torch) inside the command functions so that
+``lergan --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from lergan.cli import workload  # noqa: F401
 from lergan.cli import hardware  # noqa: F401
 from lergan.cli import map  # noqa: F401
 from lergan.cli import simulate  # noqa: F401
+from lergan.cli import train  # noqa: F401
 
 # isort: on
 from lergan.cli.app import app

@@ -201,8 +201,12 @@ def crossbar_config(
 
     overrides = dict(overrides or {})
     for key, value in overrides.items():
-        if key.endswith("bits") and isinstance(value, (int, float)) and value < 1:
-            raise EmulationError(f"{key}: {value} bits; a converter or operand needs >= 1")
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            continue
+        if key.endswith("bits") and value < 1:
+            raise EmulationError(f"{key}: {value:g} bits; a converter or operand needs >= 1")
     # read here until the schema has the field (then load_preset takes it like any key)
     set_policy = overrides.pop("adc.precision_policy", None)
     if isinstance(arch, Architecture):

@@ -66,12 +66,12 @@ def input_planes(x_int: torch.Tensor, bits: int, dac_bits: int) -> torch.Tensor:
     ``dac_bits`` chunks of the two's complement code, least significant first; the last
     chunk signed (it holds the sign bit). ``sum_j planes[j] * 2**(dac_bits*j) == x_int``."""
     cycles = -(-bits // dac_bits)
-    u = x_int.to(torch.int64) & ((1 << bits) - 1)
-    shifts = (torch.arange(cycles) * dac_bits).view(-1, *([1] * u.dim()))
+    itype = torch.int32 if bits <= 30 else torch.int64
+    u = x_int.to(itype) & ((1 << bits) - 1)
+    shifts = (torch.arange(cycles, dtype=itype) * dac_bits).view(-1, *([1] * u.dim()))
     planes = (u.unsqueeze(0) >> shifts) & ((1 << dac_bits) - 1)
     top = bits - dac_bits * (cycles - 1)
-    last = planes[-1]
-    planes[-1] = torch.where(last >= 1 << (top - 1), last - (1 << top), last)
+    planes[-1] -= (planes[-1] >> (top - 1)) << top  # the sign bit weighs -2**(top-1)
     return planes.to(torch.float32)
 
 
@@ -169,26 +169,29 @@ class CrossbarArray:
                                      if self.config.signed_weights == "offset" else 0)
         return n_written, n_cells - n_written
 
-    def mvm_groups(self, xs: list[torch.Tensor], rows: list[torch.Tensor],
+    def mvm_groups(self, planes: list[torch.Tensor], rows: list[torch.Tensor],
                    bits: int) -> list[torch.Tensor]:
-        """Several MVM groups at once: group ``g`` drives rows ``rows[g]`` of W with inputs
-        ``xs[g]`` (M_g x len(rows[g])); the groups are zero-padded to a common shape and
-        run as one batch (padding rows come after the real ones, so no row tile changes)."""
+        """Several MVM groups at once (faithful path): group ``g`` drives rows ``rows[g]``
+        of W with the read cycles' DAC levels ``planes[g]`` (cycles x M_g x len(rows[g]),
+        :func:`input_planes` of ``bits``-bit inputs); the groups are zero-padded to a common
+        shape and run as one batch (padding rows come after the real ones, so no row tile
+        changes)."""
         cfg = self.config
-        if cfg.fast or len(xs) == 1:
-            return [self.mvm(x, bits, rows=r) for x, r in zip(xs, rows, strict=True)]
-        g_n, m = len(xs), max(x.shape[0] for x in xs)
+        g_n, m = len(planes), max(x.shape[1] for x in planes)
         k = max(len(r) for r in rows)
         cells = self.cells
-        p_n = -(-bits // cfg.dac_bits)
-        xb = torch.zeros(p_n, g_n, m, k, dtype=torch.float32)
-        cb = torch.zeros(g_n, *cells.shape[:2], k, cells.shape[3], dtype=cells.dtype)
-        for g, (x, r) in enumerate(zip(xs, rows, strict=True)):
-            xb[:, g, : x.shape[0], : len(r)] = input_planes(x, bits, cfg.dac_bits)
-            cb[g, :, :, : len(r)] = cells[:, :, r, :]
+        if g_n == 1:
+            xb, cb = planes[0].unsqueeze(1), cells[:, :, rows[0], :].unsqueeze(0)
+        else:
+            xb = torch.zeros(planes[0].shape[0], g_n, m, k, dtype=torch.float32)
+            cb = torch.zeros(g_n, *cells.shape[:2], k, cells.shape[3], dtype=cells.dtype)
+            for g, (x, r) in enumerate(zip(planes, rows, strict=True)):
+                xb[:, g, : x.shape[1], : len(r)] = x
+                cb[g, :, :, : len(r)] = cells[:, :, r, :]
         sums = column_sums(xb, cb, cfg, bits, cfg.rows, self.generator,
                            rows_used=[len(r) for r in rows], planes_given=True)
-        return [_combine(cfg, sums[g], self.n_cols)[: x.shape[0]] for g, x in enumerate(xs)]
+        return [_combine(cfg, sums[g], self.n_cols)[: x.shape[1]]
+                for g, x in enumerate(planes)]
 
     def state(self) -> dict[str, torch.Tensor | None]:
         """Tensors only (for ``torch.load(weights_only=True)``)."""

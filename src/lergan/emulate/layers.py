@@ -33,7 +33,7 @@ from torch import nn
 
 from lergan.emulate import geometry as geo
 from lergan.emulate.config import CrossbarConfig, EmulationError, lossless_adc_bits
-from lergan.emulate.crossbar import CrossbarArray, quantise
+from lergan.emulate.crossbar import CrossbarArray, input_planes, quantise
 
 __all__ = ["EmulatedLayer", "WriteCounts"]
 
@@ -193,7 +193,19 @@ class EmulatedLayer(nn.Module):
     def weight_grad_int(self, xi: torch.Tensor, ei: torch.Tensor) -> torch.Tensor:
         """``dL/dW`` (unscaled, the weight's shape) from integer activations and errors."""
         cfg = self.config
-        if cfg.fast or cfg.weight_gradients == "digital":
+        if cfg.weight_gradients == "digital":
+            return _fast_weight_grad(self, xi, ei)
+        # crossbar: the error operand is programmed (every cell a write), activations stream
+        signs = 2 if cfg.signed_weights == "differential" else 1
+        slices = -(-cfg.error_bits // cfg.cell_bits)
+        if self.kind == "conv_transpose":  # rows: input positions; columns: (C_out, tap)
+            m_rows = xi.numel() // xi.shape[1]
+            n_cols = ei.shape[1] * self.kernel[0] * self.kernel[1]
+        else:  # rows: output positions; columns: C_out
+            m_rows, n_cols = ei.numel() // ei.shape[1], ei.shape[1]
+        n_cols += 1 if cfg.signed_weights == "offset" else 0
+        self.counts.add("gradient_operand", signs * slices * m_rows * n_cols, 0)
+        if cfg.fast:
             return _fast_weight_grad(self, xi, ei)
         if self.kind == "linear":
             a, bm = xi, ei
@@ -205,7 +217,7 @@ class EmulatedLayer(nn.Module):
             bm, _ = geo.im2col(ei, *self._geom())
         op_cfg = cfg.model_copy(update={"weight_bits": cfg.error_bits})
         arr = CrossbarArray.program(bm, op_cfg, self.forward_array.generator)
-        self.counts.add("gradient_operand", arr.levels.numel(), 0)
+        assert arr.levels.numel() == signs * slices * m_rows * n_cols
         g = arr.mvm(a.T.contiguous(), cfg.input_bits)  # (K1 x K2)
         w = self.weight
         if self.kind == "linear":
@@ -287,12 +299,14 @@ def _gather_transposed(xi: torch.Tensor, arr: CrossbarArray, geom: tuple[Any, ..
     groups = geo.transposed_groups(tuple(xi.shape[2:]), k, s, p, d, output_padding, mode)
     n_taps = k[0] * k[1]
     flat = torch.cat([xi.flatten(2), xi.new_zeros(b, c, 1)], dim=2)  # last: a zero
+    flat = input_planes(flat, bits, arr.config.dac_bits)  # DAC levels, before the gather
+    p_n = flat.shape[0]
     out = xi.new_zeros(b, size[0] * size[1], arr.n_cols, dtype=torch.float64)
     xs, rows = [], []
     for taps, pos, idx in groups:
         t = torch.tensor(taps)
         rows.append((torch.arange(c).view(-1, 1) * n_taps + t.view(1, -1)).flatten())
-        xs.append(flat[:, :, idx].permute(0, 2, 1, 3).reshape(b * len(pos), -1))
+        xs.append(flat[:, :, :, idx].permute(0, 1, 3, 2, 4).reshape(p_n, b * len(pos), -1))
     for (_, pos, _), y in zip(groups, arr.mvm_groups(xs, rows, bits), strict=True):
         out[:, pos] = y.view(b, len(pos), -1)
     return out.transpose(1, 2).reshape(b, arr.n_cols, *size)
