@@ -238,7 +238,8 @@ def _save_grid(G: Any, z: torch.Tensor, path: Path) -> None:
         r, c = divmod(k, n)
         grid[1 + 9 * r : 9 + 9 * r, 1 + 9 * c : 9 + 9 * c] = (img[k, 0] + 1) / 2
     tmp = path.with_suffix(".tmp.png")
-    plt.imsave(tmp, grid.numpy(), cmap="gray", vmin=0, vmax=1)
+    big = grid.repeat_interleave(4, 0).repeat_interleave(4, 1)  # 4 x 4 screen pixels each
+    plt.imsave(tmp, big.numpy(), cmap="gray", vmin=0, vmax=1)
     tmp.replace(path)
 
 
