@@ -2,7 +2,16 @@
 
 - :mod:`~lergan.emulate.config`: :class:`CrossbarConfig` from a preset (+ device effects).
 - :mod:`~lergan.emulate.crossbar`: :func:`matmul` as the crossbars compute it.
+- :mod:`~lergan.emulate.layers` / :mod:`~lergan.emulate.convert`: emulated Linear, Conv2d,
+  ConvTranspose2d and :func:`convert` (torch; imported lazily).
+- :mod:`~lergan.emulate.training`: ``lergan train`` (DCGAN on the digits, FID, writes).
+- :mod:`~lergan.emulate.write_stats`: measured write fractions for the cost model.
+
+See docs/emulation.md.
 """
+
+from importlib import import_module
+from typing import Any
 
 from lergan.emulate.config import (
     ADC_POLICIES,
@@ -12,15 +21,33 @@ from lergan.emulate.config import (
     crossbar_config,
     lossless_adc_bits,
 )
-from lergan.emulate.convert import convert, emulated_layers
+from lergan.emulate.write_stats import WriteStats, load_write_stats, write_fractions
+
+_LAZY = {
+    "matmul": "lergan.emulate.crossbar",
+    "CrossbarArray": "lergan.emulate.crossbar",
+    "EmulatedLayer": "lergan.emulate.layers",
+    "convert": "lergan.emulate.convert",
+    "emulated_layers": "lergan.emulate.convert",
+    "TrainConfig": "lergan.emulate.training",
+    "train": "lergan.emulate.training",
+}
 
 __all__ = [
     "ADC_POLICIES",
     "CrossbarConfig",
     "EmulationError",
+    "WriteStats",
     "adc_precision_policy",
-    "convert",
     "crossbar_config",
-    "emulated_layers",
+    "load_write_stats",
     "lossless_adc_bits",
+    "write_fractions",
+    *_LAZY,
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'lergan.emulate' has no attribute {name!r}")

@@ -34,6 +34,7 @@ from lergan.emulate.config import CrossbarConfig, EmulationError, lossless_adc_b
 
 __all__ = [
     "CrossbarArray",
+    "NonFiniteError",
     "adc",
     "input_planes",
     "matmul",
@@ -46,6 +47,10 @@ _EXACT_F32 = 2**24
 _CHUNK_ELEMENTS = 1 << 24  # per-tile product elements computed at once
 
 
+class NonFiniteError(EmulationError):
+    """An operand holds NaN or inf (training diverged)."""
+
+
 def quantise(x: torch.Tensor, bits: int) -> tuple[torch.Tensor, float]:
     """Symmetric per-tensor quantisation to ``bits``-bit two's complement integers.
 
@@ -55,7 +60,7 @@ def quantise(x: torch.Tensor, bits: int) -> tuple[torch.Tensor, float]:
     top = 2 ** (bits - 1) - 1
     m = float(x.detach().abs().max()) if x.numel() else 0.0
     if not torch.isfinite(torch.tensor(m)):
-        raise EmulationError("quantise: the operand holds NaN or inf")
+        raise NonFiniteError("quantise: the operand holds NaN or inf")
     scale = m / top if m > 0 else 1.0
     xi = torch.round(x.detach().double() / scale).clamp_(-top - 1, top)
     return xi, scale

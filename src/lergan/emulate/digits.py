@@ -3,6 +3,8 @@ grey levels; UCI optdigits test set, Alpaydin & Kaynak 1998), no download."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 
 __all__ = ["DATASETS", "load"]
@@ -16,8 +18,23 @@ def load(name: str = "digits") -> tuple[torch.Tensor, torch.Tensor]:
 
     if name not in DATASETS:
         raise EmulationError(f"--dataset: {name!r} is not one of {DATASETS}")
-    from sklearn.datasets import load_digits
+    return _digits()
 
-    d = load_digits()
-    x = torch.tensor(d.images, dtype=torch.float32).unsqueeze(1) / 8.0 - 1.0
-    return x, torch.tensor(d.target, dtype=torch.long)
+
+def _digits() -> tuple[torch.Tensor, torch.Tensor]:
+    """Read scikit-learn's bundled ``datasets/data/digits.csv.gz`` (what
+    ``sklearn.datasets.load_digits`` reads: 64 pixel columns and the label) without
+    importing scikit-learn, whose import takes seconds."""
+    from importlib.util import find_spec
+
+    import numpy as np
+
+    from lergan.emulate.config import EmulationError
+
+    spec = find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise EmulationError("--dataset digits: needs scikit-learn (pip install scikit-learn)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data"
+    table = np.loadtxt(path / "digits.csv.gz", delimiter=",", dtype=np.float32)
+    x = torch.from_numpy(table[:, :64].reshape(-1, 1, 8, 8).copy()) / 8.0 - 1.0
+    return x, torch.from_numpy(table[:, 64].astype(np.int64))

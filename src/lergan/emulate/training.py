@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lergan.emulate.checkpoint import load_checkpoint, save_checkpoint
 from lergan.emulate.config import EmulationError, crossbar_config
+from lergan.emulate.crossbar import NonFiniteError
 
 __all__ = ["TrainConfig", "train"]
 
@@ -131,8 +132,6 @@ def train(
     ``out/metrics.json``. A checkpoint of another run in ``out`` is refused; a run that
     diverges (NaN or inf) stops with :class:`EmulationError`, its last good checkpoint
     kept. ``on_iteration(i, losses)`` is called after each iteration (progress bars)."""
-    import torch.nn.functional as F
-
     from lergan.emulate import digits
     from lergan.emulate.fid import fid
 
@@ -156,32 +155,13 @@ def train(
         start = _restore(state, G, D, opt_g, opt_d, rng)
         history = state["history"]
         elapsed = float(history.get("elapsed_s", [0.0])[-1]) if history.get("elapsed_s") else 0
-    real_ones = torch.ones(cfg.batch, 1)
-    zeros = torch.zeros(cfg.batch, 1)
     t0 = time.perf_counter()
     last_good = start
     for it in range(start, cfg.iters):
-        idx = torch.randint(0, len(data), (cfg.batch,), generator=rng)
-        real = data[idx]
-        # D-step
-        with torch.no_grad():
-            fake = G(torch.randn(cfg.batch, cfg.z_dim, generator=rng))
-        D.requires_grad_(True)
-        loss_d = (F.binary_cross_entropy_with_logits(D(real), real_ones)
-                  + F.binary_cross_entropy_with_logits(D(fake), zeros))
-        opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
-        opt_d.step()
-        _write(D)
-        # G-step: D propagates the error to its input, computes no weight gradient
-        D.requires_grad_(False)
-        fake = G(torch.randn(cfg.batch, cfg.z_dim, generator=rng))
-        loss_g = F.binary_cross_entropy_with_logits(D(fake), real_ones)
-        opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        opt_g.step()
-        _write(G)
-        ld, lg = float(loss_d.detach()), float(loss_g.detach())
+        try:
+            ld, lg = _iteration(cfg, data, G, D, opt_g, opt_d, rng)
+        except NonFiniteError:
+            ld = lg = math.nan
         if not (math.isfinite(ld) and math.isfinite(lg) and _finite(G, D)):
             raise EmulationError(
                 f"training diverged at iteration {it + 1} (loss_D={ld}, loss_G={lg}); "
@@ -194,16 +174,46 @@ def train(
             _save_grid(G, z_fixed, out / f"samples_{i:06d}.png")
         if i % cfg.fid_every == 0 or i == cfg.iters:
             history["fid"].append([i, _fid(G, cfg, data, fid)])
-        if on_iteration is not None:
-            on_iteration(i, {"loss_D": ld, "loss_G": lg})
         if i % cfg.checkpoint_every == 0 or i == cfg.iters:
             history["elapsed_s"] = [elapsed + time.perf_counter() - t0]
             save_checkpoint(ckpt, _state(cfg, i, G, D, opt_g, opt_d, rng, history))
             last_good = i
+        if on_iteration is not None:
+            on_iteration(i, {"loss_D": ld, "loss_G": lg})
     history["elapsed_s"] = [elapsed + time.perf_counter() - t0]
     result = metrics(cfg, G, D, history)
     (out / METRICS).write_text(json.dumps(result, indent=1))
     return result
+
+
+def _iteration(cfg: TrainConfig, data: torch.Tensor, G: Any, D: Any, opt_g: Any, opt_d: Any,
+               rng: torch.Generator) -> tuple[float, float]:
+    """One D-step and one G-step; returns (loss_D, loss_G)."""
+    import torch.nn.functional as F
+
+    real_ones = torch.ones(cfg.batch, 1)
+    zeros = torch.zeros(cfg.batch, 1)
+    idx = torch.randint(0, len(data), (cfg.batch,), generator=rng)
+    real = data[idx]
+    # D-step
+    with torch.no_grad():
+        fake = G(torch.randn(cfg.batch, cfg.z_dim, generator=rng))
+    D.requires_grad_(True)
+    loss_d = (F.binary_cross_entropy_with_logits(D(real), real_ones)
+              + F.binary_cross_entropy_with_logits(D(fake), zeros))
+    opt_d.zero_grad(set_to_none=True)
+    loss_d.backward()
+    opt_d.step()
+    _write(D)
+    # G-step: D propagates the error to its input, computes no weight gradient
+    D.requires_grad_(False)
+    fake = G(torch.randn(cfg.batch, cfg.z_dim, generator=rng))
+    loss_g = F.binary_cross_entropy_with_logits(D(fake), real_ones)
+    opt_g.zero_grad(set_to_none=True)
+    loss_g.backward()
+    opt_g.step()
+    _write(G)
+    return float(loss_d.detach()), float(loss_g.detach())
 
 
 def _diff(a: TrainConfig, b: TrainConfig) -> str:
