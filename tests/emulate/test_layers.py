@@ -55,10 +55,15 @@ def _ctor(m):
     return d
 
 
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize(("err", "wg"), [("transposed-copy", "crossbar"),
-                                         ("transposed-read", "digital")])
-@pytest.mark.parametrize("fast", [True, False])
+PASS_FORMS = [("transposed-copy", "crossbar"), ("transposed-read", "digital")]
+
+
+# the faithful path in every mode and form; the fast path (mode-independent) once per form
+@pytest.mark.parametrize(
+    ("mode", "err", "wg", "fast"),
+    [(m, e, w, False) for m in MODES for e, w in PASS_FORMS]
+    + [("zfdr-pattern", e, w, True) for e, w in PASS_FORMS],
+)
 def test_exact_settings_match_autograd_on_quantised_operands(mode, err, wg, fast) -> None:
     cfg = _exact_cfg(mode, err, wg, fast)
     for module, shape in _modules():
