@@ -2,7 +2,7 @@
 
 - :mod:`~lergan.emulate.config`: :class:`CrossbarConfig` from a preset (+ device effects).
 - :mod:`~lergan.emulate.crossbar`: :func:`matmul` as the crossbars compute it.
-- :mod:`~lergan.emulate.layers` / :mod:`~lergan.emulate.convert`: emulated Linear, Conv2d,
+- :mod:`~lergan.emulate.layers` / :mod:`~lergan.emulate.modules`: emulated Linear, Conv2d,
   ConvTranspose2d and :func:`convert` (torch; imported lazily).
 - :mod:`~lergan.emulate.training`: ``lergan train`` (DCGAN on the digits, FID, writes).
 - :mod:`~lergan.emulate.write_stats`: measured write fractions for the cost model.
@@ -27,8 +27,8 @@ _LAZY = {
     "matmul": "lergan.emulate.crossbar",
     "CrossbarArray": "lergan.emulate.crossbar",
     "EmulatedLayer": "lergan.emulate.layers",
-    "convert": "lergan.emulate.convert",
-    "emulated_layers": "lergan.emulate.convert",
+    "convert": "lergan.emulate.modules",
+    "emulated_layers": "lergan.emulate.modules",
     "TrainConfig": "lergan.emulate.training",
     "train": "lergan.emulate.training",
 }

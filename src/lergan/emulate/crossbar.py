@@ -55,14 +55,17 @@ def quantise(x: torch.Tensor, bits: int) -> tuple[torch.Tensor, float]:
     """Symmetric per-tensor quantisation to ``bits``-bit two's complement integers.
 
     Returns ``(x_int, scale)`` with ``x ~= x_int * scale``, ``scale = max|x| / (2**(bits-1)
-    - 1)`` (1 for an all-zero tensor) and ``x_int`` rounded to nearest (float64 tensor).
+    - 1)`` (1 for an all-zero tensor) and ``x_int`` rounded to nearest (a float32 tensor for
+    float32 inputs of at most 24 bits, else float64).
     """
     top = 2 ** (bits - 1) - 1
     m = float(x.detach().abs().max()) if x.numel() else 0.0
     if not torch.isfinite(torch.tensor(m)):
         raise NonFiniteError("quantise: the operand holds NaN or inf")
     scale = m / top if m > 0 else 1.0
-    xi = torch.round(x.detach().double() / scale).clamp_(-top - 1, top)
+    # float32 holds integers up to 2**24 exactly; wider codes and float64 inputs: float64
+    dt = torch.float32 if bits <= 24 and x.dtype != torch.float64 else torch.float64
+    xi = torch.round(x.detach().to(dt) / scale).clamp_(-top - 1, top)
     return xi, scale
 
 

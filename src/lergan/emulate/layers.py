@@ -19,7 +19,8 @@ to ``input_bits``, errors to ``error_bits``; weights to ``weight_bits`` with a s
 when the layer is converted (``weight_range`` x the initial largest magnitude; master
 weights are clipped to that range). Biases, batch norm and activations are digital, in
 float. When every conversion is exact and no device effect is on, each pass is one product
-of the quantised operands (the fast path; :attr:`CrossbarConfig.lossless`).
+of the quantised operands (the fast path; :attr:`CrossbarConfig.lossless`), computed in the
+operands' dtype: exact in float64, to float32 rounding in float32 training.
 """
 
 from __future__ import annotations
@@ -312,13 +313,20 @@ def _gather_transposed(xi: torch.Tensor, arr: CrossbarArray, geom: tuple[Any, ..
     return out.transpose(1, 2).reshape(b, arr.n_cols, *size)
 
 
-# ---- fast path: one product of the quantised operands (exact in float64) ---------------
+# ---- fast path: one product of the quantised operands, in the operands' dtype -----------
+# float64 (tests): exact; float32 (training): the exact product to float32 rounding, far
+# below the quantisation of the operands, at the speed of a float32 layer
+
+
+def _common(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    dt = torch.promote_types(a.dtype, b.dtype)
+    return a.to(dt), b.to(dt)
 
 
 def _fast_forward(layer: EmulatedLayer, xi: torch.Tensor) -> torch.Tensor:
     from lergan.zerofree import conv_transpose
 
-    q = layer.q
+    q = layer.q.to(xi.dtype)
     if layer.kind == "linear":
         return xi @ q.T
     _, s, p, d = layer._geom()
@@ -330,7 +338,7 @@ def _fast_forward(layer: EmulatedLayer, xi: torch.Tensor) -> torch.Tensor:
 def _fast_error(layer: EmulatedLayer, ei: torch.Tensor, in_shape: tuple[int, ...]) -> Any:
     from lergan.zerofree import conv_input_grad
 
-    q = layer.q
+    q = layer.q.to(ei.dtype)
     if layer.kind == "linear":
         return ei @ q
     _, s, p, d = layer._geom()
@@ -343,6 +351,7 @@ def _fast_weight_grad(layer: EmulatedLayer, xi: torch.Tensor, ei: torch.Tensor) 
     from lergan.zerofree import conv_transpose_weight_grad, conv_weight_grad
 
     w = layer.weight
+    xi, ei = _common(xi, ei)
     if layer.kind == "linear":
         return ei.T @ xi
     _, s, p, d = layer._geom()

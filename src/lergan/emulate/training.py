@@ -79,8 +79,8 @@ _CADENCE = ("iters", "sample_every", "fid_every", "checkpoint_every", "threads")
 def _build(cfg: TrainConfig) -> tuple[Any, Any, Any, Any]:
     from torch import nn
 
-    from lergan.emulate.convert import convert
     from lergan.emulate.models import Discriminator, Generator, init_weights
+    from lergan.emulate.modules import convert
 
     torch.manual_seed(cfg.seed)
     g_init = torch.Generator().manual_seed(cfg.seed)
@@ -108,7 +108,7 @@ def _build(cfg: TrainConfig) -> tuple[Any, Any, Any, Any]:
 
 
 def _layers(model: Any) -> list[Any]:
-    from lergan.emulate.convert import emulated_layers
+    from lergan.emulate.modules import emulated_layers
 
     return emulated_layers(model)
 
