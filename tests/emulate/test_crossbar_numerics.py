@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
+from crossbar_reference import reference_matmul
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.emulate.reference import reference_matmul
 
 from lergan.emulate import crossbar
 from lergan.emulate.config import CrossbarConfig, EmulationError, crossbar_config
@@ -43,7 +43,7 @@ def _ref(cfg: CrossbarConfig, x, w):
                             signed_weights=cfg.signed_weights)
 
 
-@settings(max_examples=40)
+@settings(max_examples=25)
 @given(cases(lossless=False))
 def test_lossy_matches_loop_reference_bit_for_bit(case) -> None:
     cfg, x, w = case
@@ -52,7 +52,7 @@ def test_lossy_matches_loop_reference_bit_for_bit(case) -> None:
     assert got.tolist() == [[float(v) for v in row] for row in _ref(cfg, x, w)]
 
 
-@settings(max_examples=40)
+@settings(max_examples=25)
 @given(cases(lossless=True))
 def test_lossless_equals_exact_product_both_paths(case) -> None:
     cfg, x, w = case
