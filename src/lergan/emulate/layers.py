@@ -25,6 +25,7 @@ operands' dtype: exact in float64, to float32 rounding in float32 training.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,7 +97,8 @@ class EmulatedLayer(nn.Module):
         self.w_max = w_max if w_max > 0 else 1.0
         self.w_scale = self.w_max / config.max_weight_level
         self.counts = WriteCounts()
-        gen = torch.Generator().manual_seed(config.seed + (hash(name) % 100_003))
+        # seeded per layer by its name (crc32: the same in every process, unlike hash())
+        gen = torch.Generator().manual_seed(config.seed + zlib.crc32(name.encode()))
         with torch.no_grad():
             self.weight.clamp_(-self.w_max, self.w_max)
             q = self._quantised_master()
