@@ -311,9 +311,10 @@ def column_sums(
     p_n = planes.shape[0]
     needed = lossless_adc_bits(tile_rows, cfg.cell_bits, cfg.dac_bits)
     step = 2 ** max(needed - cfg.adc_bits, 0)
-    exact32 = 2 ** (needed + 1) <= _EXACT_F32 and not (cfg.programming_noise
-                                                         or cfg.read_noise)
-    dt = torch.float32 if exact32 else torch.float64
+    # float32 is exact for integer sums below 2**24; with device noise the sums are not
+    # integers anyway and float32's rounding (1e-7 relative) is far below the noise
+    noisy = bool(cfg.programming_noise or cfg.read_noise)
+    dt = torch.float32 if noisy or 2 ** (needed + 1) <= _EXACT_F32 else torch.float64
     shift = torch.tensor([[2.0 ** (cfg.dac_bits * j + cfg.cell_bits * s_) for s_ in range(s_n)]
                           for j in range(p_n)], dtype=torch.float64)
     out = torch.zeros(g_n, a_n, m, c, dtype=torch.float64)
