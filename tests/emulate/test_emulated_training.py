@@ -57,6 +57,7 @@ def test_resume_after_interruption_matches_an_uninterrupted_run(tmp_path) -> Non
     assert resumed["fid"] == whole["fid"]
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
 def test_corrupt_or_foreign_checkpoint_is_refused(tmp_path) -> None:
     (tmp_path / "checkpoint.pt").write_bytes(b"\x80\x04not a checkpoint")
     with pytest.raises(EmulationError, match="corrupt"):
