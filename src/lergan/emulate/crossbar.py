@@ -85,19 +85,18 @@ def input_planes(x_int: torch.Tensor, bits: int, dac_bits: int) -> torch.Tensor:
 
 def weight_levels(q: torch.Tensor, config: CrossbarConfig) -> torch.Tensor:
     """Cell levels of a signed integer matrix ``q`` (K x N): shape ``(arrays, slices, K,
-    columns)``; ``differential``: arrays (positive, negative), N columns; ``offset``: one
-    array, N + 1 columns (the last is the offset column)."""
+    columns)`` (float32); ``differential``: arrays (positive, negative), N columns;
+    ``offset``: one array, N + 1 columns (the last is the offset column)."""
     c, s_n = config.cell_bits, config.slices
+    qi = q.to(torch.int64)
     if config.signed_weights == "differential":
-        mags = torch.stack([q.clamp(min=0), (-q).clamp(min=0)])
+        mags = torch.stack([qi.clamp(min=0), (-qi).clamp(min=0)])
     else:
         top = config.max_weight_level
-        off = torch.full((q.shape[0], 1), float(top), dtype=q.dtype, device=q.device)
-        mags = torch.cat([q + top, off], dim=1).unsqueeze(0)
-    return torch.stack(
-        [torch.remainder(torch.floor(mags / 2.0 ** (c * s)), 2.0**c) for s in range(s_n)],
-        dim=1,
-    )
+        off = torch.full((qi.shape[0], 1), top, dtype=torch.int64, device=q.device)
+        mags = torch.cat([qi + top, off], dim=1).unsqueeze(0)
+    shifts = (torch.arange(s_n, dtype=torch.int64) * c).view(1, -1, 1, 1)
+    return ((mags.unsqueeze(1) >> shifts) & ((1 << c) - 1)).to(torch.float32)
 
 
 def adc(sums: torch.Tensor, bits: int, step: int) -> torch.Tensor:
