@@ -3,7 +3,7 @@
 Each command group lives in its own module, which registers itself on :data:`app` when
 imported here, in the order ``lergan --help`` lists them (the order of a study: zero-free
 operations, workloads, hardware, mapping, whole iterations, comparisons and the
-reproduction). Keep heavy imports (torch) inside the command functions so that ``lergan
+reproduction, exploration, training on emulated crossbars). Keep heavy imports (torch) inside the command functions so that ``lergan
 --help`` stays fast.
 """
 
@@ -22,6 +22,7 @@ from lergan.cli import sweep  # noqa: F401
 from lergan.cli import pareto  # noqa: F401
 from lergan.cli import sensitivity  # noqa: F401
 from lergan.cli import schema  # noqa: F401
+from lergan.cli import train  # noqa: F401
 
 # isort: on
 from lergan.cli.app import app
