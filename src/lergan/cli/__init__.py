@@ -3,8 +3,8 @@
 Each command group lives in its own module, which registers itself on :data:`app` when
 imported here, in the order ``lergan --help`` lists them (the order of a study: zero-free
 operations, workloads, hardware, mapping, whole iterations, comparisons and the
-reproduction, exploration, training on emulated crossbars). Keep heavy imports (torch) inside the command functions so that ``lergan
---help`` stays fast.
+reproduction, exploration, training on emulated crossbars). Keep heavy imports (torch)
+inside the command functions so that ``lergan --help`` stays fast.
 """
 
 from __future__ import annotations
