@@ -5,7 +5,8 @@
 1. **Iteration**: one training iteration (D-step + G-step) of the digits DCGAN
    (``lergan train``'s networks, batch ``--batch``) in floating point, emulated with
    lossless converters (the fast path: one product of the quantised operands per pass),
-   and emulated faithfully (``prime``: 6-bit truncating ADC; ``lergan``: its preset, a 6-bit
+   and emulated faithfully (``prime-inference``: 6-bit truncating
+   ADC; ``lergan``: its preset, a 6-bit
    ADC on 256-row tiles, 16-bit operands). Target: fast path <= 2x float.
 2. **Faithful path against its inherent products**: ``column_sums`` (every read cycle x
    slice x row tile converted, shift-and-add) against the batched products alone, of the
@@ -50,7 +51,7 @@ def iteration(batch: int, repeat: int) -> None:
         "float": TrainConfig(emulated=False, batch=batch),
         "lossless (fast path)": TrainConfig(arch="lergan", batch=batch, policy="lossless",
                                             overrides={"adc.bits": 15}),
-        "prime (faithful)": TrainConfig(arch="prime", batch=batch),
+        "prime-inference (faithful)": TrainConfig(arch="prime-inference", batch=batch),
         "lergan (faithful)": TrainConfig(arch="lergan", batch=batch),
     }
     fns = {}
@@ -72,7 +73,7 @@ def faithful_vs_products(repeat: int) -> None:
     from lergan.emulate.crossbar import CrossbarArray, column_sums, input_planes
 
     print("2. faithful path against the products it needs (median CPU s)")
-    for preset, m, k, n in (("lergan", 4096, 512, 64), ("prime", 4096, 512, 64),
+    for preset, m, k, n in (("lergan", 4096, 512, 64), ("prime-inference", 4096, 512, 64),
                             ("isaac", 1024, 1152, 128)):
         cfg = crossbar_config(preset)
         g = torch.Generator().manual_seed(0)

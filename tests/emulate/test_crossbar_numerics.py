@@ -68,12 +68,13 @@ def test_lossless_equals_exact_product_both_paths(case) -> None:
 
 
 def test_truncating_adc_loses_precision() -> None:
-    cfg = crossbar_config("prime")  # 6-bit ADC, 256 rows of 4-bit cells: truncates
+    cfg = crossbar_config("prime-inference")  # 6-bit ADC, 256 rows of 4-bit cells: truncates
     assert not cfg.lossless and cfg.adc_step > 1
     g = torch.Generator().manual_seed(0)
     x, w = torch.randn(8, 300, generator=g), torch.randn(300, 5, generator=g)
     err = (crossbar.matmul(x, w, cfg) - x @ w).abs().max()
-    ok = crossbar.matmul(x, w, crossbar_config("prime", {"adc.bits": 15}, policy="lossless"))
+    ok = crossbar.matmul(x, w, crossbar_config("prime-inference", {"adc.bits": 15},
+                                                policy="lossless"))
     assert err > 10 * (ok - x @ w).abs().max()
 
 
@@ -93,7 +94,7 @@ def test_transposed_read_is_the_transposed_product() -> None:
     dy = torch.randint(-1000, 1000, (3, 7), generator=g).double()
     arr = crossbar.CrossbarArray.program(w, cfg)
     assert torch.equal(arr.mvm(dy, cfg.error_bits, transposed=True), dy @ w.T)
-    lossy = crossbar_config("isaac", {"adc.bits": 4})
+    lossy = crossbar_config("isaac", {"adc.bits": 4, "adc.precision_policy": "truncate"})
     arr = crossbar.CrossbarArray.program(w, lossy)
     # offset scheme read transposed: the biased cells q + Q through the row-side ADCs
     # (tiles of the weights a crossbar row holds), Q * sum(dy) subtracted digitally

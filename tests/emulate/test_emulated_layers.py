@@ -93,7 +93,7 @@ def test_pattern_groups_are_zerofree_patterns() -> None:
 
 def test_truncating_modes_differ_from_exact_and_updates_count_cells() -> None:
     torch.manual_seed(0)
-    cfg = crossbar_config("prime", {"crossbar.rows": 16})
+    cfg = crossbar_config("prime-inference", {"crossbar.rows": 16})
     m = nn.ConvTranspose2d(8, 4, 4, stride=2, padding=1)
     layer = EmulatedLayer(m, cfg, "G/t")
     x = torch.randn(2, 8, 4, 4)

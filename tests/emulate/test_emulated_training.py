@@ -16,7 +16,7 @@ from lergan.emulate.training import TrainConfig, train
 
 # tiny: 2-channel networks, batch 8, a few iterations; noisy so that generator states
 # matter for resuming; prime's truncating ADC runs the faithful path
-TINY = dict(arch="prime", width=2, batch=8, fid_samples=40, fid_every=2, sample_every=2,
+TINY = dict(arch="prime-inference", width=2, batch=8, fid_samples=40, fid_every=2, sample_every=2,
             programming_noise=0.3, read_noise=0.5, stuck_fraction=0.01)
 
 
@@ -120,7 +120,7 @@ def test_write_stats_refuses_float_runs_and_missing_files(tmp_path) -> None:
 
 def test_cli_trains_and_refuses_bad_input(tmp_path) -> None:
     runner = CliRunner()
-    args = ["train", "--out", str(tmp_path), "--iters", "1", "--arch", "prime",
+    args = ["train", "--out", str(tmp_path), "--iters", "1", "--arch", "prime-inference",
             "--set", "width=2", "--set", "batch=4", "--set", "fid_samples=20"]
     r = runner.invoke(app, args)
     assert r.exit_code == 0, r.output

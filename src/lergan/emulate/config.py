@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lergan.errors import LerganError
+from lergan.errors import HardwareError, LerganError
 
 __all__ = [
     "ADC_POLICIES",
@@ -45,12 +45,8 @@ def lossless_adc_bits(rows: int, cell_bits: int, dac_bits: int) -> int:
 
 
 def adc_precision_policy(arch: Any) -> str:
-    """The preset's ADC precision policy, ``adc.precision_policy``.
-
-    The field is being added to the hardware schema by a concurrent change; until it lands a
-    preset without it reads as ``truncate`` (what an ADC narrower than the column sum does).
-    This is the one place the field is read.
-    """
+    """The preset's ADC precision policy, ``adc.precision_policy`` (the one place the
+    emulation reads it; :mod:`lergan.hardware.converters` states the same rule)."""
     return str(getattr(arch.adc, "precision_policy", "truncate"))
 
 
@@ -207,7 +203,6 @@ def crossbar_config(
             continue
         if key.endswith("bits") and value < 1:
             raise EmulationError(f"{key}: {value:g} bits; a converter or operand needs >= 1")
-    # read here until the schema has the field (then load_preset takes it like any key)
     set_policy = overrides.pop("adc.precision_policy", None)
     if isinstance(arch, Architecture):
         if overrides:
@@ -215,7 +210,13 @@ def crossbar_config(
                 "overrides: give a preset name or file with overrides, not an Architecture"
             )
     else:
-        arch = load_preset(str(arch), overrides=overrides or None)
+        chosen = policy or set_policy
+        if chosen in ADC_POLICIES:  # the preset loads under the policy asked for
+            overrides["adc.precision_policy"] = chosen
+        try:
+            arch = load_preset(str(arch), overrides=overrides or None)
+        except HardwareError as exc:  # the field is named; the emulation's error class
+            raise EmulationError(str(exc)) from None
     pol = policy or set_policy or adc_precision_policy(arch)
     if pol not in ADC_POLICIES:
         raise EmulationError(f"adc.precision_policy: {pol!r} is not one of {ADC_POLICIES}")
@@ -227,7 +228,11 @@ def crossbar_config(
         "input_bits": arch.precision.input_bits,
         "error_bits": arch.precision.error_bits,
         "dac_bits": arch.dac.bits,
-        "adc_bits": arch.adc.bits,
+        # ISAAC's flipped encoding keeps every column sum below half its range, saving one
+        # ADC bit; the flip itself is not emulated, so under the lossless policy its saved
+        # bit is an ADC bit wider (the same exact sums)
+        "adc_bits": arch.adc.bits + (1 if arch.crossbar.flipped_encoding
+                                     and pol == "lossless" else 0),
         "adc_policy": pol,
         "signed_weights": arch.crossbar.signed_weights,
         "compare_before_write": arch.write.compare_before_write,
@@ -235,7 +240,10 @@ def crossbar_config(
         "update_threshold": arch.training.update_threshold,
         "error_propagation": arch.training.error_propagation,
         "weight_gradients": arch.training.weight_gradients,
-        "mapping_mode": arch.training.mapping_mode,
+        # "auto" chooses per layer pass in the simulator; the emulation runs zfdr-phase, the
+        # mode auto takes most often for transposed convolutions
+        "mapping_mode": ("zfdr-phase" if arch.training.mapping_mode == "auto"
+                         else arch.training.mapping_mode),
     }
     fields.update(device)
     return CrossbarConfig(**fields)
