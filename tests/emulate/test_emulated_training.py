@@ -16,7 +16,8 @@ from lergan.emulate.training import TrainConfig, train
 
 # tiny: 2-channel networks, batch 8, a few iterations; noisy so that generator states
 # matter for resuming; prime's truncating ADC runs the faithful path
-TINY = dict(arch="prime-inference", width=2, batch=8, fid_samples=40, fid_every=2, sample_every=2,
+TINY = dict(arch="prime-inference", width=2, batch=8, fid_samples=40, fid_every=2,
+            sample_every=2,
             programming_noise=0.3, read_noise=0.5, stuck_fraction=0.01)
 
 
@@ -129,3 +130,30 @@ def test_cli_trains_and_refuses_bad_input(tmp_path) -> None:
     assert bad.exit_code == 2 and "adc.bits" in bad.output
     lossless = runner.invoke(app, [*args, "--set", "adc.precision_policy=lossless"])
     assert lossless.exit_code == 2 and "adc.bits" in lossless.output
+
+
+def test_measured_write_fractions_feed_the_simulator(tmp_path) -> None:
+    """`lergan simulate --write-stats`: the run's measured shares replace the preset's
+    assumed write.fraction_rewritten (per layer, else per network, else the run's)."""
+    from lergan.system import simulate
+
+    train(TrainConfig(iters=2, checkpoint_every=2, width=2, batch=8, fid_samples=20,
+                      fid_every=2, sample_every=2, arch="lrgan"), tmp_path)
+    stats = load_write_stats(tmp_path / "metrics.json")
+    fractions = {**stats.layers, **stats.networks, "*": stats.overall}
+    base = simulate("cgan", "lrgan", 4)
+    measured = simulate("cgan", "lrgan", 4, options={"write_fractions": fractions})
+    assert measured.options["write_fractions"] == fractions
+    if abs(stats.overall - 0.25) > 1e-3:  # lrgan assumes 0.25
+        assert measured.cells_written != base.cells_written
+    everything = simulate("cgan", "lrgan", 4, options={"write_fractions": {"*": 1.0}})
+    nothing = simulate("cgan", "lrgan", 4, options={"write_fractions": {"*": 0.0}})
+    assert nothing.cells_written <= measured.cells_written <= everything.cells_written
+    assert nothing.cells_written < everything.cells_written
+    res = CliRunner().invoke(app, ["simulate", "cgan", "--arch", "lrgan", "--batch", "4",
+                                   "--write-stats", str(tmp_path / "metrics.json"), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["options"]["write_fractions"] == pytest.approx(fractions)
+    bad = CliRunner().invoke(app, ["simulate", "cgan", "--write-stats",
+                                   str(tmp_path / "missing.json")])
+    assert bad.exit_code == 2 and "write-stats" in bad.output

@@ -239,19 +239,29 @@ def simulate_cmd(
                                    "per network, layer and pass"),
     show_all: bool = typer.Option(False, "--all", help="show every row of each table "
                                   "(default: the largest, the rest summed in one row)"),
+    write_stats: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--write-stats", help="metrics.json of a `lergan train` run: its measured "
+        "share of cells written per update (per layer, else per network) replaces the "
+        "preset's write.fraction_rewritten"),
 ) -> None:
     """Simulate one training iteration and show where its time and energy go.
 
     Examples: `lergan simulate dcgan --arch lergan`;
     `lergan simulate dcgan --arch prime --set mode=zfdr-phase --set adc.bits=6`;
     `lergan simulate dcgan --compare budget`; `lergan simulate gp-gan --batch 8 --all`;
-    `lergan simulate DCGAN --batch 8 --per-layer --csv layers.csv`. A GAN of your own:
+    `lergan simulate DCGAN --batch 8 --per-layer --csv layers.csv`;
+    `lergan simulate dcgan --arch lrgan --write-stats runs/lrgan/metrics.json`. A GAN of your own:
     NAME is a description file (my_gan.yaml) or a Python builder (examples/my_gan.py:build).
     """
     from lergan.system import simulate
     from lergan.system.ablation import compare as run_compare
 
     opts, hw = split_settings(settings)
+    if write_stats is not None:
+        from lergan.emulate.write_stats import load_write_stats
+
+        ws = load_write_stats(write_stats)
+        opts["write_fractions"] = {**ws.layers, **ws.networks, "*": ws.overall}
     if compare is not None:
         from lergan.system.ablation import ARCH_VARIANTS, Variant
         from lergan.system.options import MODES

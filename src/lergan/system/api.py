@@ -232,7 +232,11 @@ def simulate(
     layout = opts.layout or default_layout
     bench, graph = _iteration_graph(name_or_gan, batch, opts)
     mode_key = f"auto:{opts.mode_objective}" if mode == "auto" else mode
-    specs, mappings = op_specs(graph, a, mode_key, ops_per_element(opts))
+    for key, f in opts.write_fractions.items():
+        if not 0.0 <= f <= 1.0:
+            raise LerganError(f"write_fractions {key!r}: {f!r} is not a share in [0, 1]")
+    specs, mappings = op_specs(graph, a, mode_key, ops_per_element(opts),
+                               opts.write_fractions)
     chip = chip_of(a)
     total = chip.banks * chip.crossbars_per_bank
     budget = opts.crossbar_budget or total

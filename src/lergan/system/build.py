@@ -115,19 +115,24 @@ def digital_cost(op: Any, arch: Any, graph: Any,
 
 def op_specs(graph: Any, arch: Any, mode: str,
              ops_per_element: Mapping[tuple[str, str], float] | None = None,
+             write_fractions: Mapping[str, float] | None = None,
              ) -> tuple[list[OpSpec], dict[str, Any]]:
     """The engine's records for every operation of ``graph`` on ``arch`` in ``mode``.
 
     Returns the records (sources first, then the graph's order) and the mappings of the
     mapped operations (by operation id) for reports. Memoised per preset object, graph
-    object, mode and ``ops_per_element`` overrides (the graph is kept alive by the memo).
+    object, mode, ``ops_per_element`` overrides and measured ``write_fractions`` (the graph
+    is kept alive by the memo). ``write_fractions`` (``"NET/LAYER"``, ``"NET"`` or ``"*"``
+    -> share of cells whose level changes per update, measured by ``lergan train``) replace
+    ``write.fraction_rewritten`` for the updates they cover, with compare-before-write.
     """
     cache = _cost_cache(arch)
     ope = tuple(sorted((ops_per_element or {}).items()))
-    key = ("specs", id(graph), mode, ope)
+    wf = tuple(sorted((write_fractions or {}).items()))
+    key = ("specs", id(graph), mode, ope) if not wf else ("specs", id(graph), mode, ope, wf)
     hit = cache.get(key)
     if hit is None or hit[0] is not graph:
-        hit = cache[key] = (graph, *_op_specs(graph, arch, mode, ope))
+        hit = cache[key] = (graph, *_op_specs(graph, arch, mode, ope, wf))
     return list(hit[1]), dict(hit[2])
 
 
@@ -141,7 +146,7 @@ def mode_choices(graph: Any, arch: Any, mode: str,
     return dict(_cost_cache(arch)[("specs", id(graph), mode, ope)][3])
 
 
-def _op_specs(graph: Any, arch: Any, mode: str, ope: tuple = ()
+def _op_specs(graph: Any, arch: Any, mode: str, ope: tuple = (), wf: tuple = ()
               ) -> tuple[list[OpSpec], dict[str, Any], dict[str, dict[str, Any]]]:
     specs: list[OpSpec] = []
     mappings: dict[str, Any] = {}
@@ -193,6 +198,11 @@ def _op_specs(graph: Any, arch: Any, mode: str, ope: tuple = ()
             if (pass_ == "update" and (net, layer) not in with_error
                     and arch.training.error_propagation == "transposed-copy"):
                 over = {"error_propagation": "transposed-read"}  # no error pass: no copy
+            if pass_ == "update" and wf:
+                measured = dict(wf)
+                f = measured.get(f"{net}/{layer}", measured.get(net, measured.get("*")))
+                if f is not None:  # measured by emulation: the controller compared
+                    over = {**over, "write_fraction": f, "compare_before_write": True}
             if mode == "auto":
                 md = chosen.get((net, layer)) if pass_ == "update" else None
                 if md is None:

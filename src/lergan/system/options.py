@@ -52,6 +52,10 @@ class SimulationOptions(BaseModel):
     transfer_chunks: int = Field(
         8, ge=1, le=1024, description="chunks a streamed transfer is scheduled in (the "
         "first sample alone, then the rest evenly): the granularity of link sharing")
+    write_fractions: dict[str, float] = Field(
+        default_factory=dict, description="measured share of a layer's cells whose level "
+        "changes per update, by 'NET/LAYER', 'NET' or '*' (lergan train's metrics.json, "
+        "--write-stats), replacing write.fraction_rewritten with compare-before-write")
     ops_per_element: dict[str, float] = Field(
         default_factory=dict, description="digital operations per output element of "
         "MAC-free operations, replacing lergan.mapping.elementwise.OPS_PER_ELEMENT's "
