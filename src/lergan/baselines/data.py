@@ -155,6 +155,22 @@ def override(leaves: dict[str, Leaf], overrides: Mapping[str, Any] | None,
     return out
 
 
+def preset_leaves(file: str, table: str, name: str, alias: str, label: str,
+                  overrides: Mapping[str, Any] | None) -> tuple[str, dict[str, Leaf]]:
+    """The resolved leaves of preset ``name`` of ``table`` in data file ``file``: the file's
+    ``shared`` leaves, then the preset's, then ``overrides``. ``alias`` (and ``default``)
+    stand for the file's ``default`` preset; an unknown name is a ``BaselineError`` listing
+    the known ones under ``label`` ("GPU", "FPGA")."""
+    data = read_file(file)
+    key = str(data["default"]["value"]) if name in (alias, "default") else name
+    if key not in data[table]:
+        raise BaselineError(f"{label} preset {name!r}: unknown (known: {alias}, "
+                            f"{', '.join(data[table])})")
+    leaves = flatten(data["shared"])
+    leaves.update(flatten(data[table][key]))
+    return key, override(leaves, overrides, f"{label} preset {key!r}")
+
+
 def digest(leaves: Mapping[str, Leaf]) -> str:
     """SHA-256 of the resolved values (what a record's hardware description hash holds)."""
     import hashlib

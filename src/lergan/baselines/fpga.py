@@ -26,7 +26,7 @@ import math
 from functools import lru_cache
 from typing import Any
 
-from lergan.baselines.data import BaselineError, flatten, override, read_file
+from lergan.baselines.data import preset_leaves, read_file
 from lergan.baselines.gpu import MAC_KINDS, GpuSpec
 from lergan.baselines.result import BaselineResult, OpCost, iteration_graph, op_bytes
 
@@ -51,14 +51,7 @@ class FpgaSpec(GpuSpec):
 
 @lru_cache(maxsize=32)
 def _load(name: str, items: tuple[tuple[str, Any], ...]) -> FpgaSpec:
-    data = read_file("fpgas")
-    key = default_fpga() if name in ("fpga", "default") else name
-    if key not in data["fpgas"]:
-        raise BaselineError(f"FPGA preset {name!r}: unknown (known: fpga, "
-                            f"{', '.join(fpga_names())})")
-    leaves = flatten(data["shared"])
-    leaves.update(flatten(data["fpgas"][key]))
-    return FpgaSpec(key, override(leaves, dict(items), f"FPGA preset {key!r}"))
+    return FpgaSpec(*preset_leaves("fpgas", "fpgas", name, "fpga", "FPGA", dict(items)))
 
 
 def load_fpga(name: str = "fpga", overrides: dict[str, Any] | None = None) -> FpgaSpec:

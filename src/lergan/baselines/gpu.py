@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from lergan.baselines.data import BaselineError, Leaf, digest, flatten, override, read_file
+from lergan.baselines.data import BaselineError, Leaf, digest, preset_leaves, read_file
 from lergan.baselines.result import BaselineResult, OpCost, iteration_graph, op_bytes
 
 MAC_KINDS = ("linear", "conv", "conv_transpose")
@@ -72,14 +72,7 @@ class GpuSpec:
 
 @lru_cache(maxsize=32)
 def _load(name: str, items: tuple[tuple[str, Any], ...]) -> GpuSpec:
-    data = read_file("gpus")
-    key = default_gpu() if name in ("gpu", "default") else name
-    if key not in data["gpus"]:
-        raise BaselineError(f"GPU preset {name!r}: unknown (known: gpu, "
-                            f"{', '.join(gpu_names())})")
-    leaves = flatten(data["shared"])
-    leaves.update(flatten(data["gpus"][key]))
-    return GpuSpec(key, override(leaves, dict(items), f"GPU preset {key!r}"))
+    return GpuSpec(*preset_leaves("gpus", "gpus", name, "gpu", "GPU", dict(items)))
 
 
 def load_gpu(name: str = "gpu", overrides: dict[str, Any] | None = None) -> GpuSpec:
