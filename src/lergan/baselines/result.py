@@ -116,11 +116,12 @@ def iteration_graph(workload: Any, batch: int, bits: int) -> tuple[str, Any]:
         return workload.gan, workload
     if isinstance(workload, str):
         from lergan.workload import suite
+        from lergan.workload.source import is_file_reference, resolve_gan
 
-        if workload not in suite.names():
-            raise BaselineError(f"benchmark {workload!r}: not in the suite (known: "
-                                f"{', '.join(suite.names())})")
-        return workload, _suite_graph(workload, batch, bits)
+        if not is_file_reference(workload):  # a suite name or alias
+            name = suite.info(workload).name
+            return name, _suite_graph(name, batch, bits)
+        workload = resolve_gan(workload)  # a GAN file or file.py:builder
     return getattr(workload, "name", "gan"), build_iteration(
         workload, batch=batch, options=IterationOptions(activation_bits=bits, weight_bits=bits))
 

@@ -20,7 +20,8 @@ from lergan.cli.app import app, console, user_errors
 def reproduce_cmd(
     out: str = typer.Option(..., "--out", help="folder to write (replaced when complete)"),
     benchmarks: Optional[list[str]] = typer.Option(  # noqa: UP045 (typer needs Optional)
-        None, "--benchmark", help="suite GAN, repeatable (default: every one)"),
+        None, "--benchmark", "--gan", help="suite GAN, GAN file or file.py:builder, "
+        "repeatable (default: every suite GAN)"),
     archs: Optional[list[str]] = typer.Option(  # noqa: UP045
         None, "--arch", help="architecture, repeatable (default: lergan, lrgan, prime, gpu, "
         "fpga and the ablations)"),

@@ -213,12 +213,14 @@ def plan(benchmarks: Sequence[str] | None, architectures: Sequence[str] | None
     """(benchmarks, architectures that exist, missing default architectures with reasons).
     An unknown benchmark, or an unknown architecture asked for explicitly, raises."""
     from lergan.workload import suite
+    from lergan.workload.source import is_file_reference, resolve_gan
 
     benches = list(benchmarks or suite.names())
-    for b in benches:
-        if b not in suite.names():
-            raise BaselineError(f"benchmark {b!r}: not in the suite (known: "
-                                f"{', '.join(suite.names())})")
+    for b in benches:  # a suite name or alias, a GAN file, file.py:builder: named if wrong
+        if is_file_reference(b):
+            resolve_gan(b)
+        else:
+            suite.info(b)
     archs, missing = [], {}
     for a in architectures or DEFAULT_ARCHITECTURES:
         try:

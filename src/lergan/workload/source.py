@@ -38,6 +38,13 @@ def is_python_reference(text: str) -> bool:
     return bool(sep and path.endswith(".py") and func.isidentifier())
 
 
+def is_file_reference(text: str) -> bool:
+    """Whether ``text`` names a GAN file (``.yaml``, ``.yml``, ``.json``) or a Python builder
+    rather than a suite benchmark."""
+    t = text.strip()
+    return is_python_reference(t) or Path(t).suffix.lower() in DESCRIPTION_SUFFIXES
+
+
 def resolve_gan(spec: Any, options: Mapping[str, Any] | None = None) -> Any:
     """The GAN ``spec`` names (see the module docstring); ``options`` apply to suite names."""
     from lergan.workload.gan import GAN
