@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from lergan.baselines.data import BaselineError
 from lergan.baselines.gpu import cost_operation, load_gpu, simulate_gpu
 from lergan.baselines.result import iteration_graph
+from lergan.errors import LerganError
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +113,7 @@ def test_a_gan_that_does_not_fit_memory_is_refused():
 
 
 def test_bad_workloads_are_named():
-    with pytest.raises(BaselineError, match="benchmark 'nogan'"):
+    with pytest.raises(LerganError, match="benchmark 'nogan'"):
         simulate_gpu("nogan")
     with pytest.raises(BaselineError, match="batch 0"):
         simulate_gpu("dcgan", batch=0)

@@ -103,7 +103,7 @@ def layer_weights(layer):
 
 
 def test_weight_gradient_on_digital_units():
-    params = ISAAC.model_copy(update={"weight_gradient_unit": "digital"})
+    params = ISAAC.model_copy(update={"weight_gradients": "digital"})
     layer = tconv(2, 8, 4, 5, 2, 2, 1)
     p = plan("conv_transpose_weight_grad", input_size=(4, 4), kernel_size=5, stride=2,
              padding=2, output_padding=1, in_channels=8, out_channels=4)
@@ -127,7 +127,7 @@ def test_linear_weight_gradient_on_crossbars_stacks_the_batch():
 
 @pytest.mark.parametrize("optimizer,state", [("sgd", 0), ("momentum", 1), ("adam", 2)])
 def test_update_writes_cells_and_moves_master_weights_and_state(optimizer, state):
-    params = READ.model_copy(update={"optimizer": optimizer, "write_fraction": 0.25,
+    params = READ.model_copy(update={"optimiser": optimizer, "fraction_rewritten": 0.25,
                                      "compare_before_write": True})
     layer = linear(300, 100)
     m = map_pass(layer, "update", (300,), 64, params, replication=2)

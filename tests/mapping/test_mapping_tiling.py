@@ -29,7 +29,7 @@ def test_slices_sign_and_read_cycles():
     assert read_cycles_per_mvm(16, 1) == 16  # ISAAC: 16 read cycles per MVM
     assert read_cycles_per_mvm(6, 3) == 2  # PRIME: 3-bit drivers composed into 6 bits
     assert read_cycles_per_mvm(16, 3) == 6
-    with pytest.raises(MappingError, match="signed_scheme"):
+    with pytest.raises(MappingError, match="signed_weights"):
         sign_columns("twos-complement")
     with pytest.raises(MappingError, match="cell_bits"):
         weight_slices(16, 0)
@@ -46,7 +46,7 @@ def test_tiles_of_a_300_by_100_matrix():
 
 @pytest.mark.parametrize("scheme,sign", [("offset", 1), ("differential", 2)])
 def test_linear_forward_counts(scheme, sign):
-    params = ISAAC.model_copy(update={"signed_scheme": scheme})
+    params = ISAAC.model_copy(update={"signed_weights": scheme})
     m = map_pass(linear(300, 100), "forward", (300,), 5, params, mode="zero-inserting")
     ct = -(-100 * 8 * sign // 128)
     assert m.crossbars == 3 * ct
@@ -71,7 +71,7 @@ def test_replication_divides_steps_and_multiplies_crossbars():
 
 def test_transposed_read_is_one_pass_per_slice_and_sign_column():
     params = ISAAC.model_copy(update={"error_propagation": "transposed-read",
-                                      "signed_scheme": "differential"})
+                                      "signed_weights": "differential"})
     m = map_pass(linear(300, 100), "error", (300,), 2, params)
     assert m.form == "transposed-read"
     assert m.crossbars == 3 * 13  # the forward crossbars, read through their columns
@@ -114,8 +114,8 @@ def test_bad_input_is_a_mapping_error():
 def test_unknown_or_bad_mapping_parameter_is_named():
     with pytest.raises(MappingError, match="gate_zero_rows"):
         map_pass(linear(), "forward", (300,), 1, ISAAC, gate_zero_rows=True)
-    with pytest.raises(MappingError, match="write_fraction"):
-        map_pass(linear(), "forward", (300,), 1, ISAAC, write_fraction=1.5)
+    with pytest.raises(MappingError, match="fraction_rewritten"):
+        map_pass(linear(), "forward", (300,), 1, ISAAC, fraction_rewritten=1.5)
 
 
 def test_row_tile_gating_skips_tiles_of_taps_that_meet_zeros():

@@ -240,7 +240,7 @@ def simulate_cmd(
     show_all: bool = typer.Option(False, "--all", help="show every row of each table "
                                   "(default: the largest, the rest summed in one row)"),
     write_stats: Optional[str] = typer.Option(  # noqa: UP045
-        None, "--write-stats", help="metrics.json of a `lergan train` run: its measured "
+        None, "--write-stats", help="metrics.json of a run of lergan train: its measured "
         "share of cells written per update (per layer, else per network) replaces the "
         "preset's write.fraction_rewritten"),
 ) -> None:
@@ -249,8 +249,7 @@ def simulate_cmd(
     Examples: `lergan simulate dcgan --arch lergan`;
     `lergan simulate dcgan --arch prime --set mode=zfdr-phase --set adc.bits=6`;
     `lergan simulate dcgan --compare budget`; `lergan simulate gp-gan --batch 8 --all`;
-    `lergan simulate DCGAN --batch 8 --per-layer --csv layers.csv`;
-    `lergan simulate dcgan --arch lrgan --write-stats runs/lrgan/metrics.json`. A GAN of your own:
+    `lergan simulate DCGAN --batch 8 --per-layer --csv layers.csv`. A GAN of your own:
     NAME is a description file (my_gan.yaml) or a Python builder (examples/my_gan.py:build).
     """
     from lergan.system import simulate

@@ -27,6 +27,7 @@ from rich.table import Table
 
 from lergan.cli.app import app, console, user_errors
 from lergan.errors import LerganError
+from lergan.vocabulary import ZERO_INSERTING_PASSES as VOCABULARY_ZI_PASSES
 
 # DCGAN (Radford et al., ICLR 2016; the PyTorch DCGAN example, ngf = ndf = 64, 64x64 images):
 # the generator's strided transposed convolutions 4x4 -> 64x64 and the discriminator's
@@ -55,7 +56,7 @@ class LayerCase:
 
 
 #: Passes that have zero-inserting computations (``lergan.workload.counts.ZERO_INSERTING``).
-ZERO_INSERTING_PASSES = ("forward", "error", "weight_gradient")
+ZERO_INSERTING_PASSES = VOCABULARY_ZI_PASSES
 #: Short pass names in case names (``G.tconv2 fwd``, ``D.conv3 err``, ``D.conv3 wgrad``).
 _PASS_TAG = {"forward": "fwd", "error": "err", "weight_gradient": "wgrad"}
 

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from lergan.errors import HardwareError, LerganError
+from lergan.vocabulary import Mode
 
 __all__ = [
     "ADC_POLICIES",
@@ -78,7 +79,7 @@ class CrossbarConfig(BaseModel):
     update_threshold: float = Field(default=0.0, ge=0, le=1)
     error_propagation: Literal["transposed-read", "transposed-copy"] = "transposed-copy"
     weight_gradients: Literal["crossbar", "digital"] = "crossbar"
-    mapping_mode: Literal["zero-inserting", "scatter", "zfdr-phase", "zfdr-pattern"] = (
+    mapping_mode: Mode = (
         "zfdr-pattern"
     )
     programming_noise: float = Field(default=0.0, ge=0)

@@ -20,6 +20,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from lergan.hardware.units import Dim
+from lergan.vocabulary import (
+    ErrorPropagation,
+    ModeChoice,
+    Optimiser,
+    SignedWeights,
+    Tier,
+    WeightGradients,
+)
 
 # ---- annotated scalar types -------------------------------------------------------------
 
@@ -88,7 +96,7 @@ class Crossbar(_Frozen):
     cell_area_f2: Annotated[float, Field(gt=0), Dim("ratio")]
     read_energy_per_cell_j: Energy
     sense_time_per_row_s: PosTime
-    signed_weights: Literal["differential", "offset"]
+    signed_weights: SignedWeights
     flipped_encoding: bool = False
 
 
@@ -218,15 +226,15 @@ class WriteModel(_Frozen):
 class Training(_Frozen):
     """How training runs on the crossbars (each a named choice, see docs/model.md s.3)."""
 
-    error_propagation: Literal["transposed-read", "transposed-copy"]
-    weight_gradients: Literal["crossbar", "digital"]
-    optimiser: Literal["sgd", "momentum", "adam"]
+    error_propagation: ErrorPropagation
+    weight_gradients: WeightGradients
+    optimiser: Optimiser
     approximate_update: bool
     update_threshold: Fraction
     #: the mapping mode every layer runs in unless a simulation names another
     #: (``lergan.mapping.MODES``; LerGAN's ZFDR or the conventional zero-inserting mapping),
     #: or ``auto``: chosen per layer pass (``lergan.system.build.choose_mode``)
-    mapping_mode: Literal["zero-inserting", "scatter", "zfdr-phase", "zfdr-pattern", "auto"]
+    mapping_mode: ModeChoice
 
 
 class Organisation(_Frozen):
@@ -253,7 +261,7 @@ class Organisation(_Frozen):
     per_bank: dict[str, CountOrFraction] = Field(default_factory=dict)
     per_chip: dict[str, CountOrFraction] = Field(default_factory=dict)
     network_banks: dict[str, tuple[int, ...]] = Field(default_factory=dict)
-    tiers: tuple[Literal["forward", "error", "update"], ...] = ()
+    tiers: tuple[Tier, ...] = ()
     #: how a simulated iteration lays the passes out: ``lergan`` (each network's banks
     #: form its tiers) or ``prime`` (a network's passes share its banks)
     layout: Literal["lergan", "prime"]

@@ -60,7 +60,7 @@ class LayerPassMapping:
     sequence), ``crossbar_read_cycles`` (crossbar activations summed over crossbars),
     ``dac_activations`` (input drivers times read cycles), ``adc_conversions``,
     ``shift_add_ops``, ``partial_sum_adds`` (adder tree across tiles), ``cells_written``
-    (an update rewrites every cell, or only ``write_fraction`` of them when
+    (an update rewrites every cell, or only ``fraction_rewritten`` of them when
     ``compare_before_write`` reads the ``cells_compared`` first),
     buffer bytes (``buffer_read_bytes`` / ``buffer_write_bytes``, the accumulation
     buffer's read-modify-writes in ``accumulation_bytes``), ``digital_macs`` and
@@ -129,7 +129,7 @@ def place(spec: PassSpec, geo: LayerGeometry, params: MappingParams,
     _check_replication(replication)
     R, C = params.crossbar_rows, params.crossbar_cols
     slices = weight_slices(spec.stored_bits, params.cell_bits)
-    sign = sign_columns(params.signed_scheme)
+    sign = sign_columns(params.signed_weights)
     bit_cycles = read_cycles_per_mvm(spec.input_bits, params.dac_bits)
     passes = slices * sign if spec.transposed_read else 1
     cycles = bit_cycles * passes
@@ -165,7 +165,7 @@ def place(spec: PassSpec, geo: LayerGeometry, params: MappingParams,
     if spec.pass_ == "update" and params.compare_before_write:
         # only a controller that reads before writing can skip unchanged cells
         cells_compared = cells_per_copy * replication
-        cells_written = round(cells_compared * params.write_fraction)
+        cells_written = round(cells_compared * params.fraction_rewritten)
     elif spec.pass_ == "update":
         cells_written = cells_per_copy * replication
     elif spec.per_sample_program:

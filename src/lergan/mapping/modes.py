@@ -25,10 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from lergan.errors import MappingError
+from lergan.vocabulary import MODES as MODES  # re-exported: the one definition
 from lergan.zerofree import ZeroFreePlan
 
 PLAN_MODES = ("zero-inserting", "zfdr-phase", "zfdr-pattern")
-MODES = ("zero-inserting", "scatter", "zfdr-phase", "zfdr-pattern")
 
 
 @dataclass(frozen=True)

@@ -49,21 +49,15 @@ from lergan.errors import MappingError
 from lergan.mapping.geometry import LayerGeometry
 from lergan.mapping.modes import MatrixUse, check_mode, gated_row_tiles, plan_matrices
 from lergan.mapping.params import (
-    OPTIMIZER_OPS_PER_WEIGHT,
-    OPTIMIZER_STATE_TENSORS,
+    OPTIMISER_OPS_PER_WEIGHT,
+    OPTIMISER_STATE_TENSORS,
     MappingParams,
 )
+from lergan.vocabulary import PASSES, ZERO_INSERTING
 from lergan.zerofree import ZeroFreePlan, plan
 
-PASSES = ("forward", "error", "weight_gradient", "update")
-
-#: The zerofree computation of each zero-inserting (kind, pass).
-COMPUTATION = {
-    ("conv_transpose", "forward"): "conv_transpose",
-    ("conv", "error"): "conv_input_grad",
-    ("conv", "weight_gradient"): "conv_weight_grad",
-    ("conv_transpose", "weight_gradient"): "conv_transpose_weight_grad",
-}
+#: The zerofree computation of each zero-inserting (kind, pass) (lergan.vocabulary).
+COMPUTATION = ZERO_INSERTING
 
 
 @dataclass(frozen=True)
@@ -218,7 +212,7 @@ def _plain_spec(
 def forward_spec(
     geo: LayerGeometry, mode: str, samples: int, params: MappingParams
 ) -> PassSpec:
-    bits = params.activation_bits
+    bits = params.input_bits
     if geo.kind != "conv_transpose":
         return _plain_spec(geo, "forward", mode, samples, params, bits, bits)
     p = _plan(geo, "conv_transpose")
@@ -276,7 +270,7 @@ def error_spec(geo: LayerGeometry, mode: str, samples: int, params: MappingParam
 def weight_gradient_spec(
     geo: LayerGeometry, mode: str, samples: int, params: MappingParams
 ) -> PassSpec:
-    act, err = params.activation_bits, params.error_bits
+    act, err = params.input_bits, params.error_bits
     grads = geo.weights
     common = dict(
         pass_="weight_gradient", mode=mode, samples=samples, weights=grads,
@@ -284,7 +278,7 @@ def weight_gradient_spec(
     )
     if geo.kind == "linear":
         nominal = samples * geo.positions * grads
-        if params.weight_gradient_unit == "digital":
+        if params.weight_gradients == "digital":
             return _digital_wgrad(geo, mode, samples, params, nominal, nominal, nominal, None)
         # store dy of the whole batch (rows: samples x positions, cols: out features) and
         # stream x per input feature: the sum over samples happens on the columns
@@ -298,7 +292,7 @@ def weight_gradient_spec(
             macs_dense=nominal, macs_real=nominal, taps_stored=1, **common,
         )
     p = _plan(geo, COMPUTATION[(geo.kind, "weight_gradient")])
-    if params.weight_gradient_unit == "digital":
+    if params.weight_gradients == "digital":
         executed = p.macs.real if mode == "scatter" else p.modes[mode].macs_executed
         return _digital_wgrad(geo, mode, samples, params, samples * p.macs.total,
                               samples * p.macs.real, samples * executed, p.computation)
@@ -323,7 +317,7 @@ def _digital_wgrad(
     real: int, executed: int, computation: str | None,
 ) -> PassSpec:
     """Weight gradient on digital MAC units: operands read once, gradients written once."""
-    act, err = params.activation_bits, params.error_bits
+    act, err = params.input_bits, params.error_bits
     reads = samples * (geo.in_positions * geo.in_channels * act
                        + geo.out_positions * geo.out_channels * err) / 8
     return PassSpec(
@@ -342,7 +336,7 @@ def update_spec(geo: LayerGeometry, mode: str, samples: int, params: MappingPara
     Stored copies: the forward tier's matrices in this mode, plus the error tier's transposed
     copy (in this mode) when errors propagate by ``transposed-copy``. Buffer traffic per
     weight: read the gradient, the master weight and the optimiser state; write the master
-    weight and the state back (``OPTIMIZER_STATE_TENSORS``); the new weight's slices go to
+    weight and the state back (``OPTIMISER_STATE_TENSORS``); the new weight's slices go to
     the write drivers. Bias values take the same digital update and no crossbar.
     """
     stored = list(forward_spec(geo, mode, 1, params).matrices)
@@ -350,8 +344,8 @@ def update_spec(geo: LayerGeometry, mode: str, samples: int, params: MappingPara
         stored += list(error_spec(geo, mode, 1, params).matrices)
     stored = [replace(m, mvms=0, active_tile_mvms=None, active_row_mvms=None) for m in stored]
     values = geo.weights + geo.bias_values
-    state = OPTIMIZER_STATE_TENSORS[params.optimizer]
-    master, sbits = params.master_weight_bits, params.optimizer_state_bits
+    state = OPTIMISER_STATE_TENSORS[params.optimiser]
+    master, sbits = params.master_weight_bits, params.optimiser_state_bits
     reads = values * (params.gradient_bits + master + state * sbits) / 8
     writes = values * (master + state * sbits) / 8
     return PassSpec(
@@ -359,7 +353,7 @@ def update_spec(geo: LayerGeometry, mode: str, samples: int, params: MappingPara
         form="write", computation=None, samples=samples, matrices=tuple(stored),
         input_bits=params.weight_bits, output_bits=params.weight_bits,
         stored_bits=params.weight_bits, programs_matrices=True,
-        digital_macs=values * OPTIMIZER_OPS_PER_WEIGHT[params.optimizer],
+        digital_macs=values * OPTIMISER_OPS_PER_WEIGHT[params.optimiser],
         extra_read_bytes=reads, extra_write_bytes=writes, weights=geo.weights,
         taps_stored=forward_spec(geo, mode, 1, params).taps_stored,
     )

@@ -37,14 +37,14 @@ def weight_slices(weight_bits: int, cell_bits: int) -> int:
     return ceil_div(weight_bits, cell_bits)
 
 
-def sign_columns(signed_scheme: str) -> int:
+def sign_columns(signed_weights: str) -> int:
     """Columns per weight slice for signed weights: 2 (differential pair) or 1 (offset)."""
-    if signed_scheme == "differential":
+    if signed_weights == "differential":
         return 2
-    if signed_scheme == "offset":
+    if signed_weights == "offset":
         return 1
     raise MappingError(
-        f"signed_scheme must be 'differential' or 'offset', got {signed_scheme!r}"
+        f"signed_weights must be 'differential' or 'offset', got {signed_weights!r}"
     )
 
 

@@ -202,7 +202,7 @@ def _op_specs(graph: Any, arch: Any, mode: str, ope: tuple = (), wf: tuple = ()
                 measured = dict(wf)
                 f = measured.get(f"{net}/{layer}", measured.get(net, measured.get("*")))
                 if f is not None:  # measured by emulation: the controller compared
-                    over = {**over, "write_fraction": f, "compare_before_write": True}
+                    over = {**over, "fraction_rewritten": f, "compare_before_write": True}
             if mode == "auto":
                 md = chosen.get((net, layer)) if pass_ == "update" else None
                 if md is None:

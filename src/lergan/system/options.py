@@ -13,11 +13,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lergan.errors import LerganError
+from lergan.vocabulary import MODES as MODES  # re-exported: options name the modes
+from lergan.vocabulary import OPERATION_PASSES, ModeChoice
 
-Mode = Literal["zero-inserting", "scatter", "zfdr-phase", "zfdr-pattern", "auto"]
-MODES: tuple[str, ...] = ("zero-inserting", "scatter", "zfdr-phase", "zfdr-pattern")
+Mode = ModeChoice  # a mapping mode or "auto" (lergan.vocabulary)
 #: passes an ``ops_per_element`` key may name (``loss`` for loss terms)
-PASSES: tuple[str, ...] = ("forward", "error", "weight_gradient", "update", "loss")
+PASSES = OPERATION_PASSES
 
 
 class SimulationOptions(BaseModel):

@@ -53,9 +53,9 @@ from lergan.system.ordering import write_after_read
 from lergan.system.replication import plan_group, replication_overrides
 from lergan.system.tasks import PASS_TIER, Dep, OpCost, OpSpec, Task
 from lergan.system.wear import hot_spot
+from lergan.vocabulary import TIERS
 
 LAYOUTS = ("lergan", "prime")
-TIERS = ("forward", "error", "update")
 
 
 @dataclass(frozen=True)

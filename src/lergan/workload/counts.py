@@ -25,6 +25,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from lergan.vocabulary import ZERO_INSERTING
 from lergan.workload.layers import Layer, conv_output_size
 from lergan.zerofree import plan
 
@@ -120,13 +121,6 @@ def plan_kwargs(layer: Layer, input_shape: tuple[int, ...]) -> dict[str, Any]:
     return kwargs
 
 
-#: The lergan.zerofree computation of each zero-inserting (layer kind, pass).
-ZERO_INSERTING = {
-    ("conv_transpose", "forward"): "conv_transpose",
-    ("conv", "error"): "conv_input_grad",
-    ("conv", "weight_gradient"): "conv_weight_grad",
-    ("conv_transpose", "weight_gradient"): "conv_transpose_weight_grad",
-}
 
 
 def layer_pass_macs(

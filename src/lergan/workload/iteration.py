@@ -37,6 +37,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from lergan.errors import WorkloadError
+from lergan.vocabulary import OPERATION_PASSES, PASSES, STEPS
 from lergan.workload.counts import COUNTS, Macs, layer_pass_macs
 from lergan.workload.gan import GAN, Network
 from lergan.workload.layers import Layer
@@ -50,11 +51,6 @@ __all__ = [
     "build_iteration",
 ]
 
-#: The passes of a layer, in the order of the architecture note (section 0).
-PASSES = ("forward", "error", "weight_gradient", "update")
-#: Every ``Operation.pass_`` value: the layer passes and the loss evaluations.
-OPERATION_PASSES = (*PASSES, "loss")
-STEPS = ("D", "G")
 
 # Activations whose derivative PyTorch computes from the output (it saves the result).
 _DERIVATIVE_FROM_OUTPUT = {"relu", "tanh", "sigmoid", "softmax"}

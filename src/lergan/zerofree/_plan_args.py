@@ -16,13 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from lergan.errors import ZeroFreeArgumentError
+from lergan.vocabulary import COMPUTATIONS
 
-COMPUTATIONS = (
-    "conv_transpose",
-    "conv_input_grad",
-    "conv_weight_grad",
-    "conv_transpose_weight_grad",
-)
 TRANSPOSED = ("conv_transpose", "conv_transpose_weight_grad")
 
 
