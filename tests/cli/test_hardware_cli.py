@@ -152,3 +152,16 @@ def test_peak_table_labels_every_figure_with_its_unit():
     assert [c.strip() for c in rows["computational efficiency"]] == ["483.3", "GOPS/mm2"]
     assert [c.strip() for c in rows["power efficiency"]] == ["627.4", "GOPS/W"]
     assert [c.strip() for c in rows["area"]] == ["85.42", "mm2"]
+
+
+def test_show_lists_derived_values_with_their_inputs_and_filters_them():
+    r = runner.invoke(app, ["hardware", "show", "lergan", "--json"])
+    derived = json.loads(r.output)["derived"]
+    assert derived["crossbar.area_m2"]["inputs"] == [
+        "crossbar.rows", "crossbar.cols", "crossbar.cell_area_f2", "technology.node_m"]
+    assert derived["organisation.per_mat.adc"]["value"] == 2  # 256 columns / 128 per ADC
+    sec = runner.invoke(app, ["hardware", "show", "lergan", "crossbar", "--json"])
+    assert set(json.loads(sec.output)["derived"]) == {k for k in derived
+                                                      if k.startswith("crossbar.")}
+    only = runner.invoke(app, ["hardware", "show", "lergan", "--assumptions", "--json"])
+    assert json.loads(only.output)["derived"] == {}

@@ -132,13 +132,18 @@ def show(
                                 f"(sections: {', '.join(tops)})")
     if assumptions:
         prov = {k: p for k, p in prov.items() if p.assumption}
+    derived = [] if assumptions else [
+        d for d in derived_values(arch)
+        if section is None or d.key == sec or d.key.startswith(sec + ".")]
     if csv_file is not None:
         write_text("--csv", csv_file, _csv(
             ["key", "value", "unit", "written_value", "written_unit", "file", "assumption",
              "source", "reason"],
             [[k, _fmt(p.value), p.unit, _fmt(p.written_value), p.written_unit,
               p.defined_in or "", p.assumption, p.source or "", p.reason or ""]
-             for k, p in prov.items()]))
+             for k, p in prov.items()]
+            + [[d.key, _fmt(d.value), d.unit, "", "", "derived", False,
+                f"derived: {d.formula} (from {', '.join(d.inputs)})", ""] for d in derived]))
         if csv_file == "-":
             return
     if json_out:
@@ -149,7 +154,7 @@ def show(
             "base": arch.base,
             "deviations": list(arch.deviations),
             "fields": {k: p.model_dump(mode="json") for k, p in prov.items()},
-            "derived": {d.key: d.to_dict() for d in derived_values(arch)},
+            "derived": {d.key: d.to_dict() for d in derived},
         }
         print_json(json.dumps(_with_provenance(data, arch)))
         return
@@ -177,7 +182,7 @@ def show(
             src = f"[magenta]override[/]: {src}"
         table.add_row(escape(key), escape(p.defined_in or ""), escape(_fmt(p.value)),
                       escape(p.unit), escape(written), src)
-    for d in derived_values(arch):
+    for d in derived:
         table.add_row(escape(d.key), "derived", escape(_fmt(d.value)), escape(d.unit), "",
                       f"[cyan]derived[/]: {escape(d.formula)} [dim](from "
                       f"{escape(', '.join(d.inputs))})[/]")
