@@ -38,6 +38,7 @@ from typing import Any
 
 from lergan.errors import LerganError
 from lergan.system.tasks import Dep, OpCost, OpSpec
+from lergan.vocabulary import ZERO_INSERTING
 
 MAPPED_KINDS = ("linear", "conv", "conv_transpose")
 
@@ -90,12 +91,17 @@ def mode_score(c: Any, crossbars: int, objective: str) -> float:
 def choose_mode(op: Any, arch: Any, objective: str = "time", **overrides: Any
                 ) -> tuple[str, dict[str, float]]:
     """The mapping mode of one layer pass that minimises ``objective`` (ties: the earlier
-    of :data:`lergan.mapping.MODES`), and every mode's score."""
+    of :data:`lergan.mapping.MODES`), and every mode's score. A pass without inserted zeros
+    (not in :data:`lergan.vocabulary.ZERO_INSERTING`) maps alike in every mode: the first
+    is taken without trying the others."""
     from lergan.mapping import MODES
 
     if objective not in OBJECTIVES:
         raise LerganError(f"mode objective {objective!r}: expected one of {OBJECTIVES}")
     scores: dict[str, float] = {}
+    if (op.kind, op.pass_) not in ZERO_INSERTING:  # no inserted zero: every mode maps alike
+        m, c = _mapped(op, arch, MODES[0], **overrides)
+        return MODES[0], {MODES[0]: mode_score(c, m.crossbars, objective)}
     for md in MODES:
         m, c = _mapped(op, arch, md, **overrides)
         scores[md] = mode_score(c, m.crossbars, objective)
