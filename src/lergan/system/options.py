@@ -28,7 +28,7 @@ class SimulationOptions(BaseModel):
 
     mode: Mode | None = Field(
         None, description="mapping mode of every layer; default: the preset's "
-        "training.mapping_mode (zfdr-pattern for lergan, zero-inserting for lergan-no-zfdr "
+        "training.mapping_mode (auto for lergan, zero-inserting for lergan-no-zfdr "
         "and prime); 'auto' chooses per layer pass (see mode_objective)")
     mode_objective: Literal["time", "energy", "edp"] = Field(
         "time", description="what mode='auto' minimises per layer pass: time (crossbar-"
