@@ -45,11 +45,15 @@ here). Formulas:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lergan.errors import MappingError
+from lergan.hardware.cost import actions, lifetime, write_cost
 from lergan.mapping.elementwise import bank_buffer
 from lergan.mapping.mapper import LayerPassMapping
+
+if TYPE_CHECKING:
+    from lergan.hardware.schema import Architecture
 
 ENERGY_COMPONENTS = (
     "crossbar", "dac", "sample_hold", "adc", "shift_add", "buffer", "accumulation",
@@ -84,7 +88,7 @@ class OperationCost:
         return d
 
 
-def _per_crossbar_area_m2(arch: Any) -> dict[str, float]:
+def _per_crossbar_area_m2(arch: Architecture) -> dict[str, float]:
     """Area of one crossbar and its share of its mat's peripherals and registers
     (the component model's per-mat counts over crossbars per mat)."""
     model = arch.components
@@ -92,9 +96,9 @@ def _per_crossbar_area_m2(arch: Any) -> dict[str, float]:
             for name in model.counts["mat"]}
 
 
-def cost(mapping: LayerPassMapping, arch: Any, digital_units: int | None = None) -> OperationCost:
+def cost(mapping: LayerPassMapping, arch: Architecture,
+         digital_units: int | None = None) -> OperationCost:
     """Cost one mapped operation on ``arch`` (a :class:`lergan.hardware.Architecture`)."""
-    from lergan.hardware.cost import actions, lifetime, write_cost
 
     act = actions(arch)
     m = mapping

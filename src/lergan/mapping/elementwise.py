@@ -26,9 +26,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lergan.errors import MappingError
+from lergan.hardware.cost import actions
+
+if TYPE_CHECKING:
+    from lergan.hardware.schema import Architecture
+    from lergan.workload.iteration import Operation, Tensor
 
 #: Digital operations per element (a layer's output element, a loss's compared element:
 #: see :func:`loss_elements`), by (layer kind or ``"loss"``, pass). ASSUMPTION
@@ -75,7 +80,7 @@ class ElementwiseCost:
         return asdict(self)
 
 
-def bank_buffer(arch: Any) -> str:
+def bank_buffer(arch: Architecture) -> str:
     """The bank-level buffer: ``bank_buffer`` if present, else the largest buffer."""
     if "bank_buffer" in arch.buffers:
         return "bank_buffer"
@@ -99,7 +104,7 @@ def elementwise_ops(kind: str, pass_: str, elements: int, samples: int, params: 
     return per * elements * samples
 
 
-def loss_elements(op: Any) -> int:
+def loss_elements(op: Operation) -> int:
     """Elements per sample a loss operation works over: those of the tensor it compares,
     the operation's ``input_shape`` (``lergan.workload.iteration``: the compared layer's
     shape; a feature-matching loss reads that layer's activations of the call and of its
@@ -109,13 +114,11 @@ def loss_elements(op: Any) -> int:
 
 
 def elementwise_cost(kind: str, pass_: str, ops: float, read_bytes: float, write_bytes: float,
-                     arch: Any, digital_units: int | None = None,
+                     arch: Architecture, digital_units: int | None = None,
                      layer: str = "?") -> ElementwiseCost:
     """Cost ``ops`` digital operations and the buffer traffic of one MAC-free operation on
     ``arch`` (see the module docstring). ``MappingError`` when it computes and the preset
     has no ``digital.mac``."""
-    from lergan.hardware.cost import actions
-
     act = actions(arch)
     bank = bank_buffer(arch)
     energy = {"buffer": read_bytes * act[f"buffer.{bank}.read"].energy_j
@@ -137,7 +140,8 @@ def elementwise_cost(kind: str, pass_: str, ops: float, read_bytes: float, write
                            max(parts.values()), parts, energy)
 
 
-def cost_elementwise_operation(op: Any, tensors: Mapping[str, Any], arch: Any,
+def cost_elementwise_operation(op: Operation, tensors: Mapping[str, Tensor],
+                               arch: Architecture,
                                ops_per_element: Mapping[tuple[str, str], float] | None = None,
                                ) -> ElementwiseCost:
     """Cost a MAC-free :class:`lergan.workload.iteration.Operation` of a graph whose

@@ -34,11 +34,16 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lergan.errors import LerganError
 from lergan.system.tasks import Dep, OpCost, OpSpec
 from lergan.vocabulary import ZERO_INSERTING
+
+if TYPE_CHECKING:
+    from lergan.hardware.schema import Architecture
+    from lergan.mapping.costing import OperationCost
+    from lergan.workload.iteration import IterationGraph, Operation, Tensor
 
 MAPPED_KINDS = ("linear", "conv", "conv_transpose")
 
@@ -47,7 +52,7 @@ MAPPED_KINDS = ("linear", "conv", "conv_transpose")
 _COSTS: dict[int, tuple[weakref.ref, dict[tuple, Any]]] = {}
 
 
-def _cost_cache(arch: Any) -> dict[tuple, Any]:
+def _cost_cache(arch: Architecture) -> dict[tuple, Any]:
     key = id(arch)
     entry = _COSTS.get(key)
     if entry is not None and entry[0]() is arch:
@@ -57,7 +62,7 @@ def _cost_cache(arch: Any) -> dict[tuple, Any]:
     return cache
 
 
-def _mapped(op: Any, arch: Any, mode: str, **overrides: Any) -> Any:
+def _mapped(op: Operation, arch: Architecture, mode: str, **overrides: Any) -> Any:
     """(LayerPassMapping, OperationCost) of a mapped layer's pass, memoised per preset."""
     from lergan.mapping import cost, map_operation
 
@@ -75,7 +80,7 @@ def _mapped(op: Any, arch: Any, mode: str, **overrides: Any) -> Any:
 OBJECTIVES = ("time", "energy", "edp")
 
 
-def mode_score(c: Any, crossbars: int, objective: str) -> float:
+def mode_score(c: OperationCost, crossbars: int, objective: str) -> float:
     """The figure ``auto`` compares: ``time`` is crossbar-seconds (the operation's time
     times the crossbars it occupies, i.e. its time on an equal share of a fixed budget,
     where a mode that stores more weights gets fewer copies), ``energy`` its energy,
@@ -88,7 +93,7 @@ def mode_score(c: Any, crossbars: int, objective: str) -> float:
     return t * c.total_energy_j
 
 
-def choose_mode(op: Any, arch: Any, objective: str = "time", **overrides: Any
+def choose_mode(op: Operation, arch: Architecture, objective: str = "time", **overrides: Any
                 ) -> tuple[str, dict[str, float]]:
     """The mapping mode of one layer pass that minimises ``objective`` (ties: the earlier
     of :data:`lergan.mapping.MODES`), and every mode's score. A pass without inserted zeros
@@ -109,7 +114,7 @@ def choose_mode(op: Any, arch: Any, objective: str = "time", **overrides: Any
     return best, scores
 
 
-def digital_cost(op: Any, arch: Any, graph: Any,
+def digital_cost(op: Operation, arch: Architecture, graph: IterationGraph,
                  ops_per_element: tuple[tuple[tuple[str, str], float], ...] = ()) -> OpCost:
     """Cost of a MAC-free operation on the bank's digital units, from the mapping layer
     (:func:`lergan.mapping.elementwise.cost_elementwise_operation`)."""
@@ -119,7 +124,7 @@ def digital_cost(op: Any, arch: Any, graph: Any,
     return OpCost(c.latency_s, c.energy_j)
 
 
-def op_specs(graph: Any, arch: Any, mode: str,
+def op_specs(graph: IterationGraph, arch: Architecture, mode: str,
              ops_per_element: Mapping[tuple[str, str], float] | None = None,
              write_fractions: Mapping[str, float] | None = None,
              ) -> tuple[list[OpSpec], dict[str, Any]]:
@@ -142,7 +147,7 @@ def op_specs(graph: Any, arch: Any, mode: str,
     return list(hit[1]), dict(hit[2])
 
 
-def mode_choices(graph: Any, arch: Any, mode: str,
+def mode_choices(graph: IterationGraph, arch: Architecture, mode: str,
                  ops_per_element: Mapping[tuple[str, str], float] | None = None,
                  ) -> dict[str, dict[str, Any]]:
     """For ``mode="auto"`` (``"auto:energy"``, ``"auto:edp"``): the mode chosen for each
@@ -152,7 +157,7 @@ def mode_choices(graph: Any, arch: Any, mode: str,
     return dict(_cost_cache(arch)[("specs", id(graph), mode, ope)][3])
 
 
-def _op_specs(graph: Any, arch: Any, mode: str, ope: tuple = (), wf: tuple = ()
+def _op_specs(graph: IterationGraph, arch: Architecture, mode: str, ope: tuple = (), wf: tuple = ()
               ) -> tuple[list[OpSpec], dict[str, Any], dict[str, dict[str, Any]]]:
     specs: list[OpSpec] = []
     mappings: dict[str, Any] = {}
@@ -258,14 +263,14 @@ def _op_specs(graph: Any, arch: Any, mode: str, ope: tuple = (), wf: tuple = ()
     return specs, mappings, choices
 
 
-def step_label(op: Any) -> str:
+def step_label(op: Operation) -> str:
     """``D`` / ``G`` for the first D-step / G-step of the iteration, ``D2``, ``G2``, ... for
     later ones (the graph's own tags, ``GAN.d_steps`` / ``g_steps``)."""
     k = getattr(op, "step_index", 1)
     return op.step if k == 1 else f"{op.step}{k}"
 
 
-def _step_of(graph: Any, tensor: Any) -> str:
+def _step_of(graph: IterationGraph, tensor: Tensor) -> str:
     for c in tensor.consumers:
         return step_label(graph.operation(c))
     return "D"

@@ -333,7 +333,6 @@ def place(
                 out.append(Dep(tid, d.tensor, d.bytes, d.whole, d.first_sample))
         return tuple(out)
 
-    new = tuple.__new__  # Task(...) and Dep(...) with every field, positionally
     for op in ops:
         if op.engine == "source":
             tasks.append(Task(
@@ -370,15 +369,15 @@ def place(
                     c = _full_copy(_share(upd.write, _copy_share(upd, u, holders, units), 1))
                     reload = reloads[uname] = (c, *hot_spot(c, 1, u.pieces))
                 c, hot, hot_cells = reload
-                tasks.append(new(Task, (  # Task's fields in order (see the compute task)
+                tasks.append(Task._make((  # Task's fields in order (see the compute task)
                     rid, op.id, "reload", op.network, op.step, "reload", op.layer,
                     unit_res, u.bank, u.tier, 1, 1, c.latency_s, dict(c.energy_j),
-                    (new(Dep, (prev, None, 0.0, True, None)),) if prev else (), False, True,
+                    (Dep._make((prev, None, 0.0, True, None)),) if prev else (), False, True,
                     c.cells_written, u.crossbars, hot, hot_cells,
                 )))
-                deps = (*deps, new(Dep, (rid, None, 0.0, True, None)))
+                deps = (*deps, Dep._make((rid, None, 0.0, True, None)))
             elif prev:
-                deps = (*deps, new(Dep, (prev, None, 0.0, True, None)))
+                deps = (*deps, Dep._make((prev, None, 0.0, True, None)))
         c = op.cost
         pieces = u.pieces if crossbar else 1
         if pieces > 1:  # the samples go through every piece
@@ -391,11 +390,11 @@ def place(
             split = min(replication // op.samples, op.positions)
             c = OpCost(c.latency_s / split, c.energy_j, c.cells_written, c.cells_in_use,
                        c.write_rounds)
-        # hot_spot's answer for an operation that writes no cells, without its call
+        # an operation that writes no cells has no hot spot
         hot, hot_cells = hot_spot(c, replication, pieces) if c.cells_written > 0 else (0.0, 0.0)
-        # Task's 21 fields in order, positionally: binding them by keyword took a third of
-        # the placement's time (and tuple.__new__ skips the call of its generated __new__)
-        tasks.append(new(Task, (
+        # Task's 21 fields in order, positionally (checked by _make): the hot path of a
+        # placement, where binding them by keyword took a third of its time
+        tasks.append(Task._make((
             op.id, op.id, "compute", op.network, op.step, op.pass_, op.layer,  # id .. layer
             unit_res, u.bank, u.tier,  # unit, bank, tier
             1 if op.accumulates and op.engine == "digital" and op.samples <= 1
