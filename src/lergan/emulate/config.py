@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from lergan.errors import HardwareError, LerganError
+from lergan.hardware.converters import column_sum_bits
 from lergan.vocabulary import Mode
 
 __all__ = [
@@ -39,10 +40,9 @@ class EmulationError(LerganError):
     """A configuration the emulated crossbars cannot run (names the field)."""
 
 
-def lossless_adc_bits(rows: int, cell_bits: int, dac_bits: int) -> int:
-    """ADC bits for an exact column sum (ISAAC's rule, s.IV):
-    ``ceil(log2(rows * (2**cell_bits - 1) * (2**dac_bits - 1) + 1))``."""
-    return ceil(log2(rows * (2**cell_bits - 1) * (2**dac_bits - 1) + 1))
+#: ADC bits for an exact column sum (ISAAC's rule), the cost model's own
+#: (:func:`lergan.hardware.converters.column_sum_bits`; the flip is not emulated)
+lossless_adc_bits = column_sum_bits
 
 
 def adc_precision_policy(arch: Any) -> str:

@@ -134,7 +134,7 @@ def cost(mapping: LayerPassMapping, arch: Architecture,
         # compare before write: every covered cell read once (one row per read cycle,
         # each column converted), before the changed ones are programmed
         e["cell_write"] += m.cells_compared * (
-            act["crossbar.read"].energy_j / (arch.crossbar.rows * arch.crossbar.cols)
+            arch.crossbar.read_energy_per_cell_j
             + act["adc.convert"].energy_j + act["sample_hold.sample"].energy_j)
         compare_s = m.write_rounds * rows * arch.components.read_cycle_s
     if m.digital_macs:

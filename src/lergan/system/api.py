@@ -151,10 +151,6 @@ def provisioned(arch: Architecture, pl: Placement, budget: int) -> tuple[list, l
     """
     org = arch.organisation
     model = arch.components
-
-    def static_w(_arch: Any, name: str) -> float:
-        return model[name].static_power_w
-
     total = org.banks * org.mats_per_bank * org.crossbars_per_mat
     frac = budget / total
     # mats that hold no weights in this mapping are power-gated: no leakage
@@ -179,7 +175,7 @@ def provisioned(arch: Architecture, pl: Placement, budget: int) -> tuple[list, l
                 share = c / cap_total
                 area.append((net, row.component, n * share * per))
                 static.append((net, row.component,
-                               n * share * powered * static_w(arch, row.component)))
+                               n * share * powered * model[row.component].static_power_w))
         elif row.level == "bank":
             per_bank = row.instances / org.banks
             for b in range(1, org.banks + 1):
@@ -187,11 +183,12 @@ def provisioned(arch: Architecture, pl: Placement, budget: int) -> tuple[list, l
                 for net in nets:
                     k = per_bank / len(nets)
                     area.append((net, row.component, k * per))
-                    static.append((net, row.component, k * static_w(arch, row.component)))
+                    static.append((net, row.component,
+                                   k * model[row.component].static_power_w))
         else:
             area.append(("chip", row.component, row.area_m2))
             static.append(("chip", row.component,
-                           row.instances * static_w(arch, row.component)))
+                           row.instances * model[row.component].static_power_w))
     return area, static
 
 
@@ -235,8 +232,8 @@ def simulate(
     for key, f in opts.write_fractions.items():
         if not 0.0 <= f <= 1.0:
             raise LerganError(f"write_fractions {key!r}: {f!r} is not a share in [0, 1]")
-    specs, mappings = op_specs(graph, a, mode_key, ops_per_element(opts),
-                               opts.write_fractions)
+    ope = ops_per_element(opts)
+    specs, mappings = op_specs(graph, a, mode_key, ope, opts.write_fractions)
     chip = chip_of(a)
     total = chip.banks * chip.crossbars_per_bank
     budget = opts.crossbar_budget or total
@@ -258,7 +255,7 @@ def simulate(
         provision=lambda pl: provisioned(a, pl, budget), benchmark=bench,
         architecture=arch_name, batch=batch, options=record,
         extra_placement={"macs": macs, "modes": mode_choices(
-            graph, a, mode_key, ops_per_element(opts)) if mode == "auto" else {}},
+            graph, a, mode_key, ope) if mode == "auto" else {}},
     )
     check_replication_names(opts, r.placement.get("units", {}))
     conv = converter_precision(a).to_dict()

@@ -165,6 +165,7 @@ def _op_specs(graph: IterationGraph, arch: Architecture, mode: str, ope: tuple =
     objective = objective or "time"
     chosen: dict[tuple[str, str], str] = {}
     choices: dict[str, dict[str, Any]] = {}
+    measured = dict(wf)  # write fractions measured by emulation, by NET/LAYER, NET or *
 
     tensors = graph.tensors
     sources: dict[str, str] = {}
@@ -209,8 +210,7 @@ def _op_specs(graph: IterationGraph, arch: Architecture, mode: str, ope: tuple =
             if (pass_ == "update" and (net, layer) not in with_error
                     and arch.training.error_propagation == "transposed-copy"):
                 over = {"error_propagation": "transposed-read"}  # no error pass: no copy
-            if pass_ == "update" and wf:
-                measured = dict(wf)
+            if pass_ == "update" and measured:
                 f = measured.get(f"{net}/{layer}", measured.get(net, measured.get("*")))
                 if f is not None:  # measured by emulation: the controller compared
                     over = {**over, "fraction_rewritten": f, "compare_before_write": True}
