@@ -156,7 +156,7 @@ def test_user_errors_name_the_culprit(args, named):
 
 
 def test_timeline_lanes_group_units_and_split_routes():
-    from lergan.report.timeline import DIGITAL, LINKS, lanes_of, layout_lanes
+    from lergan.report.timeline import DIGITAL, LINKS, MEMORY, lanes_of, layout_lanes
     from lergan.system import simulate
 
     assert lanes_of("3d:B4>B6+3d:B6>B5", "transfer") == [(LINKS, "3d:B4>B6"),
@@ -167,6 +167,8 @@ def test_timeline_lanes_group_units_and_split_routes():
     assert lanes_of("G/conv1:T", "compute") == [("G", "conv1:T")]
     assert lanes_of("D/error:swap", "reload") == [("D/error", "swap region")]
     assert lanes_of("B3:digital", "compute") == [(DIGITAL, "bank 3")]
+    assert lanes_of("B3:memory", "spill") == [(MEMORY, "bank 3")]
+    assert lanes_of("offchip", "spill") == [(LINKS, "offchip")]
     r = simulate("dcgan", "lergan", 4)
     lanes, hidden = layout_lanes(r.timeline, 1000)
     assert hidden == 0
@@ -180,7 +182,7 @@ def test_timeline_lanes_group_units_and_split_routes():
     assert len(few) == 10 and hidden == len(lanes) - 10
     # PRIME layout: a network's passes share its banks, so its groups are the networks
     prime, _ = layout_lanes(simulate("dcgan", "prime", 4).timeline, 1000)
-    assert set(dict.fromkeys(g for g, _ in prime)) == {"G", "D", DIGITAL, LINKS}
+    assert set(dict.fromkeys(g for g, _ in prime)) == {"G", "D", DIGITAL, MEMORY, LINKS}
 
 
 def test_timeline_writes_a_png(tmp_path):

@@ -28,10 +28,12 @@ PASS_COLOURS = {
     "reload": "#8172B3",
     "loss": "#937860",
     "transfer": "#8C8C8C",
+    "spill": "#DA8BC3",
 }
 TIER_ORDER = {"forward": 0, "error": 1, "update": 2}
 LINKS = "links"
 DIGITAL = "digital units"
+MEMORY = "memory mats"
 
 
 def lanes_of(resource: str, kind: str, tiers: bool = True) -> list[tuple[str, str]]:
@@ -41,10 +43,13 @@ def lanes_of(resource: str, kind: str, tiers: bool = True) -> list[tuple[str, st
     (``prime``, ``tiers=False``: its optimiser steps, ``NET/update/LAYER:optimiser``, go
     with the network); swap regions ``GROUP:swap``; links ``3d:B1>B2``, ``bus``,
     ``offchip``, a route joining them with ``+``; a bank's pool of digital units
-    ``B3:digital``.
+    ``B3:digital``; a bank's port to its memory mats ``B3:memory`` (spilled data,
+    :mod:`lergan.system.storage`).
     """
-    if kind == "transfer":
+    if kind == "transfer" or resource == "offchip":
         return [(LINKS, r) for r in resource.split("+")]
+    if resource.endswith(":memory") and "/" not in resource:  # "B3:memory"
+        return [(MEMORY, f"bank {resource[1:-7]}")]
     if resource.endswith(":swap"):
         return [(resource[:-5], "swap region")]
     if resource.endswith(":digital") and "/" not in resource:  # a bank's pool, "B3:digital"
@@ -108,6 +113,8 @@ def _group_key(group: str, first_network: dict[str, int]) -> tuple:
         return (1, 0, 0, group)
     if group == DIGITAL:
         return (0, 100, 0, group)
+    if group == MEMORY:
+        return (0, 101, 0, group)
     net, _, tier = group.partition("/")
     return (0, first_network.get(net, 99), TIER_ORDER.get(tier, 3), group)
 

@@ -18,6 +18,7 @@ from lergan.errors import LerganError
 from lergan.hardware import Architecture, load_preset
 from lergan.hardware.converters import converter_precision
 from lergan.hardware.peak import breakdown
+from lergan.mapping.elementwise import bank_buffer
 from lergan.provenance import digest
 from lergan.system.build import mode_choices, op_specs
 from lergan.system.engine import run_engine
@@ -25,6 +26,7 @@ from lergan.system.interconnect import LinkSpec, Topology
 from lergan.system.options import SimulationOptions, as_options, resolve_architecture
 from lergan.system.placement import ChipSpec, Placement
 from lergan.system.result import SimulationResult
+from lergan.system.storage import StorageSpec
 from lergan.system.wear import iteration_lifetime
 from lergan.workload import GAN, suite
 from lergan.workload.iteration import (
@@ -140,6 +142,41 @@ def chip_of(arch: Architecture) -> ChipSpec:
     )
 
 
+def storage_of(arch: Architecture, topology: Topology) -> StorageSpec:
+    """What :mod:`lergan.system.storage` needs of ``arch``, per bank: its buffers (those
+    that are not registers), its memory mats (``organisation.capacity_bytes`` over the banks
+    less the compute mats; none without a capacity), the bank buffer's bandwidth as the
+    port to the mats, a mat's write rate (``rows_in_parallel`` rows of ``cols`` cells per
+    row write time) and read rate (a row of ``cols`` cells per array sense time), the
+    write model's and the read's (cell read and its conversion) energy per byte, and the
+    memory channel."""
+    org, xb, model = arch.organisation, arch.crossbar, arch.components
+    mat_bytes = org.crossbars_per_mat * xb.rows * xb.cols * xb.cell_bits / 8
+    buffer_bytes = sum(model.per_bank(n) * b.capacity_bytes for n, b in arch.buffers.items()
+                       if b.technology != "register")
+    memory_bytes = 0.0
+    if org.capacity_bytes is not None:
+        memory_bytes = max(0.0, org.capacity_bytes / org.banks - org.mats_per_bank * mat_bytes)
+    port = bank_buffer(arch)
+    row_bytes = org.crossbars_per_mat * xb.cols * xb.cell_bits / 8
+    per_byte = 8 / xb.cell_bits  # cells per byte
+    return StorageSpec(
+        buffer_bytes=buffer_bytes,
+        memory_bytes=memory_bytes,
+        mat_bytes=mat_bytes,
+        port_bytes_per_s=arch.buffers[port].bandwidth_bytes_per_s * max(1.0, model.per_bank(
+            port)),
+        mat_write_bytes_per_s=row_bytes * arch.write.rows_in_parallel
+        / model.write_latency_per_row_s,
+        mat_read_bytes_per_s=row_bytes / model.sense_time_s,
+        write_j_per_byte=per_byte * model.write_energy_per_cell_j,
+        read_j_per_byte=per_byte * (xb.read_energy_per_cell_j + model["adc"].energy_j),
+        buffer_read_j_per_byte=model[port].energy_j,
+        offchip=topology.links["offchip"],
+        cell_bits=xb.cell_bits,
+    )
+
+
 def provisioned(arch: Architecture, pl: Placement, budget: int) -> tuple[list, list]:
     """Area (m2) and static power (W) per (network, component) of what the design provisions.
 
@@ -252,7 +289,8 @@ def simulate(
     r = run_engine(
         specs, chip, topo, layout=layout, crossbar_budget=budget,
         replication=opts.replication, transfer_chunks=opts.transfer_chunks,
-        provision=lambda pl: provisioned(a, pl, budget), benchmark=bench,
+        provision=lambda pl: provisioned(a, pl, budget), storage=storage_of(a, topo),
+        benchmark=bench,
         architecture=arch_name, batch=batch, options=record,
         extra_placement={"macs": macs, "modes": mode_choices(
             graph, a, mode_key, ope) if mode == "auto" else {}},

@@ -235,6 +235,9 @@ def _op_specs(graph: IterationGraph, arch: Architecture, mode: str, ope: tuple =
                     op.id, net, step, pass_, layer, 1, "write", m.crossbars,
                     OpCost(max(lp["read"], lp["digital"], lp["buffer"]), opt),
                     tuple(deps), accumulates=True, weights_bytes=weights_bytes,
+                    # the update writes back exactly its master weights and optimiser
+                    # state (lergan.mapping.passes.update_spec)
+                    state_bytes=float(m.buffer_write_bytes),
                     write=OpCost(lp["write"], {"cell_write": c.energy_j["cell_write"]},
                                  float(c.cells_written), float(m.cells_per_copy * m.replication)),
                 ))

@@ -18,6 +18,7 @@ from lergan.system.interconnect import Demand, Topology
 from lergan.system.placement import ChipSpec, Placement, place
 from lergan.system.result import Entry, Interval, SimulationResult
 from lergan.system.schedule import Schedule, schedule
+from lergan.system.storage import StorageSpec, place_data
 from lergan.system.tasks import OpSpec, Task
 
 
@@ -56,6 +57,7 @@ def run_engine(
     static_power_w: Iterable[tuple[str, str, float]] = (),
     area_m2: Iterable[tuple[str, str, float]] = (),
     provision: Callable[[Placement], tuple[Iterable, Iterable]] | None = None,
+    storage: StorageSpec | None = None,
     benchmark: str = "synthetic",
     architecture: str = "synthetic",
     batch: int = 1,
@@ -66,19 +68,27 @@ def run_engine(
     """Simulate one iteration given as engine records: place, configure the interconnect
     for each step, schedule, account. ``provision(placement) -> (area_m2, static_power_w)``
     replaces the fixed ``area_m2`` / ``static_power_w`` records when what is provisioned
-    depends on the placement; notes on time-multiplexed groups are added."""
+    depends on the placement; ``storage`` places the iteration's data in bank buffers, memory
+    mats and off chip, charging spills (:mod:`lergan.system.storage`; ``None``: every
+    bank buffer holds what it is given); notes on time-multiplexed groups and spills are
+    added."""
     with _cyclic_gc_paused():  # the placement and schedule are freed before it resumes
         return _run(ops, chip, topology, layout, crossbar_budget, replication,
-                    transfer_chunks, static_power_w, area_m2, provision, benchmark,
+                    transfer_chunks, static_power_w, area_m2, provision, storage, benchmark,
                     architecture, batch, options, notes, extra_placement)
 
 
 def _run(ops, chip, topology, layout, crossbar_budget, replication, transfer_chunks,
-         static_power_w, area_m2, provision, benchmark, architecture, batch, options, notes,
-         extra_placement) -> SimulationResult:
+         static_power_w, area_m2, provision, storage, benchmark, architecture, batch, options,
+         notes, extra_placement) -> SimulationResult:
     """:func:`run_engine`'s work (its arguments in order)."""
     pl = place(ops, chip, layout=layout, crossbar_budget=crossbar_budget,
                replication=replication)
+    if storage is not None:
+        st = place_data(pl.tasks, ops, storage)
+        pl.tasks = st.tasks
+        extra_placement = {**(extra_placement or {}), "storage": st.to_dict()}
+        notes = [*notes, *st.notes()]
     steps = list(dict.fromkeys(t.step for t in pl.tasks))
     topology.configure(demands(pl.tasks), steps)
     sch = schedule(pl.tasks, topology, transfer_chunks=transfer_chunks)

@@ -16,7 +16,7 @@ from typing import Literal, NamedTuple
 
 #: What executes an operation (:attr:`OpSpec.engine`; not :mod:`lergan.system.engine`).
 Executor = Literal["crossbar", "digital", "write", "source"]
-TaskKind = Literal["compute", "write", "reload", "source"]
+TaskKind = Literal["compute", "write", "reload", "source", "spill"]
 
 #: Where a pass runs in the LerGAN layout (architecture section 4: forward, error, update tiers).
 PASS_TIER: dict[str, str] = {
@@ -100,6 +100,9 @@ class OpSpec:
     #: MVM steps of one sample on one copy (a streaming crossbar pass): the most copies
     #: one sample's output positions can be split over (PipeLayer's granularity)
     positions: int = 1
+    #: an update's master weights and optimiser state, kept all iteration where its
+    #: optimiser runs (:mod:`lergan.system.storage`)
+    state_bytes: float = 0.0
 
 
 class Task(NamedTuple):

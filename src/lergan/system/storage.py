@@ -1,0 +1,313 @@
+"""Where the iteration's data lives: bank buffers, the memory's other mats, off chip.
+
+LerGAN, like PRIME, is a ReRAM main memory whose banks compute: beside its compute mats a
+bank holds a buffer and many memory mats, and what does not fit there goes off chip through
+the memory controller. What each bank must store (``docs/model.md``, "Capacity and spills"):
+
+- **state**: the master weights and optimiser state of every layer the bank updates
+  (:attr:`OpSpec.state_bytes`, at ``precision.master_weight_bits`` and
+  ``optimiser_state_bits``), the whole iteration;
+- **kept tensors**: a tensor read by a task of another pass than the one that produced it
+  (forward activations read by the error and weight-gradient passes, errors read by weight
+  gradients, gradients read by the update), or read whole (accumulated results, the input
+  of a batch-norm barrier): all its bytes, at the reader's bank, from production to use.
+  A tensor read by the next layer of the same pass streams through, a sample at a time,
+  and is not counted; real samples stream from off-chip memory.
+
+A bank's demand is its state plus, over the steps of the iteration, the largest sum of
+the kept tensors of one step (every kept tensor of a step alive at once: the usual bound
+on training memory, which frees nothing a step still needs). It fills, in order, the
+bank's buffers (``organisation.per_bank`` counts of non-register ``buffers``), its memory
+mats (the mats that do not compute: ``mats_per_bank x (1 / compute_fraction - 1)`` of
+``crossbars_per_mat x rows x cols x cell_bits / 8`` bytes; none without
+``organisation.capacity_bytes``) and off chip; every stored item of the bank spills the
+same share (a choice: no item is favoured).
+
+Costs, charged as tasks of kind ``spill`` that the schedule times on shared resources:
+
+- memory mats: a spilled byte is written once (``cell_bits`` per cell, every cell
+  programmed with the write model, ``memory_write``) and read back once before its reader
+  (one cell read each, ``memory_read``), over the bank's port to its mats (resource
+  ``B<n>:memory``) at the smaller of the bank buffer's bandwidth and what the mats the item
+  occupies write or read in parallel (a mat programs ``rows_in_parallel`` rows per row
+  write time, senses a row per ``sense_time_per_row_s``);
+- off chip: out and back over the memory channel (resource ``offchip``, shared with real
+  samples), ``link:offchip`` energy per bit each way.
+
+State is loaded before the optimiser and written back after it. A reload of a swapped
+layer (:mod:`lergan.system.placement`) fetches the layer's weights from where its master
+copy lives (the update tier's bank: buffer, memory mats or off chip) and moves them to the
+swap region over the interconnect before programming them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from lergan.errors import LerganError
+from lergan.system.interconnect import LinkSpec
+from lergan.system.tasks import Dep, OpSpec, Task
+
+LEVELS = ("buffer", "memory", "offchip")
+
+
+@dataclass(frozen=True)
+class StorageSpec:
+    """What the storage model needs of the hardware, per bank (SI units).
+
+    ``buffer_bytes``: the bank's buffers; ``memory_bytes``: its memory (non-compute) mats;
+    ``mat_bytes``: one mat's capacity; ``port_bytes_per_s``: the bank's data port between
+    buffer and mats; ``mat_write_bytes_per_s`` / ``mat_read_bytes_per_s``: what one mat
+    writes / reads per second; ``write_j_per_byte`` / ``read_j_per_byte``: a byte programmed
+    into / sensed from memory mats; ``buffer_read_j_per_byte``: a byte read from the bank
+    buffer; ``offchip``: the memory channel.
+    """
+
+    buffer_bytes: float
+    memory_bytes: float
+    mat_bytes: float
+    port_bytes_per_s: float
+    mat_write_bytes_per_s: float
+    mat_read_bytes_per_s: float
+    write_j_per_byte: float
+    read_j_per_byte: float
+    buffer_read_j_per_byte: float
+    offchip: LinkSpec
+    cell_bits: int = 1
+
+    def __post_init__(self) -> None:
+        for name in ("buffer_bytes", "memory_bytes"):
+            v = getattr(self, name)
+            if not (v >= 0 and math.isfinite(v)):
+                raise LerganError(f"storage {name} {v!r}: expected a finite number >= 0")
+        for name in ("mat_bytes", "port_bytes_per_s", "mat_write_bytes_per_s",
+                     "mat_read_bytes_per_s"):
+            v = getattr(self, name)
+            if not (v > 0 and math.isfinite(v)):
+                raise LerganError(f"storage {name} {v!r}: expected a finite number > 0")
+
+
+@dataclass
+class BankStore:
+    """One bank's demand and how it is split over the levels (bytes)."""
+
+    bank: int
+    state_bytes: float = 0.0
+    kept_by_step: dict[str, float] = field(default_factory=dict)
+    shares: dict[str, float] = field(default_factory=dict)  # level -> share of each item
+
+    @property
+    def kept_bytes(self) -> float:
+        return max(self.kept_by_step.values(), default=0.0)
+
+    @property
+    def demand_bytes(self) -> float:
+        return self.state_bytes + self.kept_bytes
+
+    def to_dict(self) -> dict[str, object]:
+        d = self.demand_bytes
+        return {"state_bytes": self.state_bytes, "kept_bytes": self.kept_bytes,
+                "kept_by_step": dict(self.kept_by_step), "demand_bytes": d,
+                **{f"{lv}_bytes": d * self.shares.get(lv, 0.0) for lv in LEVELS}}
+
+
+def split(demand: float, spec: StorageSpec) -> dict[str, float]:
+    """Share of a bank's demand in its buffer, its memory mats and off chip (sums to 1)."""
+    if demand <= 0:
+        return {"buffer": 1.0, "memory": 0.0, "offchip": 0.0}
+    buf = min(demand, spec.buffer_bytes)
+    mem = min(demand - buf, spec.memory_bytes)
+    off = demand - buf - mem
+    return {"buffer": buf / demand, "memory": mem / demand, "offchip": off / demand}
+
+
+def _kept(dep: Dep, src: Task, task: Task) -> bool:
+    """Whether ``task`` keeps the tensor of ``dep`` whole (see the module docstring)."""
+    if dep.tensor is None or dep.bytes <= 0 or src.kind == "source":
+        return False
+    return dep.whole or task.barrier or src.accumulates or src.pass_ != task.pass_
+
+
+@dataclass
+class Storage:
+    """Every bank's store and the tasks that move spilled data."""
+
+    banks: dict[int, BankStore]
+    tasks: list[Task]
+    spilled_bytes: dict[str, float]
+    memory_cells_written: float
+
+    def notes(self) -> list[str]:
+        """One line when data spills: how much, where to."""
+        mem, off = self.spilled_bytes.get("memory", 0.0), self.spilled_bytes.get("offchip", 0.0)
+        if mem <= 0 and off <= 0:
+            return []
+        worst = max(self.banks.values(), key=lambda s: s.demand_bytes)
+        return [f"data spills from the bank buffers: {mem / 1e6:,.1f} MB to memory mats, "
+                f"{off / 1e6:,.1f} MB off chip (largest store: B{worst.bank}, "
+                f"{worst.demand_bytes / 1e6:,.1f} MB of state and kept tensors)"]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"banks": {f"B{b}": s.to_dict() for b, s in sorted(self.banks.items())},
+                "spilled_bytes": dict(self.spilled_bytes),
+                "memory_cells_written": self.memory_cells_written}
+
+
+def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) -> Storage:
+    """The banks' stores and ``tasks`` with the spill, fill and fetch tasks inserted (in a
+    topological order: each before the task that waits for it)."""
+    by_id = {t.id: t for t in tasks}
+    specs = {o.id: o for o in ops}
+    banks: dict[int, BankStore] = {}
+
+    def store(b: int) -> BankStore:
+        s = banks.get(b)
+        if s is None:
+            s = banks[b] = BankStore(b)
+        return s
+
+    # ---- demand ----------------------------------------------------------------------------
+    kept: dict[tuple[str, str, int], tuple[float, str]] = {}  # (src, tensor, bank) -> bytes
+    optimisers: list[Task] = []
+    for t in tasks:
+        if t.kind == "compute" and t.pass_ == "update" and t.op in specs:
+            o = specs[t.op]
+            if o.state_bytes > 0 and t.id in (o.id, f"{o.id}:optimiser"):
+                store(t.bank).state_bytes += o.state_bytes
+                optimisers.append(t)
+        for d in t.deps:
+            src = by_id.get(d.src)
+            if src is None or not _kept(d, src, t):
+                continue
+            key = (d.src, d.tensor, t.bank)
+            if key not in kept:
+                kept[key] = (d.bytes, t.step)
+                s = store(t.bank)
+                s.kept_by_step[t.step] = s.kept_by_step.get(t.step, 0.0) + d.bytes
+    for s in banks.values():
+        s.shares = split(s.demand_bytes, spec)
+
+    # ---- moves -------------------------------------------------------------------------------
+    spilled: dict[str, float] = defaultdict(float)
+    cells = 0.0
+    before: dict[str, list[Task]] = defaultdict(list)  # task id -> tasks to insert before it
+    extra_deps: dict[str, list[Dep]] = defaultdict(list)
+    after: dict[str, list[Task]] = defaultdict(list)
+
+    def moves(tag: str, owner: Task, bank: int, nbytes: float, out_dep: Dep | None,
+              ) -> tuple[list[Task], list[Task]]:
+        """(write-out tasks, read-back tasks) of ``nbytes`` of bank ``bank``'s data."""
+        nonlocal cells
+        sh = banks[bank].shares
+        outs: list[Task] = []
+        ins: list[Task] = []
+        mem = nbytes * sh["memory"]
+        if mem > 0:
+            mats = max(1.0, math.ceil(mem / spec.mat_bytes))
+            w_bw = min(spec.port_bytes_per_s, mats * spec.mat_write_bytes_per_s)
+            r_bw = min(spec.port_bytes_per_s, mats * spec.mat_read_bytes_per_s)
+            res = f"B{bank}:memory"
+            outs.append(_spill_task(f"{tag}:to-memory", owner, res, bank, mem / w_bw,
+                                    {"memory_write": mem * spec.write_j_per_byte}, out_dep))
+            ins.append(_spill_task(f"{tag}:from-memory", owner, res, bank, mem / r_bw,
+                                   {"memory_read": mem * spec.read_j_per_byte}, None))
+            spilled["memory"] += mem
+            cells += mem * 8.0 / spec.cell_bits
+        off = nbytes * sh["offchip"]
+        if off > 0:
+            link = spec.offchip
+            t_off = link.latency_s + off / link.bandwidth_bytes_per_s
+            e_off = {"link:offchip": 8.0 * off * link.energy_j_per_bit}
+            outs.append(_spill_task(f"{tag}:off-chip", owner, "offchip", bank, t_off, e_off,
+                                    out_dep))
+            ins.append(_spill_task(f"{tag}:on-chip", owner, "offchip", bank, t_off, e_off,
+                                   None))
+            spilled["offchip"] += off
+        # a read-back follows its write-out
+        ins = [i._replace(deps=(Dep(o.id, None, 0.0, True),)) for o, i in zip(outs, ins,
+                                                                               strict=True)]
+        return outs, ins
+
+    fills: dict[tuple[str, str, int], list[Dep]] = {}  # read back once, for its first reader
+    for t in tasks:
+        for d in t.deps:
+            src = by_id.get(d.src)
+            if src is None or not _kept(d, src, t):
+                continue
+            key = (d.src, d.tensor, t.bank)
+            if key not in fills:
+                outs, ins = moves(f"spill:{d.src}:{d.tensor}@B{t.bank}", t, t.bank, d.bytes,
+                                  Dep(d.src, d.tensor, d.bytes, True))
+                before[t.id] += [*outs, *ins]
+                fills[key] = [Dep(i.id, None, 0.0, True) for i in ins]
+            extra_deps[t.id] += fills[key]
+    for t in optimisers:
+        o = specs[t.op]
+        outs, ins = moves(f"state:{t.op}", t, t.bank, o.state_bytes, Dep(t.id, None, 0.0, True))
+        if outs:  # loaded before the optimiser step, written back after it
+            before[t.id] += [i._replace(deps=()) for i in ins]
+            extra_deps[t.id] += [Dep(i.id, None, 0.0, True) for i in ins]
+            after[t.id] += outs
+    # reloads fetch the master copy's weights from the update tier's bank
+    update_bank = {t.op: t.bank for t in optimisers}
+    ops_by_layer = {(o.network, o.layer): o for o in ops if o.engine == "write"}
+    for t in tasks:
+        if t.kind != "reload":
+            continue
+        o = ops_by_layer.get((t.network, t.layer))
+        if o is None or o.weights_bytes <= 0:
+            continue
+        ub = update_bank.get(o.id)
+        if ub is None:
+            ub = next((x.bank for x in tasks if x.op == o.id), t.bank)
+        fetch = _fetch_task(t, o, ub, banks.get(ub), spec)
+        before[t.id].append(fetch)
+        extra_deps[t.id].append(Dep(fetch.id, f"{t.layer}.weights", o.weights_bytes, True))
+        for lv in ("memory", "offchip"):
+            share = banks[ub].shares.get(lv, 0.0) if ub in banks else 0.0
+            spilled[f"fetched from {lv}"] += o.weights_bytes * share
+
+    out: list[Task] = []
+    for t in tasks:
+        out.extend(before.get(t.id, ()))
+        more = extra_deps.get(t.id)
+        out.append(t._replace(deps=(*t.deps, *more)) if more else t)
+        out.extend(after.get(t.id, ()))
+    return Storage(banks, out, dict(spilled), cells)
+
+
+def _spill_task(tid: str, owner: Task, unit: str, bank: int, latency_s: float,
+                energy_j: Mapping[str, float], dep: Dep | None) -> Task:
+    return Task(
+        id=tid, op=owner.op, kind="spill", network=owner.network, step=owner.step,
+        pass_="spill", layer=owner.layer, unit=unit, bank=bank,
+        tier=owner.tier, samples=1, replication=1, latency_s=latency_s,
+        energy_j=dict(energy_j), deps=(dep,) if dep is not None else (), accumulates=True,
+    )
+
+
+def _fetch_task(reload: Task, o: OpSpec, bank: int, store_: BankStore | None,
+                spec: StorageSpec) -> Task:
+    """Reading a swapped layer's weights where its master copy lives (bank ``bank``)."""
+    sh = store_.shares if store_ is not None else {"buffer": 1.0}
+    nbytes = o.weights_bytes
+    buf, mem, off = (nbytes * sh.get(lv, 0.0) for lv in LEVELS)
+    energy = {"buffer": buf * spec.buffer_read_j_per_byte}
+    latency = buf / spec.port_bytes_per_s
+    unit = f"B{bank}:memory"
+    if mem > 0:
+        mats = max(1.0, math.ceil(mem / spec.mat_bytes))
+        energy["memory_read"] = mem * spec.read_j_per_byte
+        latency += mem / min(spec.port_bytes_per_s, mats * spec.mat_read_bytes_per_s)
+    if off > 0:
+        energy["link:offchip"] = 8.0 * off * spec.offchip.energy_j_per_bit
+        latency += spec.offchip.latency_s + off / spec.offchip.bandwidth_bytes_per_s
+    return Task(
+        id=f"{reload.id}:fetch", op=reload.op, kind="spill", network=reload.network,
+        step=reload.step, pass_="reload", layer=reload.layer, unit=unit,
+        bank=bank, tier="update", samples=1, replication=1,
+        latency_s=latency, energy_j=energy, accumulates=True,
+    )

@@ -1,0 +1,153 @@
+"""Capacity and spills (lergan.system.storage): what each bank stores, where it lands, and
+what moving it costs."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lergan.errors import LerganError
+from lergan.hardware import load_preset
+from lergan.mapping.params import OPTIMISER_STATE_TENSORS
+from lergan.system import simulate
+from lergan.system.api import _iteration_graph, storage_of, topology_of
+from lergan.system.interconnect import LinkSpec
+from lergan.system.options import SimulationOptions
+from lergan.system.storage import StorageSpec, split
+from lergan.workload import suite
+
+SMALL = suite.get("dcgan", image_size=16, ngf=8, ndf=8, latent=16)
+OFF = LinkSpec("offchip", 19.2e9, 50e-9, 20e-12)
+
+
+def _spec(buffer_bytes: float, memory_bytes: float) -> StorageSpec:
+    return StorageSpec(buffer_bytes, memory_bytes, 32768.0, 57.6e9, 1e9, 2e9, 1e-11, 1e-12,
+                       1e-12, OFF, 4)
+
+
+@given(demand=st.floats(0, 1e12), buf=st.floats(0, 1e9), mem=st.floats(0, 1e11))
+def test_split_fills_buffer_then_memory_then_off_chip(demand, buf, mem):
+    sh = split(demand, _spec(buf, mem))
+    assert sum(sh.values()) == pytest.approx(1.0)
+    assert all(0.0 <= v <= 1.0 for v in sh.values())
+    if demand > 0:
+        assert sh["buffer"] * demand <= buf * (1 + 1e-12)
+        assert sh["memory"] * demand <= mem * (1 + 1e-12)
+        if sh["offchip"] > 1e-12:  # off chip only once the buffer and the mats are full
+            assert sh["buffer"] * demand == pytest.approx(buf)
+            assert sh["memory"] * demand == pytest.approx(mem)
+        # more memory never sends more off chip
+        assert split(demand, _spec(buf, mem * 2 + 1))["offchip"] <= sh["offchip"] + 1e-12
+
+
+def test_storage_spec_refuses_bad_values():
+    with pytest.raises(LerganError, match="buffer_bytes"):
+        _spec(-1.0, 0.0)
+    with pytest.raises(LerganError, match="memory_bytes"):
+        _spec(0.0, math.nan)
+
+
+def test_storage_spec_is_derived_from_the_preset():
+    a = load_preset("lergan")
+    s = storage_of(a, topology_of(a, SimulationOptions()))
+    org, xb = a.organisation, a.crossbar
+    mat = xb.rows * xb.cols * xb.cell_bits / 8 * org.crossbars_per_mat
+    assert s.mat_bytes == mat
+    # the memory is the bank's capacity less its compute mats
+    assert s.memory_bytes == pytest.approx(org.capacity_bytes / org.banks - org.mats_per_bank * mat)
+    assert s.buffer_bytes == a.buffers["bank_buffer"].capacity_bytes
+    assert s.write_j_per_byte == pytest.approx(
+        8 / xb.cell_bits * a.write.pulses_per_write * a.write.energy_per_pulse_j)
+    # no capacity given (an ISAAC-like accelerator): nothing but the buffers on chip
+    org = a.organisation.model_copy(update={"capacity_bytes": None, "compute_fraction": None})
+    b = a.model_copy(update={"organisation": org})
+    assert storage_of(b, topology_of(b, SimulationOptions())).memory_bytes == 0.0
+
+
+@pytest.mark.parametrize("optimiser", ["sgd", "adam"])
+def test_state_is_the_master_weights_and_optimiser_state(optimiser):
+    over = {"training.optimiser": optimiser}
+    r = simulate(SMALL, "lergan", 4, overrides=over)
+    a = load_preset("lergan", overrides=over)
+    p = a.precision
+    per_value = (p.master_weight_bits + OPTIMISER_STATE_TENSORS[optimiser]
+                 * p.optimiser_state_bits) / 8
+    _, g = _iteration_graph(SMALL, 4, SimulationOptions())
+    # every updated layer's values (weights and biases) that crossbars hold
+    mapped = {(o.network, o.layer) for o in g.operations
+              if o.pass_ == "update" and o.kind in ("linear", "conv", "conv_transpose")}
+    values = 0.0
+    for t in g.tensors.values():  # "G/tconv1.weights" (not the per-step "...@G-step")
+        net, _, rest = t.name.partition("/")
+        if t.kind == "weights" and "@" not in rest and (net, rest[:-8]) in mapped:
+            values += t.bytes / (p.weight_bits / 8)
+    state = sum(b["state_bytes"] for b in r.placement["storage"]["banks"].values())
+    assert state == pytest.approx(values * per_value)
+
+
+def test_banks_report_demand_split_over_levels():
+    r = simulate("dcgan", "lergan", 64)
+    st_ = r.placement["storage"]
+    spec = storage_of(load_preset("lergan"), topology_of(load_preset("lergan"),
+                                                           SimulationOptions()))
+    for b in st_["banks"].values():
+        assert b["demand_bytes"] == pytest.approx(b["state_bytes"] + b["kept_bytes"])
+        assert b["buffer_bytes"] + b["memory_bytes"] + b["offchip_bytes"] == pytest.approx(
+            b["demand_bytes"])
+        assert b["buffer_bytes"] <= spec.buffer_bytes * (1 + 1e-9)
+        assert b["memory_bytes"] <= spec.memory_bytes * (1 + 1e-9)
+    # what the spill tasks move is each bank's state and every step's kept tensors, at
+    # the bank's share in memory mats
+    mem = sum((b["state_bytes"] + sum(b["kept_by_step"].values())) * b["memory_bytes"]
+              / b["demand_bytes"] for b in st_["banks"].values())
+    assert st_["spilled_bytes"]["memory"] == pytest.approx(mem, rel=1e-9)
+    assert any("spills" in n for n in r.notes)
+    # spills are charged: energy and time of their own, and the totals still add up
+    assert r.breakdown("component")["memory_write"] > 0
+    assert r.breakdown("component")["memory_read"] > 0
+    assert sum(r.breakdown("pass").values()) == pytest.approx(r.energy_j)
+    assert sum(r.breakdown("pass", "time").values()) == pytest.approx(r.time_s)
+
+
+def test_more_capacity_keeps_data_on_chip():
+    base = simulate("dcgan", "lergan", 64)
+    big = simulate("dcgan", "lergan", 64,
+                   overrides={"organisation.capacity_bytes": 4 * 768 * 2**20})
+    off = base.placement["storage"]["spilled_bytes"].get("offchip", 0.0)
+    assert off > 0  # D's update bank holds more than its 96 MiB of memory mats
+    assert big.placement["storage"]["spilled_bytes"].get("offchip", 0.0) == 0.0
+
+
+def test_a_buffer_that_holds_everything_spills_nothing():
+    over = {"buffers.bank_buffer.capacity_bytes": 2**40}
+    r = simulate(SMALL, "lergan", 4, overrides=over)
+    assert r.placement["storage"]["spilled_bytes"] == {}
+    assert not any(i.kind == "spill" for i in r.timeline)
+    assert "memory_write" not in r.breakdown("component")
+
+
+def test_reloads_fetch_their_weights_from_the_update_bank():
+    # a budget that makes groups swap: every reload first fetches the master copy
+    r = simulate("dcgan", "lergan", 8, options={"crossbar_budget": 1536})
+    reloads = [i for i in r.timeline if i.kind == "reload"]
+    fetches = {i.id for i in r.timeline if i.id.endswith(":fetch")}
+    assert reloads
+    assert {f"{i.id}:fetch" for i in reloads} <= fetches
+    fetched = sum(v for k, v in r.placement["storage"]["spilled_bytes"].items()
+                  if k.startswith("fetched from"))
+    assert fetched > 0
+
+
+@settings(max_examples=6, deadline=None)
+@given(factor=st.sampled_from([0.5, 1.0, 2.0]), optimiser=st.sampled_from(["sgd", "adam"]))
+def test_spilled_bytes_never_grow_with_capacity(factor, optimiser):
+    def spilled(f: float) -> tuple[float, float]:
+        over = {"organisation.capacity_bytes": 768 * 2**20 * f, "training.optimiser": optimiser}
+        s = simulate(SMALL, "lergan", 4, overrides=over).placement["storage"]
+        return s["spilled_bytes"].get("offchip", 0.0), s["banks"]["B1"]["demand_bytes"]
+    small, big = spilled(factor), spilled(factor * 2)
+    assert big[0] <= small[0]
+    assert big[1] == small[1]  # the demand is the workload's, not the machine's
