@@ -2,7 +2,9 @@
 
 Digital work (batch norm, activations, losses, the optimiser, digital weight gradients) runs
 on its bank's pool of MAC units, whose size the cost assumes and the area counts: at no
-instant do the MACs in use exceed the MACs the chip has.
+instant do the MACs in use exceed the MACs the chip has. Buffer traffic shares the bank's
+buffer ports (lergan.system.ports): at no instant does a bank move more than its ports'
+bandwidth.
 """
 
 from __future__ import annotations
@@ -58,3 +60,69 @@ def test_more_macs_per_mat_never_slow_the_digital_work():
         assert times == sorted(times, reverse=True)
         if wg == "digital":  # digital weight gradients: the pool is on the critical path
             assert times[-1] < times[0]
+
+
+def _port_peaks(arch: str, over: dict) -> tuple[dict[int, float], float, dict]:
+    """Each bank's peak buffer traffic, in buffers' worth of bandwidth, over the schedule
+    the engine builds (placement, shared ports, schedule), and the bank's ports."""
+    from lergan.mapping.elementwise import bank_buffer
+    from lergan.system.api import _iteration_graph, chip_of, topology_of
+    from lergan.system.build import op_specs
+    from lergan.system.options import SimulationOptions
+    from lergan.system.placement import place
+    from lergan.system.ports import copies_at_once, share_ports
+    from lergan.system.schedule import schedule
+
+    a = load_preset(arch, overrides=over)
+    _, g = _iteration_graph(GAN, 4, SimulationOptions())
+    specs, _ = op_specs(g, a, "auto:time" if a.training.mapping_mode == "auto"
+                        else a.training.mapping_mode)
+    by_id = {o.id: o for o in specs}
+    ports = a.components.per_bank(bank_buffer(a))
+    pl = place(specs, chip_of(a), layout=a.organisation.layout)
+    shared, use = share_ports(pl.tasks, specs, ports)
+    topo = topology_of(a, SimulationOptions())
+    topo.configure([], [])
+    sch = schedule(shared, topo)
+    events: dict[int, list[tuple[float, float]]] = {}
+    for t0 in pl.tasks:
+        o = by_id.get(t0.op)
+        if t0.kind != "compute" or o is None or o.cost.buffer_s <= 0:
+            continue
+        tm = sch.timings[t0.id]
+        if tm.finish <= tm.start:
+            continue
+        buffer_time = (-(-max(t0.samples, 1) // max(t0.replication, 1)) * copies_at_once(t0, o)
+                       * t0.latency_s * o.cost.buffer_s / o.cost.latency_s)
+        rate = buffer_time / (tm.finish - tm.start)  # buffers' worth, averaged over the task
+        events.setdefault(t0.bank, []).extend([(tm.start, rate), (tm.finish, -rate)])
+    peaks = {}
+    for bank, ev in events.items():
+        ev.sort(key=lambda e: (e[0], e[1]))  # a finish before a start at the same instant
+        live = peak = 0.0
+        for _, d in ev:
+            live += d
+            peak = max(peak, live)
+        peaks[bank] = peak
+    return peaks, ports, use
+
+
+@settings(max_examples=8, deadline=None)
+@given(arch=st.sampled_from(["lergan", "prime", "lergan-2d-bus"]),
+       per_mat=st.sampled_from([1 / 512, 1 / 96, 1 / 16]),
+       wg=st.sampled_from(["crossbar", "digital"]))
+def test_buffer_traffic_never_exceeds_the_ports_the_area_counts(arch, per_mat, wg):
+    over = {"organisation.per_mat.bank_buffer": per_mat, "training.weight_gradients": wg}
+    peaks, ports, use = _port_peaks(arch, over)
+    assert peaks
+    for bank, peak in peaks.items():
+        assert peak <= ports * (1 + 1e-9), (bank, peak, ports, use[bank])
+
+
+def test_too_few_buffer_ports_slow_the_iteration():
+    few = simulate(GAN, "lergan", 4, overrides={"organisation.per_mat.bank_buffer": 1 / 4096})
+    many = simulate(GAN, "lergan", 4, overrides={"organisation.per_mat.bank_buffer": 1.0})
+    assert any(u["slowdown"] > 1 for u in few.placement["buffer_ports"].values())
+    assert all(u["slowdown"] == 1 for u in many.placement["buffer_ports"].values())
+    assert few.time_s > many.time_s
+    assert any("buffer ports oversubscribed" in n for n in few.notes)

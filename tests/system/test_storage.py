@@ -58,7 +58,8 @@ def test_storage_spec_is_derived_from_the_preset():
     assert s.mat_bytes == mat
     # the memory is the bank's capacity less its compute mats
     assert s.memory_bytes == pytest.approx(org.capacity_bytes / org.banks - org.mats_per_bank * mat)
-    assert s.buffer_bytes == a.buffers["bank_buffer"].capacity_bytes
+    assert s.buffer_bytes == pytest.approx(a.buffers["bank_buffer"].capacity_bytes * (
+        org.per_mat["bank_buffer"] * org.mats_per_bank + org.per_bank["bank_buffer"]))
     assert s.write_j_per_byte == pytest.approx(
         8 / xb.cell_bits * a.write.pulses_per_write * a.write.energy_per_pulse_j)
     # no capacity given (an ISAAC-like accelerator): nothing but the buffers on chip

@@ -262,6 +262,23 @@ def derived_values(arch: Architecture) -> list[DerivedValue]:
             ("organisation.capacity_bytes", "organisation.compute_fraction",
              "organisation.banks", "organisation.crossbars_per_mat", *xb,
              "crossbar.cell_bits")))
+        mat_bytes = org.crossbars_per_mat * arch.crossbar.rows * arch.crossbar.cols \
+            * arch.crossbar.cell_bits / 8
+        out.append(DerivedValue(
+            "organisation.memory_bytes_per_bank",
+            max(0.0, org.capacity_bytes / org.banks - org.mats_per_bank * mat_bytes), "B",
+            "capacity_bytes / banks - mats_per_bank x mat bytes: the mats that store data "
+            "(lergan.system.storage)",
+            ("organisation.capacity_bytes", "organisation.banks",
+             "organisation.mats_per_bank")))
+    for name, b in arch.buffers.items():
+        if b.technology != "register" and m.per_bank(name):
+            out.append(DerivedValue(
+                f"organisation.{name}_per_bank", m.per_bank(name), "count",
+                "per_mat x mats_per_bank + per_bank: the buffers' worth of bandwidth a bank's "
+                "units share (lergan.system.ports)",
+                (f"organisation.per_mat.{name}", f"organisation.per_bank.{name}",
+                 "organisation.mats_per_bank")))
     for name in ("crossbar", "dac", "sample_hold", "adc"):
         out.append(DerivedValue(
             f"organisation.per_mat.{name}", m.counts["mat"][name], "count",

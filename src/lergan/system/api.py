@@ -290,7 +290,7 @@ def simulate(
         specs, chip, topo, layout=layout, crossbar_budget=budget,
         replication=opts.replication, transfer_chunks=opts.transfer_chunks,
         provision=lambda pl: provisioned(a, pl, budget), storage=storage_of(a, topo),
-        benchmark=bench,
+        ports=a.components.per_bank(bank_buffer(a)), benchmark=bench,
         architecture=arch_name, batch=batch, options=record,
         extra_placement={"macs": macs, "modes": mode_choices(
             graph, a, mode_key, ope) if mode == "auto" else {}},

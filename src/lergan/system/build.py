@@ -121,7 +121,8 @@ def digital_cost(op: Operation, arch: Architecture, graph: IterationGraph,
     from lergan.mapping.elementwise import cost_elementwise_operation
 
     c = cost_elementwise_operation(op, graph.tensors, arch, dict(ops_per_element) or None)
-    return OpCost(c.latency_s, c.energy_j)
+    return OpCost(c.latency_s, c.energy_j, buffer_s=c.latency_parts_s["buffer"],
+                  stream_s=c.latency_s)
 
 
 def op_specs(graph: IterationGraph, arch: Architecture, mode: str,
@@ -227,13 +228,15 @@ def _op_specs(graph: IterationGraph, arch: Architecture, mode: str, ope: tuple =
             else:
                 m, c = _mapped(op, arch, mode, **over)
             mappings[op.id] = m
+            lp = c.latency_parts_s
             if pass_ == "update":
                 weights_bytes = float(sum(tensors[w].bytes for w in op.writes))
                 opt = {k: v for k, v in c.energy_j.items() if k != "cell_write"}
-                lp = c.latency_parts_s
                 specs.append(OpSpec(
                     op.id, net, step, pass_, layer, 1, "write", m.crossbars,
-                    OpCost(max(lp["read"], lp["digital"], lp["buffer"]), opt),
+                    OpCost(max(lp["read"], lp["digital"], lp["buffer"]), opt,
+                           buffer_s=lp["buffer"],
+                           stream_s=max(lp["read"], lp["digital"], lp["buffer"])),
                     tuple(deps), accumulates=True, weights_bytes=weights_bytes,
                     # the update writes back exactly its master weights and optimiser
                     # state (lergan.mapping.passes.update_spec)
@@ -252,7 +255,9 @@ def _op_specs(graph: IterationGraph, arch: Architecture, mode: str, ope: tuple =
                 op.id, net, step, pass_, layer, op.samples, engine,
                 m.crossbars if engine == "crossbar" else 0,
                 OpCost(per_sample, dict(c.energy_j), float(c.cells_written),
-                       float(m.cells_per_copy), max(m.write_rounds, 1)),
+                       float(m.cells_per_copy), max(m.write_rounds, 1),
+                       lp["buffer"] / max(op.samples, 1),
+                       max(lp["read"], lp["digital"], lp["buffer"]) / max(op.samples, 1)),
                 tuple(deps), barrier=barrier, accumulates=accumulates, positions=positions,
             ))
             continue
@@ -260,7 +265,8 @@ def _op_specs(graph: IterationGraph, arch: Architecture, mode: str, ope: tuple =
         samples = 1 if pass_ == "update" else op.samples
         specs.append(OpSpec(
             op.id, net, step, pass_, layer, samples, "digital", 0,
-            OpCost(c.latency_s / samples, dict(c.energy_j)), tuple(deps),
+            OpCost(c.latency_s / samples, dict(c.energy_j), buffer_s=c.buffer_s / samples,
+                   stream_s=c.stream_s / samples), tuple(deps),
             barrier=barrier, accumulates=accumulates,
         ))
     return specs, mappings, choices

@@ -18,6 +18,7 @@ from lergan.system.interconnect import Demand, Topology
 from lergan.system.placement import ChipSpec, Placement, place
 from lergan.system.result import Entry, Interval, SimulationResult
 from lergan.system.schedule import Schedule, schedule
+from lergan.system.ports import share_ports
 from lergan.system.storage import StorageSpec, place_data
 from lergan.system.tasks import OpSpec, Task
 
@@ -58,6 +59,7 @@ def run_engine(
     area_m2: Iterable[tuple[str, str, float]] = (),
     provision: Callable[[Placement], tuple[Iterable, Iterable]] | None = None,
     storage: StorageSpec | None = None,
+    ports: float | None = None,
     benchmark: str = "synthetic",
     architecture: str = "synthetic",
     batch: int = 1,
@@ -70,20 +72,30 @@ def run_engine(
     replaces the fixed ``area_m2`` / ``static_power_w`` records when what is provisioned
     depends on the placement; ``storage`` places the iteration's data in bank buffers, memory
     mats and off chip, charging spills (:mod:`lergan.system.storage`; ``None``: every
-    bank buffer holds what it is given); notes on time-multiplexed groups and spills are
+    bank buffer holds what it is given); ``ports``: each bank's buffer bandwidth in buffers'
+    worth, shared by what runs in the bank (:mod:`lergan.system.ports`; ``None``: every
+    operation has a port of its own); notes on time-multiplexed groups and spills are
     added."""
     with _cyclic_gc_paused():  # the placement and schedule are freed before it resumes
         return _run(ops, chip, topology, layout, crossbar_budget, replication,
-                    transfer_chunks, static_power_w, area_m2, provision, storage, benchmark,
-                    architecture, batch, options, notes, extra_placement)
+                    transfer_chunks, static_power_w, area_m2, provision, storage, ports,
+                    benchmark, architecture, batch, options, notes, extra_placement)
 
 
 def _run(ops, chip, topology, layout, crossbar_budget, replication, transfer_chunks,
-         static_power_w, area_m2, provision, storage, benchmark, architecture, batch, options,
-         notes, extra_placement) -> SimulationResult:
+         static_power_w, area_m2, provision, storage, ports, benchmark, architecture, batch,
+         options, notes, extra_placement) -> SimulationResult:
     """:func:`run_engine`'s work (its arguments in order)."""
     pl = place(ops, chip, layout=layout, crossbar_budget=crossbar_budget,
                replication=replication)
+    if ports is not None:
+        pl.tasks, use = share_ports(pl.tasks, ops, ports)
+        extra_placement = {**(extra_placement or {}),
+                           "buffer_ports": {f"B{b}": u.to_dict() for b, u in use.items()}}
+        slow = [f"B{b} x{u.slowdown:.2f}" for b, u in use.items() if u.slowdown > 1]
+        if slow:
+            notes = [*notes, "bank buffer ports oversubscribed (operations that may run at "
+                     f"once need more than the ports): {', '.join(slow)} slower streaming"]
     if storage is not None:
         st = place_data(pl.tasks, ops, storage)
         pl.tasks = st.tasks

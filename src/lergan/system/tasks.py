@@ -64,6 +64,11 @@ class OpCost:
     cells_written: float = 0.0
     cells_in_use: float = 0.0
     write_rounds: int = 1
+    #: of ``latency_s``: the time its bank-buffer traffic takes at one buffer's bandwidth,
+    #: and the part that streams (reads, digital work and buffer traffic overlap; the rest
+    #: is programming), which a shared buffer port stretches (:mod:`lergan.system.ports`)
+    buffer_s: float = 0.0
+    stream_s: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
