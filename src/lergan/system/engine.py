@@ -16,9 +16,9 @@ from typing import Any
 from lergan.system import accounting, wear
 from lergan.system.interconnect import Demand, Topology
 from lergan.system.placement import ChipSpec, Placement, place
+from lergan.system.ports import share_ports
 from lergan.system.result import Entry, Interval, SimulationResult
 from lergan.system.schedule import Schedule, schedule
-from lergan.system.ports import share_ports
 from lergan.system.storage import StorageSpec, place_data
 from lergan.system.tasks import OpSpec, Task
 
