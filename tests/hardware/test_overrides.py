@@ -199,3 +199,13 @@ def test_a_preset_file_that_is_not_utf8_text_is_a_named_error(tmp_path):
     with pytest.raises(HardwareError) as exc:
         load_preset(f)
     assert "binary.yaml" in str(exc.value) and "UTF-8" in str(exc.value)
+
+
+@pytest.mark.parametrize("key,value", [("organisation.capacity_bytes", -1),
+                                       ("organisation.capacity_bytes", 0),
+                                       ("organisation.compute_fraction", 0)])
+def test_a_bad_capacity_names_its_field_alone(key, value):
+    with pytest.raises(HardwareError) as exc:
+        load_preset("lergan", overrides={key: value})
+    assert key in str(exc.value)
+    assert "mats_per_bank" not in str(exc.value)  # derived, not missing

@@ -384,7 +384,9 @@ class Architecture(_Frozen):
         parts = (org["crossbars_per_mat"], xb["rows"], xb["cols"], xb["cell_bits"],
                  org["banks"], org["capacity_bytes"], org["compute_fraction"])
         if any(isinstance(v, bool) or not v > 0 for v in parts):
-            return data  # a non-positive part: its own field's validator names it
+            # a non-positive part: its own field's validator names it (a placeholder
+            # count keeps "mats_per_bank: field required" out of the message)
+            return {**data, "organisation": {**org, "mats_per_bank": 1}}
         if not mats >= 1:
             raise ValueError(
                 f"organisation.capacity_bytes: {org['capacity_bytes']:g} B in "
