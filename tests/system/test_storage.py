@@ -16,7 +16,7 @@ from lergan.system import simulate
 from lergan.system.api import _iteration_graph, storage_of, topology_of
 from lergan.system.interconnect import LinkSpec
 from lergan.system.options import SimulationOptions
-from lergan.system.storage import StorageSpec, split
+from lergan.system.storage import StorageSpec, place_bytes, split
 from lergan.workload import suite
 
 SMALL = suite.get("dcgan", image_size=16, ngf=8, ndf=8, latent=16)
@@ -41,6 +41,21 @@ def test_split_fills_buffer_then_memory_then_off_chip(demand, buf, mem):
             assert sh["memory"] * demand == pytest.approx(mem)
         # more memory never sends more off chip
         assert split(demand, _spec(buf, mem * 2 + 1))["offchip"] <= sh["offchip"] + 1e-12
+
+
+@given(at=st.floats(0, 1e10), n=st.floats(0, 1e10), buf=st.floats(0, 1e9),
+       mem=st.floats(0, 1e10))
+def test_place_bytes_splits_an_item_over_the_levels_in_order(at, n, buf, mem):
+    lv = place_bytes(at, n, _spec(buf, mem))
+    assert sum(lv.values()) == pytest.approx(n, rel=1e-9, abs=1e-6)
+    assert lv["buffer"] <= max(0.0, buf - at) + 1e-6
+    if lv["offchip"] > 1e-6:  # off chip only past the buffer and the memory mats
+        assert at + n > buf + mem
+    # two halves placed in turn are the whole
+    a, b = place_bytes(at, n / 2, _spec(buf, mem)), place_bytes(at + n / 2, n / 2,
+                                                                    _spec(buf, mem))
+    for k in lv:
+        assert a[k] + b[k] == pytest.approx(lv[k], rel=1e-9, abs=1e-6)
 
 
 def test_storage_spec_refuses_bad_values():
@@ -100,10 +115,13 @@ def test_banks_report_demand_split_over_levels():
             b["demand_bytes"])
         assert b["buffer_bytes"] <= spec.buffer_bytes * (1 + 1e-9)
         assert b["memory_bytes"] <= spec.memory_bytes * (1 + 1e-9)
-    # what the spill tasks move is each bank's state and every step's kept tensors, at
-    # the bank's share in memory mats
-    mem = sum((b["state_bytes"] + sum(b["kept_by_step"].values())) * b["memory_bytes"]
-              / b["demand_bytes"] for b in st_["banks"].values())
+    # what the spill tasks move to memory mats: each bank's state, then every step's kept
+    # tensors after it (the items of a step fill the store in turn)
+    mem = 0.0
+    for b in st_["banks"].values():
+        mem += place_bytes(0.0, b["state_bytes"], spec)["memory"]
+        for kept in b["kept_by_step"].values():
+            mem += place_bytes(b["state_bytes"], kept, spec)["memory"]
     assert st_["spilled_bytes"]["memory"] == pytest.approx(mem, rel=1e-9)
     assert any("spills" in n for n in r.notes)
     # spills are charged: energy and time of their own, and the totals still add up

@@ -17,11 +17,12 @@ the memory controller. What each bank must store (``docs/model.md``, "Capacity a
 A bank's demand is its state plus, over the steps of the iteration, the largest sum of
 the kept tensors of one step (every kept tensor of a step alive at once: the usual bound
 on training memory, which frees nothing a step still needs). It fills, in order, the
-bank's buffers (``organisation.per_bank`` counts of non-register ``buffers``), its memory
-mats (the mats that do not compute: ``mats_per_bank x (1 / compute_fraction - 1)`` of
-``crossbars_per_mat x rows x cols x cell_bits / 8`` bytes; none without
-``organisation.capacity_bytes``) and off chip; every stored item of the bank spills the
-same share (a choice: no item is favoured).
+bank's buffers (non-register ``buffers``, counted per bank and per mat), its memory mats
+(the mats that do not compute: the bank's share of ``organisation.capacity_bytes`` less its
+compute mats; none without a capacity) and off chip, in the order the items come: the
+state first (it stays all iteration), then each step's kept tensors in the order their
+first reader runs (a choice: what comes first stays closest; at most one item per bank and
+step straddles two levels).
 
 Costs, charged as tasks of kind ``spill`` that the schedule times on shared resources:
 
@@ -124,6 +125,18 @@ def split(demand: float, spec: StorageSpec) -> dict[str, float]:
     return {"buffer": buf / demand, "memory": mem / demand, "offchip": off / demand}
 
 
+def place_bytes(at: float, nbytes: float, spec: StorageSpec) -> dict[str, float]:
+    """Bytes of an item that occupies ``[at, at + nbytes)`` of a bank's store, per level:
+    the buffer holds the first ``buffer_bytes``, the memory mats the next
+    ``memory_bytes``, the rest is off chip."""
+    def part(lo: float, hi: float) -> float:
+        return max(0.0, min(at + nbytes, hi) - max(at, lo))
+
+    buf, mem = spec.buffer_bytes, spec.buffer_bytes + spec.memory_bytes
+    return {"buffer": part(0.0, buf), "memory": part(buf, mem),
+            "offchip": part(mem, math.inf)}
+
+
 def _kept(dep: Dep, src: Task, task: Task) -> bool:
     """Whether ``task`` keeps the tensor of ``dep`` whole (see the module docstring)."""
     if dep.tensor is None or dep.bytes <= 0 or src.kind == "source":
@@ -170,9 +183,12 @@ def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) 
         return s
 
     # ---- demand ----------------------------------------------------------------------------
-    kept: dict[tuple[str, str, int], tuple[float, str]] = {}  # (src, tensor, bank) -> bytes
+    kept: dict[tuple[str, str, int], float] = {}  # (src, tensor, bank) -> bytes
+    readers: dict[tuple[str, str, int], list[str]] = {}  # ... -> the tasks that read it
     optimisers: list[Task] = []
+    bank_of_op: dict[str, int] = {}
     for t in tasks:
+        bank_of_op.setdefault(t.op, t.bank)
         if t.kind == "compute" and t.pass_ == "update" and t.op in specs:
             o = specs[t.op]
             if o.state_bytes > 0 and t.id in (o.id, f"{o.id}:optimiser"):
@@ -184,9 +200,12 @@ def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) 
                 continue
             key = (d.src, d.tensor, t.bank)
             if key not in kept:
-                kept[key] = (d.bytes, t.step)
+                kept[key] = d.bytes
+                readers[key] = [t.id]
                 s = store(t.bank)
                 s.kept_by_step[t.step] = s.kept_by_step.get(t.step, 0.0) + d.bytes
+            elif readers[key][-1] != t.id:
+                readers[key].append(t.id)
     for s in banks.values():
         s.shares = split(s.demand_bytes, spec)
 
@@ -197,62 +216,71 @@ def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) 
     extra_deps: dict[str, list[Dep]] = defaultdict(list)
     after: dict[str, list[Task]] = defaultdict(list)
 
-    def moves(tag: str, owner: Task, bank: int, nbytes: float, out_dep: Dep | None,
-              ) -> tuple[list[Task], list[Task]]:
-        """(write-out tasks, read-back tasks) of ``nbytes`` of bank ``bank``'s data."""
+    def legs(bank: int, levels: Mapping[str, float]
+             ) -> list[tuple[str, str, float, float, dict, dict]]:
+        """Per level below the buffer: (name, resource, write-out seconds, read-back
+        seconds, write-out energy, read-back energy) of the bytes ``levels`` puts there."""
         nonlocal cells
-        sh = banks[bank].shares
-        outs: list[Task] = []
-        ins: list[Task] = []
-        mem = nbytes * sh["memory"]
+        out = []
+        mem = levels.get("memory", 0.0)
         if mem > 0:
             mats = max(1.0, math.ceil(mem / spec.mat_bytes))
-            w_bw = min(spec.port_bytes_per_s, mats * spec.mat_write_bytes_per_s)
-            r_bw = min(spec.port_bytes_per_s, mats * spec.mat_read_bytes_per_s)
-            res = f"B{bank}:memory"
-            outs.append(_spill_task(f"{tag}:to-memory", owner, res, bank, mem / w_bw,
-                                    {"memory_write": mem * spec.write_j_per_byte}, out_dep))
-            ins.append(_spill_task(f"{tag}:from-memory", owner, res, bank, mem / r_bw,
-                                   {"memory_read": mem * spec.read_j_per_byte}, None))
+            out.append(("memory", f"B{bank}:memory",
+                        mem / min(spec.port_bytes_per_s, mats * spec.mat_write_bytes_per_s),
+                        mem / min(spec.port_bytes_per_s, mats * spec.mat_read_bytes_per_s),
+                        {"memory_write": mem * spec.write_j_per_byte},
+                        {"memory_read": mem * spec.read_j_per_byte}))
             spilled["memory"] += mem
             cells += mem * 8.0 / spec.cell_bits
-        off = nbytes * sh["offchip"]
+        off = levels.get("offchip", 0.0)
         if off > 0:
             link = spec.offchip
             t_off = link.latency_s + off / link.bandwidth_bytes_per_s
             e_off = {"link:offchip": 8.0 * off * link.energy_j_per_bit}
-            outs.append(_spill_task(f"{tag}:off-chip", owner, "offchip", bank, t_off, e_off,
-                                    out_dep))
-            ins.append(_spill_task(f"{tag}:on-chip", owner, "offchip", bank, t_off, e_off,
-                                   None))
+            out.append(("off-chip", "offchip", t_off, t_off, e_off, e_off))
             spilled["offchip"] += off
-        # a read-back follows its write-out
-        ins = [i._replace(deps=(Dep(o.id, None, 0.0, True),)) for o, i in zip(outs, ins,
-                                                                               strict=True)]
-        return outs, ins
+        return out
 
-    fills: dict[tuple[str, str, int], list[Dep]] = {}  # read back once, for its first reader
-    for t in tasks:
-        for d in t.deps:
-            src = by_id.get(d.src)
-            if src is None or not _kept(d, src, t):
-                continue
-            key = (d.src, d.tensor, t.bank)
-            if key not in fills:
-                outs, ins = moves(f"spill:{d.src}:{d.tensor}@B{t.bank}", t, t.bank, d.bytes,
-                                  Dep(d.src, d.tensor, d.bytes, True))
-                before[t.id] += [*outs, *ins]
-                fills[key] = [Dep(i.id, None, 0.0, True) for i in ins]
-            extra_deps[t.id] += fills[key]
+    # the state first, then each step's kept tensors in the order of their first reader
+    filled: dict[tuple[int, str], float] = {}
+    state_levels = {b: place_bytes(0.0, s.state_bytes, spec) for b, s in banks.items()}
+    by_first: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    for key, names in readers.items():
+        by_first[names[0]].append(key)
+    # kept tensors: written out as they arrive and read back once, before their first
+    # reader, as one round trip per level for all that the reader is the first to read
+    # (the port is busy for both; every reader of them waits for it)
+    for first_id, keys in by_first.items():
+        first = by_id[first_id]
+        bank = first.bank
+        at = filled.get((bank, first.step), banks[bank].state_bytes)
+        size = sum(kept[k] for k in keys)
+        filled[(bank, first.step)] = at + size
+        deps = tuple(Dep(src, tensor, kept[(src, tensor, b)], True) for src, tensor, b in keys)
+        waits = []
+        for level, res, w_s, r_s, w_e, r_e in legs(bank, place_bytes(at, size, spec)):
+            energy = {**w_e, **r_e} if level == "memory" else {
+                k: v + r_e[k] for k, v in w_e.items()}
+            trip = _spill_task(f"spill:{first_id}:{level}", first, res, bank, w_s + r_s,
+                               energy, deps)
+            before[first_id].append(trip)
+            waits.append(Dep(trip.id, None, 0.0, True))
+        if waits:
+            for name in dict.fromkeys(n for key in keys for n in readers[key]):
+                extra_deps[name] += waits
+    # state: loaded before the optimiser step, written back after it (each layer's share
+    # of its bank's state levels)
     for t in optimisers:
-        o = specs[t.op]
-        outs, ins = moves(f"state:{t.op}", t, t.bank, o.state_bytes, Dep(t.id, None, 0.0, True))
-        if outs:  # loaded before the optimiser step, written back after it
-            before[t.id] += [i._replace(deps=()) for i in ins]
-            extra_deps[t.id] += [Dep(i.id, None, 0.0, True) for i in ins]
-            after[t.id] += outs
+        st_bytes = specs[t.op].state_bytes
+        total = banks[t.bank].state_bytes
+        levels = {k: v * st_bytes / total for k, v in state_levels[t.bank].items()}
+        for level, res, w_s, r_s, w_e, r_e in legs(t.bank, levels):
+            load = _spill_task(f"state:{t.op}:from-{level}", t, res, t.bank, r_s, r_e, ())
+            before[t.id].append(load)
+            extra_deps[t.id].append(Dep(load.id, None, 0.0, True))
+            after[t.id].append(_spill_task(f"state:{t.op}:to-{level}", t, res, t.bank, w_s,
+                                           w_e, (Dep(t.id, None, 0.0, True),)))
     # reloads fetch the master copy's weights from the update tier's bank
-    update_bank = {t.op: t.bank for t in optimisers}
     ops_by_layer = {(o.network, o.layer): o for o in ops if o.engine == "write"}
     for t in tasks:
         if t.kind != "reload":
@@ -260,39 +288,40 @@ def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) 
         o = ops_by_layer.get((t.network, t.layer))
         if o is None or o.weights_bytes <= 0:
             continue
-        ub = update_bank.get(o.id)
-        if ub is None:
-            ub = next((x.bank for x in tasks if x.op == o.id), t.bank)
-        fetch = _fetch_task(t, o, ub, banks.get(ub), spec)
+        ub = bank_of_op.get(o.id, t.bank)
+        sh = state_levels.get(ub, {})
+        total = sum(sh.values())
+        shares = {k: v / total for k, v in sh.items()} if total > 0 else {"buffer": 1.0}
+        fetch = _fetch_task(t, o, ub, shares, spec)
         before[t.id].append(fetch)
         extra_deps[t.id].append(Dep(fetch.id, f"{t.layer}.weights", o.weights_bytes, True))
         for lv in ("memory", "offchip"):
-            share = banks[ub].shares.get(lv, 0.0) if ub in banks else 0.0
-            spilled[f"fetched from {lv}"] += o.weights_bytes * share
+            spilled[f"fetched from {lv}"] += o.weights_bytes * shares.get(lv, 0.0)
 
     out: list[Task] = []
     for t in tasks:
-        out.extend(before.get(t.id, ()))
+        if t.id in before:
+            out.extend(before[t.id])
         more = extra_deps.get(t.id)
         out.append(t._replace(deps=(*t.deps, *more)) if more else t)
-        out.extend(after.get(t.id, ()))
+        if t.id in after:
+            out.extend(after[t.id])
     return Storage(banks, out, dict(spilled), cells)
 
 
 def _spill_task(tid: str, owner: Task, unit: str, bank: int, latency_s: float,
-                energy_j: Mapping[str, float], dep: Dep | None) -> Task:
-    return Task(
-        id=tid, op=owner.op, kind="spill", network=owner.network, step=owner.step,
-        pass_="spill", layer=owner.layer, unit=unit, bank=bank,
-        tier=owner.tier, samples=1, replication=1, latency_s=latency_s,
-        energy_j=dict(energy_j), deps=(dep,) if dep is not None else (), accumulates=True,
-    )
+                energy_j: Mapping[str, float], deps: tuple[Dep, ...]) -> Task:
+    """A move of stored data on ``unit`` (a bank's memory port or the memory channel),
+    labelled with the task it serves."""
+    return Task._make((tid, owner.op, "spill", owner.network, owner.step, "spill",
+                       owner.layer, unit, bank, owner.tier, 1, 1, latency_s, energy_j, deps,
+                       False, True, 0.0, 0, 0.0, 0.0))
 
 
-def _fetch_task(reload: Task, o: OpSpec, bank: int, store_: BankStore | None,
+def _fetch_task(reload: Task, o: OpSpec, bank: int, sh: Mapping[str, float],
                 spec: StorageSpec) -> Task:
-    """Reading a swapped layer's weights where its master copy lives (bank ``bank``)."""
-    sh = store_.shares if store_ is not None else {"buffer": 1.0}
+    """Reading a swapped layer's weights where its master copy lives (bank ``bank``, the
+    shares ``sh`` of its state in each level)."""
     nbytes = o.weights_bytes
     buf, mem, off = (nbytes * sh.get(lv, 0.0) for lv in LEVELS)
     energy = {"buffer": buf * spec.buffer_read_j_per_byte}
