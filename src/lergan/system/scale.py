@@ -52,7 +52,8 @@ def bottleneck(result: Any) -> tuple[str, float]:
     key, t = next(iter(by.items()))  # largest first
     net, pass_, layer = key.split("/", 2)
     label = {"transfer": f"transfers ({layer})", "reload": f"reloading {net}.{layer}",
-             "spill": f"spills ({net}.{layer})", "static": "static"}.get(pass_, f"{net}.{layer} {pass_.replace('_', ' ')}")
+             "spill": f"spills ({net}.{layer})", "static": "static"}.get(
+                 pass_, f"{net}.{layer} {pass_.replace('_', ' ')}")
     return label, t / result.time_s
 
 
