@@ -202,3 +202,11 @@ def test_help_examples_run(command, tmp_path, monkeypatch):
     for ex in examples:
         res = runner.invoke(app, shlex.split(ex)[1:], env={"COLUMNS": "200"})
         assert res.exit_code == 0, (ex, res.output)
+
+
+def test_simulate_shows_bank_stores_and_port_need():
+    res = runner.invoke(app, ["simulate", "dcgan", "--batch", "4"])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "Bank stores (MB) and buffer ports" in text
+    assert "memory mats" in text and "port need" in text

@@ -164,6 +164,7 @@ def render(result: SimulationResult, show_all: bool = False) -> None:
     console.print(g)
     if not show_all and len(groups) > TOP_ROWS:
         console.print(f"({len(groups) - TOP_ROWS} more groups: --all)", highlight=False)
+    render_storage(r)
     render_wear(r, show_all)
     ic = r.interconnect
     console.print(
@@ -173,6 +174,25 @@ def render(result: SimulationResult, show_all: bool = False) -> None:
         f"{ic['reconfigurations']} link reconfigurations", highlight=False)
     for note in r.notes:
         console.print(f"note: {escape(note)}", highlight=False)
+
+
+def render_storage(r: SimulationResult) -> None:
+    """Each bank's store (state and kept tensors) and where it lands, with its buffer
+    ports' need (:mod:`lergan.system.storage`, :mod:`lergan.system.ports`)."""
+    banks = r.placement.get("storage", {}).get("banks", {})
+    if not banks:
+        return
+    ports = r.placement.get("buffer_ports", {})
+    t = Table(title="Bank stores (MB) and buffer ports", title_justify="left",
+              box=box.SIMPLE, pad_edge=False)
+    for col in ("bank", "state", "kept", "buffer", "memory mats", "off chip", "port need"):
+        t.add_column(col, justify="left" if col == "bank" else "right", no_wrap=True)
+    for name, b in banks.items():
+        p = ports.get(name)
+        t.add_row(name, *(f"{b[k] / 1e6:,.1f}" for k in (
+            "state_bytes", "kept_bytes", "buffer_bytes", "memory_bytes", "offchip_bytes")),
+            f"{p['need']:.1f} of {p['ports']:.1f}" if p else "-")
+    console.print(t)
 
 
 def _duration(seconds: float) -> str:
