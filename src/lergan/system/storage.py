@@ -188,13 +188,16 @@ def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) 
     optimisers: list[Task] = []
     bank_of_op: dict[str, int] = {}
     for t in tasks:
-        bank_of_op.setdefault(t.op, t.bank)
-        if t.kind == "compute" and t.pass_ == "update" and t.op in specs:
+        if t.op not in bank_of_op:
+            bank_of_op[t.op] = t.bank
+        if t.pass_ == "update" and t.kind == "compute" and t.op in specs:
             o = specs[t.op]
             if o.state_bytes > 0 and t.id in (o.id, f"{o.id}:optimiser"):
                 store(t.bank).state_bytes += o.state_bytes
                 optimisers.append(t)
         for d in t.deps:
+            if d.tensor is None:  # an ordering dependency: no data
+                continue
             src = by_id.get(d.src)
             if src is None or not _kept(d, src, t):
                 continue
