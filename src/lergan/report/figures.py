@@ -15,9 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lergan.report.tables import UNITS, precision_text
+
+if TYPE_CHECKING:
+    from lergan.baselines.records import Record
 
 PALETTE = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3",
            "#8C8C8C", "#CCB974", "#64B5CD")
@@ -32,7 +35,7 @@ def _plt() -> Any:
     return plt
 
 
-def precision_of(records: Sequence[Any], arch: str) -> str:
+def precision_of(records: Sequence[Record], arch: str) -> str:
     """``weight/input/ADC`` bits of ``arch`` in ``records`` (every figure states them)."""
     for r in records:
         if r.architecture == arch:
@@ -57,7 +60,7 @@ def _plain_log_ticks(ax: Any) -> None:
     ax.tick_params(axis="y", which="minor", labelsize=7)
 
 
-def gains(records: Sequence[Any], subject: str, baseline: str,
+def gains(records: Sequence[Record], subject: str, baseline: str,
           quantity: str = "time") -> dict[str, float]:
     """Per benchmark: ``baseline / subject`` time (speed-up) or energy (energy saving)."""
     attr = "time_s" if quantity == "time" else "energy_j"
@@ -69,7 +72,7 @@ def gains(records: Sequence[Any], subject: str, baseline: str,
     return out
 
 
-def plot_gains(records: Sequence[Any], subject: str, baselines: Sequence[str],
+def plot_gains(records: Sequence[Record], subject: str, baselines: Sequence[str],
                path: str | Path, quantity: str = "time", title: str | None = None) -> Path:
     """Grouped bars: ``subject``'s speed-up (``quantity="time"``) or energy saving
     (``"energy"``) over each baseline, per benchmark."""
@@ -108,7 +111,7 @@ def plot_gains(records: Sequence[Any], subject: str, baselines: Sequence[str],
     return path
 
 
-def plot_breakdown(records: Sequence[Any], benchmark: str, quantity: str, by: str,
+def plot_breakdown(records: Sequence[Record], benchmark: str, quantity: str, by: str,
                    path: str | Path, limit: int = 8) -> Path:
     """Stacked shares of ``quantity`` (``time``, ``energy`` or ``area``) by ``by`` (``pass``
     or ``component``) per architecture for ``benchmark``, the total written on each bar."""

@@ -12,9 +12,12 @@ import html
 import json
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lergan.report.tables import fmt, html_simple, html_table, precision_text
+
+if TYPE_CHECKING:
+    from lergan.baselines.records import Record
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
@@ -47,7 +50,7 @@ DIFFERENCES: tuple[str, ...] = (
 )
 
 
-def prime_note(recs: Sequence[Any]) -> str:
+def prime_note(recs: Sequence[Record]) -> str:
     """What the page must say about ``prime``'s precision against ``lergan``'s (empty when
     either is absent)."""
     p = next((r for r in recs if r.architecture == "prime"), None)
@@ -77,7 +80,7 @@ def _geomean(xs: Sequence[float]) -> float | None:
     return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else None
 
 
-def gain_table(records: Sequence[Any], subject: str, others: Sequence[str]) -> tuple[
+def gain_table(records: Sequence[Record], subject: str, others: Sequence[str]) -> tuple[
         list[str], list[list[Any]], dict[str, tuple[float | None, float | None]]]:
     """Header, rows (per benchmark: subject's speed-up and energy saving over each other
     architecture) and the geometric means per other architecture."""
@@ -267,7 +270,7 @@ def render_index(rep: Any, rows: Sequence[dict[str, Any]], sens: dict[str, Any] 
     return "\n".join(parts)
 
 
-def _assumptions(recs: Sequence[Any]) -> str:
+def _assumptions(recs: Sequence[Record]) -> str:
     """Per architecture: its deviations and how many of its numbers are assumptions, with
     the baselines' assumptions spelled out."""
     from lergan.baselines.fpga import load_fpga

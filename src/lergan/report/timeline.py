@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from lergan.system import SimulationResult
+    from lergan.system.result import Interval
 
 PASS_COLOURS = {
     "forward": "#4C72B0",
@@ -112,13 +113,13 @@ def _group_key(group: str, first_network: dict[str, int]) -> tuple:
     return (0, first_network.get(net, 99), TIER_ORDER.get(tier, 3), group)
 
 
-def has_tiers(bars: Iterable[Any]) -> bool:
+def has_tiers(bars: Iterable[Interval]) -> bool:
     """Whether the units are laid out in tiers (``NET/TIER/LAYER`` names)."""
     return any(b.kind != "transfer" and b.resource.count("/") >= 2
                and not b.resource.endswith(":optimiser") for b in bars)
 
 
-def layout_lanes(bars: Iterable[Any], max_rows: int) -> tuple[list[tuple[str, str]], int]:
+def layout_lanes(bars: Iterable[Interval], max_rows: int) -> tuple[list[tuple[str, str]], int]:
     """Lanes in drawing order (grouped, then by first start) and how many were left out
     (the least busy, beyond ``max_rows``)."""
     bars = list(bars)

@@ -37,6 +37,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from lergan.errors import LerganError
+from lergan.mapping import MODES, cost, map_operation
+from lergan.mapping.elementwise import cost_elementwise_operation
 from lergan.system.tasks import Dep, OpCost, OpSpec
 from lergan.vocabulary import ZERO_INSERTING
 
@@ -64,8 +66,6 @@ def _cost_cache(arch: Architecture) -> dict[tuple, Any]:
 
 def _mapped(op: Operation, arch: Architecture, mode: str, **overrides: Any) -> Any:
     """(LayerPassMapping, OperationCost) of a mapped layer's pass, memoised per preset."""
-    from lergan.mapping import cost, map_operation
-
     cache = _cost_cache(arch)
     key = (mode, op.layer_spec.model_dump_json(), op.pass_, tuple(op.input_shape), op.samples,
            tuple(sorted(overrides.items())))
@@ -99,8 +99,6 @@ def choose_mode(op: Operation, arch: Architecture, objective: str = "time", **ov
     of :data:`lergan.mapping.MODES`), and every mode's score. A pass without inserted zeros
     (not in :data:`lergan.vocabulary.ZERO_INSERTING`) maps alike in every mode: the first
     is taken without trying the others."""
-    from lergan.mapping import MODES
-
     if objective not in OBJECTIVES:
         raise LerganError(f"mode objective {objective!r}: expected one of {OBJECTIVES}")
     scores: dict[str, float] = {}
@@ -118,8 +116,6 @@ def digital_cost(op: Operation, arch: Architecture, graph: IterationGraph,
                  ops_per_element: tuple[tuple[tuple[str, str], float], ...] = ()) -> OpCost:
     """Cost of a MAC-free operation on the bank's digital units, from the mapping layer
     (:func:`lergan.mapping.elementwise.cost_elementwise_operation`)."""
-    from lergan.mapping.elementwise import cost_elementwise_operation
-
     c = cost_elementwise_operation(op, graph.tensors, arch, dict(ops_per_element) or None)
     return OpCost(c.latency_s, c.energy_j)
 

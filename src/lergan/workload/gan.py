@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+import yaml
 from pydantic import Field, PrivateAttr, model_validator
 
 from lergan.errors import WorkloadError
@@ -158,7 +159,7 @@ class Network(Description):
         """Each layer with its per-sample input, source and output shapes, in order."""
         return self._shapes
 
-    def layer(self, name: str) -> Any:
+    def layer(self, name: str) -> Layer:
         """The layer called ``name`` (raises :class:`WorkloadError` if none)."""
         for ls in self._shapes:
             if ls.layer.name == name:
@@ -505,8 +506,6 @@ class GAN(Description):
         return json.dumps(self.to_dict(), indent=indent)
 
     def to_yaml(self) -> str:
-        import yaml
-
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
     @classmethod
@@ -520,8 +519,6 @@ class GAN(Description):
     @classmethod
     def from_yaml(cls, text: str) -> GAN:
         """Validate a YAML description; malformed YAML is a :class:`WorkloadError` too."""
-        import yaml
-
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 5-10x faster
         try:
             data = yaml.load(text, Loader=loader)
