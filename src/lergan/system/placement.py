@@ -378,10 +378,12 @@ def _assign_banks(units: Mapping[str, Unit], groups: Mapping[str, Group]) -> Non
 def _remap(deps: Sequence[Dep], expanded: Mapping[str, tuple[str, ...]]) -> tuple[Dep, ...]:
     """``deps`` with a dependency on an operation placed as several tasks (an update: its
     writes) replaced by one dependency on each of them."""
-    if not any(d.src in expanded for d in deps):
-        return tuple(deps)
-    return tuple(Dep(tid, d.tensor, d.bytes, d.whole, d.first_sample)
-                 for d in deps for tid in expanded.get(d.src, (d.src,)))
+    if expanded:
+        for d in deps:
+            if d.src in expanded:
+                return tuple(Dep(tid, d.tensor, d.bytes, d.whole, d.first_sample)
+                             for d in deps for tid in expanded.get(d.src, (d.src,)))
+    return tuple(deps)
 
 
 def _source_task(op: OpSpec) -> Task:
