@@ -42,10 +42,6 @@ def fpga_names() -> list[str]:
     return list(read_file("fpgas")["fpgas"])
 
 
-def default_fpga() -> str:
-    return str(read_file("fpgas")["default"]["value"])
-
-
 class FpgaSpec(GpuSpec):
     """A board preset with the model's shared factors (SI values via attributes)."""
 

@@ -10,7 +10,6 @@ FPGA), memoised per suite name.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -133,12 +132,3 @@ def op_bytes(op: Operation, tensors: Mapping[str, Tensor]) -> tuple[float, float
     rd = sum(tensors[t].bytes for t in op.reads)
     wr = sum(tensors[t].bytes for t in op.writes)
     return float(rd), float(wr)
-
-
-def op_elements(op: Operation) -> int:
-    """Output elements of an operation over all its samples (for a loss: the compared
-    elements; for an update or weight gradient: the layer's parameters)."""
-    if op.pass_ in ("update", "weight_gradient"):
-        return int(op.params)
-    shape = op.input_shape if op.pass_ in ("loss", "error") else op.output_shape
-    return int(math.prod(shape) if shape else 1) * op.samples

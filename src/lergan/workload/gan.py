@@ -21,7 +21,6 @@ Descriptions round-trip through JSON and YAML (:meth:`GAN.to_json`, :meth:`GAN.f
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -540,8 +539,3 @@ def layer_to_dict(layer: Layer) -> dict[str, Any]:
     """A layer as a plain dict: ``kind`` and ``name`` first, then non-default fields."""
     body = layer.model_dump(mode="json", exclude_defaults=True)
     return {"kind": layer.kind, "name": layer.name, **body}
-
-
-def per_sample_elements(shape: Shape) -> int:
-    """Number of values in one sample of a tensor of ``shape``."""
-    return math.prod(shape)
