@@ -45,26 +45,30 @@ from lergan.vocabulary import ZERO_INSERTING
 if TYPE_CHECKING:
     from lergan.hardware.schema import Architecture
     from lergan.mapping.costing import OperationCost
+    from lergan.mapping.mapper import LayerPassMapping
     from lergan.workload.iteration import IterationGraph, Operation, Tensor
 
 MAPPED_KINDS = ("linear", "conv", "conv_transpose")
 
+#: a layer pass's mapping and its cost
+_Mapped = tuple["LayerPassMapping", "OperationCost"]
+
 # Per-architecture memo of operation costs: a pure function's results, kept while the
 # Architecture object lives (load_preset returns the same object for the same overrides).
-_COSTS: dict[int, tuple[weakref.ref, dict[tuple, Any]]] = {}
+_COSTS: dict[int, tuple[weakref.ref, dict[tuple, _Mapped]]] = {}
 
 
-def _cost_cache(arch: Architecture) -> dict[tuple, Any]:
+def _cost_cache(arch: Architecture) -> dict[tuple, _Mapped]:
     key = id(arch)
     entry = _COSTS.get(key)
     if entry is not None and entry[0]() is arch:
         return entry[1]
-    cache: dict[tuple, Any] = {}
+    cache: dict[tuple, _Mapped] = {}
     _COSTS[key] = (weakref.ref(arch, lambda _r, k=key: _COSTS.pop(k, None)), cache)
     return cache
 
 
-def _mapped(op: Operation, arch: Architecture, mode: str, **overrides: Any) -> Any:
+def _mapped(op: Operation, arch: Architecture, mode: str, **overrides: Any) -> _Mapped:
     """(LayerPassMapping, OperationCost) of a mapped layer's pass, memoised per preset."""
     cache = _cost_cache(arch)
     key = (mode, op.layer_spec.model_dump_json(), op.pass_, tuple(op.input_shape), op.samples,

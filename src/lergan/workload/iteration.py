@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from lergan.errors import WorkloadError
 from lergan.vocabulary import OPERATION_PASSES, PASSES, STEPS
 from lergan.workload.counts import COUNTS, Macs, layer_pass_macs
-from lergan.workload.gan import GAN, Network
+from lergan.workload.gan import GAN, LayerShape, Loss, Network
 from lergan.workload.layers import Layer
 
 __all__ = [
@@ -95,12 +95,16 @@ class IterationOptions(BaseModel):
     )
 
 
+#: What a tensor of the iteration holds.
+TensorKind = Literal["data", "activation", "error", "weights", "weight_gradient"]
+
+
 @dataclass
 class Tensor:
     """A tensor of the iteration: what it holds, its size, who writes and reads it."""
 
     name: str
-    kind: Literal["data", "activation", "error", "weights", "weight_gradient"]
+    kind: TensorKind
     network: str | None  # the network whose layer writes it (None for data, loss inputs)
     shape: tuple[int, ...]  # per sample (activations, errors, data) or whole (weights)
     samples: int  # 0 for weights and weight gradients
@@ -362,7 +366,8 @@ class _Builder:
 
     # tensors ---------------------------------------------------------------------------
     def _tensor(
-        self, name: str, kind: Any, network: str | None, shape: tuple[int, ...], samples: int
+        self, name: str, kind: TensorKind, network: str | None, shape: tuple[int, ...],
+        samples: int,
     ) -> str:
         if name not in self.tensors:
             bits = (
@@ -429,7 +434,7 @@ class _Builder:
         self,
         step: str,
         net: Network,
-        ls: Any,
+        ls: LayerShape,
         pass_: str,
         group: tuple[str, ...],
         reads: list[str],
@@ -603,7 +608,7 @@ class _Builder:
     def loss_op(
         self,
         step: str,
-        loss: Any,
+        loss: Loss,
         rg: dict[tuple[str, str], bool],
         grad_parts: dict[str, list[str]],
     ) -> None:
@@ -711,7 +716,8 @@ class _Builder:
                 self.layer_op(step, net, ls, "weight_gradient", group, reads, [wname])
                 wgrads.setdefault((net.name, layer.name), []).append(wname)
 
-    def _saved_for_error(self, step: str, group: tuple[str, ...], ls: Any) -> list[str]:
+    def _saved_for_error(self, step: str, group: tuple[str, ...],
+                         ls: LayerShape) -> list[str]:
         """Forward tensors an error pass reads: what PyTorch's autograd saves for it."""
         layer = ls.layer
         kind = layer.kind
@@ -774,7 +780,7 @@ def _acyclic(groups: list[list[str]], deps: dict[str, set[str]]) -> bool:
     return _toposort(groups, deps) is not None
 
 
-def _toposort(groups: list[list[str]], deps: dict[str, set[str]]) -> Any:
+def _toposort(groups: list[list[str]], deps: dict[str, set[str]]) -> list[list[str]] | None:
     edges = _group_edges(groups, deps)
     done: list[int] = []
     left = set(edges)
