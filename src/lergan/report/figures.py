@@ -13,11 +13,13 @@ with matplotlib's Agg backend (no display) to PNG files.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lergan.report.tables import UNITS, precision_text
+from lergan.report.timeline import PASS_COLOURS
 
 if TYPE_CHECKING:
     from lergan.baselines.records import Record
@@ -45,8 +47,6 @@ def precision_of(records: Sequence[Record], arch: str) -> str:
 
 def _plain_log_ticks(ax: Any) -> None:
     """Log-axis ticks written as plain numbers (0.5, 1, 3) rather than powers of ten."""
-    import math
-
     from matplotlib.ticker import FuncFormatter
 
     def minor(v: float, _: Any) -> str:  # label 2 and 5 between the decades only
@@ -76,8 +76,6 @@ def plot_gains(records: Sequence[Record], subject: str, baselines: Sequence[str]
                path: str | Path, quantity: str = "time", title: str | None = None) -> Path:
     """Grouped bars: ``subject``'s speed-up (``quantity="time"``) or energy saving
     (``"energy"``) over each baseline, per benchmark."""
-    import math
-
     plt = _plt()
     path = Path(path)
     benches = sorted({r.benchmark for r in records})
@@ -127,7 +125,6 @@ def plot_breakdown(records: Sequence[Record], benchmark: str, quantity: str, by:
     shown, rest = keys[:limit], keys[limit:]
     fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(recs) + 3), 4.4))
     unit, factor = UNITS[quantity]
-    from lergan.report.timeline import PASS_COLOURS
 
     def colour(j: int, k: str) -> str:
         if k == "other":

@@ -19,6 +19,8 @@ Layer names are qualified by their network in the ``network`` column, never merg
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -81,9 +83,6 @@ def per_layer_rows(result: SimulationResult) -> list[dict[str, Any]]:
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
     """The rows as CSV (SI units: seconds, joules; mm2; cells), with a header."""
-    import csv
-    import io
-
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(COLUMNS), lineterminator="\n")
     w.writeheader()

@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lergan.errors import LerganError
+
 if TYPE_CHECKING:
     from lergan.system import SimulationResult
     from lergan.system.result import Interval
@@ -88,7 +90,6 @@ def output_format(path: str | Path) -> str:
     matplotlib.use("Agg", force=True)
     from matplotlib.backend_bases import FigureCanvasBase
 
-    from lergan.errors import LerganError
 
     supported = sorted(FigureCanvasBase.get_supported_filetypes())
     p = Path(path)
@@ -151,7 +152,6 @@ def plot_timeline(result: SimulationResult, path: str | Path, *, max_rows: int =
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
-    from lergan.errors import LerganError
 
     fmt = output_format(path)
     for what, v, (lo, hi) in (("--width", width, SIZE_RANGE), ("--height", height, SIZE_RANGE),

@@ -51,7 +51,7 @@ from lergan.errors import MappingError
 from lergan.system.interconnect import OFFCHIP
 from lergan.system.ordering import write_after_read
 from lergan.system.replication import plan_group, replication_overrides
-from lergan.system.tasks import PASS_TIER, Dep, OpCost, OpSpec, Task
+from lergan.system.tasks import PASS_TIER, Dep, Group, OpCost, OpSpec, Task, Unit
 from lergan.system.wear import hot_spot
 from lergan.vocabulary import TIERS
 
@@ -66,47 +66,6 @@ class ChipSpec:
     crossbars_per_bank: int
     network_banks: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     error_copy: bool = True  # prime layout: a transposed copy for the error pass
-
-
-@dataclass
-class Unit:
-    """A placed unit: where it is and how many crossbars (per copy) and copies it has."""
-
-    name: str
-    network: str
-    layer: str
-    tier: str
-    bank: int
-    group: str
-    crossbars: int = 0
-    replication: int = 1
-    busy_estimate_s: float = 0.0
-    max_samples: int = 1
-    #: copies one sample's output positions may be spread over (the fewest MVM steps per
-    #: sample among the unit's passes; 1 for passes that program an operand per sample)
-    max_split: int = 0
-    holds_weights: bool = False
-    swapped: bool = False
-    pieces: int = 1
-
-    @property
-    def total_crossbars(self) -> int:
-        return self.crossbars * self.replication
-
-
-@dataclass
-class Group:
-    """A network's tier (or a whole network in the ``prime`` layout) and its capacity."""
-
-    name: str
-    network: str
-    tier: str
-    banks: tuple[int, ...]
-    capacity: float
-    demand: int = 0
-    multiplexed: bool = False
-    swap_crossbars: int = 0
-    fits: bool = True
 
 
 @dataclass
