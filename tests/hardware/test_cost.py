@@ -134,7 +134,7 @@ def test_transfer_cost_uses_the_dynamic_energy_per_bit(archs):
 def test_transfer_cost_rejects_negative_and_unknown_links(archs):
     with pytest.raises(HardwareError, match="negative"):
         transfer_cost(archs["lergan"], "offchip", -1)
-    with pytest.raises(HardwareError, match="'warp'.*no such link"):
+    with pytest.raises(HardwareError, match=r"'warp'.*no such link"):
         transfer_cost(archs["lergan"], "warp", 8)
 
 

@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from lergan.baselines.data import BaselineError
 from lergan.workload import suite
-from lergan.workload.iteration import IterationGraph, IterationOptions, build_iteration
+from lergan.workload.iteration import (
+    IterationGraph,
+    IterationOptions,
+    build_iteration,
+    check_batch,
+)
 from lergan.workload.source import is_file_reference, resolve_gan
 
 if TYPE_CHECKING:
@@ -114,8 +119,7 @@ def iteration_graph(workload: str | GAN | IterationGraph, batch: int,
                     bits: int) -> tuple[str, IterationGraph]:
     """(name, iteration graph at ``bits`` per value) of a suite name, a GAN or a graph
     (an :class:`~lergan.workload.iteration.IterationGraph` is used as it is)."""
-    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-        raise BaselineError(f"batch {batch!r}: must be a positive integer")
+    check_batch(batch)
     if isinstance(workload, IterationGraph):
         return workload.gan, workload
     if isinstance(workload, str):

@@ -49,6 +49,7 @@ __all__ = [
     "Operation",
     "Tensor",
     "build_iteration",
+    "check_batch",
 ]
 
 
@@ -832,14 +833,22 @@ def _finish(b: _Builder) -> None:
 MAX_BATCH = 1 << 24
 
 
+def check_batch(batch: object) -> int:
+    """``batch`` if it is a whole number of samples from 1 to :data:`MAX_BATCH` (not a
+    bool), else a :class:`WorkloadError` naming it: the one check of a batch, which
+    memoising callers run before their cache (where ``True`` would hit batch 1)."""
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise WorkloadError(f"batch {batch!r}: must be a positive integer")
+    if batch > MAX_BATCH:
+        raise WorkloadError(f"batch {batch:,}: over the bound of {MAX_BATCH:,} samples")
+    return batch
+
+
 def build_iteration(
     gan: GAN, batch: int = 64, options: IterationOptions | None = None
 ) -> IterationGraph:
     """The dataflow graph of one training iteration of ``gan`` on ``batch`` samples."""
-    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-        raise WorkloadError(f"batch must be a positive integer, got {batch!r}")
-    if batch > MAX_BATCH:
-        raise WorkloadError(f"batch {batch:,}: over the bound of {MAX_BATCH:,} samples")
+    check_batch(batch)
     options = options or IterationOptions()
     b = _Builder(gan, batch, options)
     d_steps, g_steps = options.d_steps or gan.d_steps, options.g_steps or gan.g_steps
