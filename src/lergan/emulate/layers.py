@@ -341,7 +341,8 @@ def _fast_forward(layer: EmulatedLayer, xi: torch.Tensor) -> torch.Tensor:
     return conv_transpose(xi, q, None, s, p, layer.output_padding, 1, d)
 
 
-def _fast_error(layer: EmulatedLayer, ei: torch.Tensor, in_shape: tuple[int, ...]) -> Any:
+def _fast_error(layer: EmulatedLayer, ei: torch.Tensor,
+                in_shape: tuple[int, ...]) -> torch.Tensor:
     q = layer.q.to(ei.dtype)
     if layer.kind == "linear":
         return ei @ q
@@ -351,7 +352,8 @@ def _fast_error(layer: EmulatedLayer, ei: torch.Tensor, in_shape: tuple[int, ...
     return F.conv2d(ei, q, stride=s, padding=p, dilation=d)
 
 
-def _fast_weight_grad(layer: EmulatedLayer, xi: torch.Tensor, ei: torch.Tensor) -> Any:
+def _fast_weight_grad(layer: EmulatedLayer, xi: torch.Tensor,
+                      ei: torch.Tensor) -> torch.Tensor:
     w = layer.weight
     xi, ei = _common(xi, ei)
     if layer.kind == "linear":
