@@ -4,7 +4,7 @@ The numbers are the preset's (``lergan.hardware.load_preset(name, overrides)``, 
 presets and ``--set`` overrides the simulator reads); device effects (programming noise, read
 noise, stuck cells) are not preset fields and are given here, seeded.
 
-ADC precision policy (``../shared/reference/lergan-architecture.md`` s.5, ISAAC s.IV):
+ADC precision policy (``docs/architecture.md`` section 5, ISAAC s.IV):
 an exact column sum of ``rows`` cells of ``cell_bits`` driven by ``dac_bits`` inputs needs
 ``ceil(log2(rows * (2**cell_bits - 1) * (2**dac_bits - 1) + 1))`` bits
 (:func:`lossless_adc_bits`). ``lossless`` requires the ADC to have them (narrower is an

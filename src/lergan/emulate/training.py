@@ -1,6 +1,6 @@
 """Train a small DCGAN on the digits, on emulated crossbars or in floating point.
 
-One iteration (``../shared/reference/lergan-architecture.md`` s.1): a D-step (G forward on
+One iteration (``docs/architecture.md`` section 1): a D-step (G forward on
 fresh z without gradients; D forward on real and fake samples; D error propagation and
 weight gradients; D update) then a G-step (G forward on fresh z; D forward and error
 propagation down to its input, with no D weight gradients; G error propagation and weight
