@@ -250,9 +250,11 @@ def _units(
             u = units[name] = Unit(name, op.network, op.layer, tier, 0,
                                    _group_name(layout, op.network, tier))
         if op.engine == "crossbar":
-            u.crossbars = max(u.crossbars, op.crossbars)
+            if op.crossbars > u.crossbars:
+                u.crossbars = op.crossbars
             u.busy_estimate_s += op.samples * op.cost.latency_s
-            u.max_samples = max(u.max_samples, op.samples)
+            if op.samples > u.max_samples:
+                u.max_samples = op.samples
             u.max_split = op.positions if not u.max_split else min(u.max_split, op.positions)
             u.holds_weights = u.holds_weights or op.pass_ in ("forward", "error")
         op_units[op.id] = [name]
@@ -360,14 +362,12 @@ def _reload_task(op: OpSpec, u: Unit, region: str, cost: tuple[OpCost, float, fl
     """Loading a swapped unit's weights into its group's swap region before ``op``, after
     the region's previous pass ``prev``."""
     c, hot, hot_cells = cost
-    return Task(
-        id=f"{op.id}:reload", op=op.id, kind="reload", network=op.network, step=op.step,
-        pass_="reload", layer=op.layer, unit=region, bank=u.bank, tier=u.tier, samples=1,
-        replication=1, latency_s=c.latency_s, energy_j=dict(c.energy_j),
-        deps=(Dep(prev, None, 0.0, True),) if prev else (), barrier=False, accumulates=True,
-        cells_written=c.cells_written, crossbars=u.crossbars, writes_per_cell=hot,
-        cells_in_use=hot_cells,
-    )
+    return Task._make((  # Task's fields in order, as in _compute_task
+        f"{op.id}:reload", op.id, "reload", op.network, op.step, "reload", op.layer,
+        region, u.bank, u.tier, 1, 1, c.latency_s, dict(c.energy_j),  # .. energy_j
+        (Dep(prev, None, 0.0, True),) if prev else (), False, True,  # deps .. accumulates
+        c.cells_written, u.crossbars, hot, hot_cells,
+    ))
 
 
 def _compute_task(op: OpSpec, u: Unit, unit_res: str, deps: tuple[Dep, ...]) -> Task:
@@ -437,7 +437,8 @@ def _tasks(
             continue
         (uname,) = op_units[op.id]
         u = units[uname]
-        deps = _remap(op.deps, expanded)
+        # nothing to replace before the first update is placed
+        deps = _remap(op.deps, expanded) if expanded else tuple(op.deps)
         crossbar = op.engine == "crossbar"
         unit_res = uname if crossbar else digital_pool(u.bank)
         if u.swapped and crossbar:
