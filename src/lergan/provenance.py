@@ -15,6 +15,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from lergan import __version__
+
 
 @functools.lru_cache(maxsize=1)
 def git_commit() -> str | None:
@@ -42,6 +44,4 @@ def digest(data: Any) -> str:
 
 def record(**inputs: Any) -> dict[str, Any]:
     """``{"lergan": version, "commit": ..., **inputs}``: the provenance block of a result."""
-    from lergan import __version__
-
     return {"lergan": __version__, "commit": git_commit(), **inputs}

@@ -115,7 +115,7 @@ def test_a_gan_that_does_not_fit_memory_is_refused():
 def test_bad_workloads_are_named():
     with pytest.raises(LerganError, match="benchmark 'nogan'"):
         simulate_gpu("nogan")
-    with pytest.raises(BaselineError, match="batch 0"):
+    with pytest.raises(LerganError, match="batch 0"):
         simulate_gpu("dcgan", batch=0)
 
 

@@ -108,19 +108,34 @@ def test_actions_cover_every_component(archs, preset):
 
 @given(nbytes=st.floats(0, 1e9), extra=st.floats(0, 1e9))
 def test_transfer_cost_linear_and_monotone(archs, nbytes, extra):
-    link = archs["lergan"].interconnect.links["bank_link"]
-    a, b = transfer_cost(link, nbytes), transfer_cost(link, nbytes + extra)
+    arch = archs["lergan"]
+    link = arch.interconnect.links["bank_link"]
+    a = transfer_cost(arch, "bank_link", nbytes)
+    b = transfer_cost(arch, "bank_link", nbytes + extra)
     assert a.energy_j <= b.energy_j and a.latency_s <= b.latency_s
-    assert a.energy_j == pytest.approx(8 * nbytes * link.energy_j_per_bit)
+    assert a.energy_j == pytest.approx(8 * nbytes * arch.components["bank_link"].energy_j)
     if nbytes > 0:
         assert a.latency_s == pytest.approx(
             link.latency_s + nbytes / link.bandwidth_bytes_per_s
         )
 
 
-def test_transfer_cost_rejects_negative(archs):
+def test_transfer_cost_uses_the_dynamic_energy_per_bit(archs):
+    """A transfer's energy is the link's dynamic energy per bit (``actions``' and the
+    system's), which leaves out the share counted as static power."""
+    arch = archs["lergan"]
+    for name, link in arch.interconnect.links.items():
+        per_bit = actions(arch)[f"link.{name}.bit"].energy_j
+        assert transfer_cost(arch, name, 1000).energy_j == pytest.approx(8000 * per_bit)
+        share = 1 - arch.technology.leakage_fraction
+        assert per_bit == pytest.approx(link.energy_j_per_bit * share)
+
+
+def test_transfer_cost_rejects_negative_and_unknown_links(archs):
     with pytest.raises(HardwareError, match="negative"):
-        transfer_cost(archs["lergan"].interconnect.links["offchip"], -1)
+        transfer_cost(archs["lergan"], "offchip", -1)
+    with pytest.raises(HardwareError, match=r"'warp'.*no such link"):
+        transfer_cost(archs["lergan"], "warp", 8)
 
 
 def test_offchip_costs_more_per_bit_than_a_bank_link(archs):

@@ -16,9 +16,19 @@ Published figures and their sources live in ``baselines/data/published.yaml``.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lergan.baselines.data import flatten, read_file
+from lergan.baselines.fpga import simulate_fpga
+from lergan.baselines.gpu import simulate_gpu
+from lergan.system import simulate
+from lergan.workload import suite
+from lergan.workload.classifier import classifier_iteration
+from lergan.workload.iteration import IterationOptions
+
+if TYPE_CHECKING:
+    from lergan.system import SimulationOptions, SimulationResult
+    from lergan.workload.iteration import IterationGraph, Operation
 
 
 def published() -> dict[str, Any]:
@@ -30,11 +40,10 @@ def published_leaves() -> dict[str, Any]:
     return flatten(read_file("published"))
 
 
-def simulate_graph(graph: Any, arch: str = "pipelayer", overrides: dict[str, Any] | None = None,
-                   options: Any = None) -> Any:
+def simulate_graph(graph: IterationGraph, arch: str = "pipelayer",
+                   overrides: dict[str, Any] | None = None,
+                   options: SimulationOptions | dict | None = None) -> SimulationResult:
     """:func:`lergan.system.simulate` on a given iteration graph (a classifier's)."""
-    from lergan.system import simulate
-
     return simulate(graph, arch, graph.batch, overrides=overrides, options=options)
 
 
@@ -57,10 +66,6 @@ def pipelayer_anchor(networks: tuple[str, ...] = ("mnist-cnn", "alexnet"), batch
     published figures and the distance (ours / published), with where each side's time
     goes and whether the network had to be time-multiplexed on the chip's crossbars (the
     cause of the distance)."""
-    from lergan.baselines.gpu import simulate_gpu
-    from lergan.workload.classifier import classifier_iteration
-    from lergan.workload.iteration import IterationOptions
-
     pub = published()
     rows = []
     for net in networks:
@@ -127,11 +132,7 @@ def flexigan_check(board: str = "fpga", gpu: str = "titan-x-pascal", batch: int 
     """The FPGA model against FlexiGAN's published performance per watt over a Titan X:
     every suite GAN's generator forward pass on both models (same operations), the ratio of
     performance per watt (= GPU energy / FPGA energy), its mean against the published 2.8x."""
-    from lergan.baselines.fpga import simulate_fpga
-    from lergan.baselines.gpu import simulate_gpu
-    from lergan.workload import suite
-
-    def g_forward(op: Any) -> bool:
+    def g_forward(op: Operation) -> bool:
         return op.pass_ == "forward" and op.step == "D" and op.network in generators
 
     pub = published()

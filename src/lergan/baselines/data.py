@@ -10,13 +10,18 @@ Users override any leaf by its dotted key (``--set compute_efficiency=0.5``).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from lergan.errors import LerganError
+from lergan.hardware.units import SI_UNIT, UNITS, parse_quantity
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -56,8 +61,6 @@ class Leaf:
 
 def _to_si(value: Any, unit: str, key: str) -> tuple[Any, str]:
     """(SI value, SI unit name) of a written value (strings and lists pass through)."""
-    from lergan.hardware.units import SI_UNIT, UNITS
-
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return value, unit
     if unit in EXTRA_UNITS:
@@ -108,8 +111,6 @@ def flatten(node: Mapping[str, Any], prefix: str = "") -> dict[str, Leaf]:
 @lru_cache(maxsize=8)
 def read_file(name: str) -> dict[str, Any]:
     """The parsed YAML data file ``baselines/data/NAME.yaml``."""
-    import yaml
-
     path = DATA_DIR / f"{name}.yaml"
     with path.open(encoding="utf-8") as fh:
         return yaml.safe_load(fh)
@@ -119,8 +120,6 @@ def override(leaves: dict[str, Leaf], overrides: Mapping[str, Any] | None,
              what: str) -> dict[str, Leaf]:
     """``leaves`` with ``overrides`` (dotted key -> number or ``"2 W"``-style text) applied;
     ``BaselineError`` naming an unknown key or an unreadable value."""
-    from lergan.hardware.units import UNITS, parse_quantity
-
     if not overrides:
         return leaves
     out = dict(leaves)
@@ -173,9 +172,6 @@ def preset_leaves(file: str, table: str, name: str, alias: str, label: str,
 
 def digest(leaves: Mapping[str, Leaf]) -> str:
     """SHA-256 of the resolved values (what a record's hardware description hash holds)."""
-    import hashlib
-    import json
-
     payload = json.dumps({k: leaves[k].value for k in sorted(leaves)}, sort_keys=True,
                          default=str)
     return hashlib.sha256(payload.encode()).hexdigest()

@@ -23,21 +23,23 @@ the default (``vcu118``). Area is not reported (an FPGA's die is not a design's 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lergan.baselines.data import preset_leaves, read_file
 from lergan.baselines.gpu import MAC_KINDS, GpuSpec
 from lergan.baselines.result import BaselineResult, OpCost, iteration_graph, op_bytes
+from lergan.mapping.elementwise import elementwise_ops, loss_elements
+
+if TYPE_CHECKING:
+    from lergan.workload import GAN
+    from lergan.workload.iteration import IterationGraph, Operation, Tensor
 
 
 def fpga_names() -> list[str]:
     """FPGA board preset names of ``baselines/data/fpgas.yaml``."""
     return list(read_file("fpgas")["fpgas"])
-
-
-def default_fpga() -> str:
-    return str(read_file("fpgas")["default"]["value"])
 
 
 class FpgaSpec(GpuSpec):
@@ -59,10 +61,9 @@ def load_fpga(name: str = "fpga", overrides: dict[str, Any] | None = None) -> Fp
     return _load(name, tuple(sorted((overrides or {}).items())))
 
 
-def cost_operation(op: Any, tensors: Any, spec: FpgaSpec) -> OpCost:
+def cost_operation(op: Operation, tensors: Mapping[str, Tensor],
+                   spec: FpgaSpec) -> OpCost:
     """Time and energy of one iteration operation on the board."""
-    from lergan.mapping.elementwise import elementwise_ops, loss_elements
-
     rd, wr = op_bytes(op, tensors)
     lane_rate = spec.elementwise_ops_per_cycle * spec.clock_hz
     macs = 0.0
@@ -102,9 +103,10 @@ def cost_operation(op: Any, tensors: Any, spec: FpgaSpec) -> OpCost:
                   power * t, "compute" if t_compute >= t_memory else "memory")
 
 
-def simulate_fpga(workload: Any, board: str = "fpga", batch: int = 64,
+def simulate_fpga(workload: str | GAN | IterationGraph, board: str = "fpga", batch: int = 64,
                   overrides: dict[str, Any] | None = None, *,
-                  architecture: str | None = None, select: Any = None) -> BaselineResult:
+                  architecture: str | None = None,
+                 select: Callable[[Operation], bool] | None = None) -> BaselineResult:
     """One training iteration of ``workload`` (suite name, GAN or graph) on ``board``;
     ``select(op) -> bool`` keeps only some operations (e.g. a generator's forward pass)."""
     spec = load_fpga(board, overrides)

@@ -29,12 +29,18 @@ the GPU's memory raises :class:`~lergan.baselines.data.BaselineError`.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lergan.baselines.data import BaselineError, Leaf, digest, preset_leaves, read_file
 from lergan.baselines.result import BaselineResult, OpCost, iteration_graph, op_bytes
+from lergan.mapping.elementwise import elementwise_ops, loss_elements
+
+if TYPE_CHECKING:
+    from lergan.workload import GAN
+    from lergan.workload.iteration import IterationGraph, Operation, Tensor
 
 MAC_KINDS = ("linear", "conv", "conv_transpose")
 
@@ -85,10 +91,8 @@ def _mac_kernels(spec: GpuSpec, pass_: str) -> int:
     return spec.kernels(f"mac_{pass_}")
 
 
-def cost_operation(op: Any, tensors: Any, spec: GpuSpec) -> OpCost:
+def cost_operation(op: Operation, tensors: Mapping[str, Tensor], spec: GpuSpec) -> OpCost:
     """Time and energy of one iteration operation on ``spec``."""
-    from lergan.mapping.elementwise import elementwise_ops, loss_elements
-
     rd, wr = op_bytes(op, tensors)
     nbytes = rd + wr
     macs = 0.0
@@ -127,7 +131,7 @@ def cost_operation(op: Any, tensors: Any, spec: GpuSpec) -> OpCost:
                   busy + t_launch, energy, bound, kernels)
 
 
-def training_memory_bytes(graph: Any, spec: GpuSpec) -> float:
+def training_memory_bytes(graph: IterationGraph, spec: GpuSpec) -> float:
     """Device memory the iteration needs at its peak (an estimate, FP32): every network's
     weights, gradients and Adam moments, the data, and the activations kept for backward of
     the largest step."""
@@ -143,9 +147,10 @@ def training_memory_bytes(graph: Any, spec: GpuSpec) -> float:
     return state + data + max(kept.values(), default=0.0)
 
 
-def simulate_gpu(workload: Any, gpu: str = "gpu", batch: int = 64,
+def simulate_gpu(workload: str | GAN | IterationGraph, gpu: str = "gpu", batch: int = 64,
                  overrides: dict[str, Any] | None = None, *,
-                 architecture: str | None = None, select: Any = None) -> BaselineResult:
+                 architecture: str | None = None,
+                 select: Callable[[Operation], bool] | None = None) -> BaselineResult:
     """One training iteration of ``workload`` (a suite name, a GAN or an iteration graph)
     on the GPU preset ``gpu``; ``select(op) -> bool`` keeps only some operations."""
     spec = load_gpu(gpu, overrides)

@@ -11,12 +11,14 @@ device synchronised around each.
 
 from __future__ import annotations
 
+import platform
 import statistics
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from lergan.baselines.data import BaselineError
+from lergan.workload import suite
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,6 @@ def default_device() -> str:
 
 
 def device_name(device: str) -> str:
-    import platform
-
     import torch
 
     if device.startswith("cuda"):
@@ -66,7 +66,6 @@ def measure_iteration(benchmark: str, batch: int = 64, *, device: str | None = N
     spinning of oversubscribed OpenMP threads, which can cost 100x)."""
     import torch
 
-    from lergan.workload import suite
 
     if benchmark not in suite.names():
         raise BaselineError(f"benchmark {benchmark!r}: not in the suite (known: "
@@ -93,7 +92,6 @@ def _measure(benchmark: str, batch: int, device: str, repeats: int, warmup: int,
              options: dict[str, Any] | None) -> Measurement:
     import torch
 
-    from lergan.workload import suite
     from lergan.workload.modules import build_gan_modules
     from lergan.workload.reference import reference_iteration
 

@@ -23,9 +23,20 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lergan.baselines.data import BaselineError
+from lergan.baselines.fpga import fpga_names, simulate_fpga
+from lergan.baselines.gpu import gpu_names, simulate_gpu
+from lergan.system import simulate
+from lergan.system.api import load_architecture
+from lergan.system.options import SimulationOptions, architecture_names
+
+if TYPE_CHECKING:
+    from lergan.baselines.result import BaselineResult
+    from lergan.hardware import Architecture
+    from lergan.system import SimulationResult
+    from lergan.workload import GAN
 
 _SPEC = re.compile(r"^(?P<name>[^\[\]]+?)(?:\[(?P<settings>[^\[\]]*)\])?$")
 
@@ -56,7 +67,8 @@ class Record:
     title: str = ""
     breakdowns: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
-    result: Any = field(default=None, compare=False, repr=False)
+    result: SimulationResult | BaselineResult | None = field(default=None, compare=False,
+                                                              repr=False)
 
     @property
     def power_w(self) -> float:
@@ -97,20 +109,12 @@ def platform_of(name: str) -> str:
 
 def known_architectures() -> list[str]:
     """Every name :func:`evaluate` accepts today (ReRAM presets and ablations, GPUs, FPGAs)."""
-    from lergan.baselines.fpga import fpga_names
-    from lergan.baselines.gpu import gpu_names
-    from lergan.system.options import architecture_names
-
     return [*architecture_names(), "gpu", *(f"gpu:{g}" for g in gpu_names()), "fpga",
             *(f"fpga:{f}" for f in fpga_names())]
 
 
 def check_architecture(spec: str) -> None:
     """Raise :class:`UnknownArchitecture` unless ``spec`` names a known architecture."""
-    from lergan.baselines.fpga import fpga_names
-    from lergan.baselines.gpu import gpu_names
-    from lergan.system.options import architecture_names
-
     name, _ = parse_spec(spec)
     platform = platform_of(name)
     sub = name.split(":", 1)[1] if ":" in name else None
@@ -124,15 +128,13 @@ def check_architecture(spec: str) -> None:
             "or a preset .yaml file)")
 
 
-def _reram_hash(arch: Any) -> str:
+def _reram_hash(arch: Architecture) -> str:
     return hashlib.sha256(arch.model_dump_json().encode()).hexdigest()
 
 
 def split_settings(settings: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(simulation options, hardware overrides) of ReRAM settings (options are the fields of
     :class:`lergan.system.SimulationOptions`; their values are read as JSON where they can)."""
-    from lergan.system.options import SimulationOptions
-
     opts: dict[str, Any] = {}
     hw: dict[str, Any] = {}
     for k, v in settings.items():
@@ -146,7 +148,7 @@ def split_settings(settings: dict[str, str]) -> tuple[dict[str, Any], dict[str, 
     return opts, hw
 
 
-def evaluate(benchmark: Any, architecture: str, batch: int = 64, *,
+def evaluate(benchmark: str | GAN, architecture: str, batch: int = 64, *,
              settings: dict[str, str] | None = None) -> Record:
     """One record of ``benchmark`` (suite name or GAN) on ``architecture`` (see the module
     docstring); ``settings`` add to the bracketed ones (ReRAM options and hardware keys, or
@@ -157,19 +159,13 @@ def evaluate(benchmark: Any, architecture: str, batch: int = 64, *,
     platform = platform_of(name)
     label = architecture.strip()
     if platform == "gpu":
-        from lergan.baselines.gpu import simulate_gpu
-
         r = simulate_gpu(benchmark, name.partition(":")[2] or "gpu", batch, merged or None,
                          architecture=label)
         return _from_baseline(r)
     if platform == "fpga":
-        from lergan.baselines.fpga import simulate_fpga
-
         r = simulate_fpga(benchmark, name.partition(":")[2] or "fpga", batch, merged or None,
                           architecture=label)
         return _from_baseline(r)
-    from lergan.system import simulate
-    from lergan.system.api import load_architecture
 
     opts, hw = split_settings(merged)
     arch, *_ = load_architecture(name, hw or None)
@@ -191,7 +187,7 @@ def evaluate(benchmark: Any, architecture: str, batch: int = 64, *,
         result=res)
 
 
-def _from_baseline(r: Any) -> Record:
+def _from_baseline(r: BaselineResult) -> Record:
     keys = ("network", "step", "pass", "layer", "bound")
     bd = {q: {k: r.breakdown(k, q) for k in keys} for q in ("time", "energy")}
     if r.area_mm2 is not None:

@@ -11,11 +11,24 @@ FPGA), memoised per suite name.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lergan.baselines.data import BaselineError
+from lergan.workload import suite
+from lergan.workload.iteration import (
+    IterationGraph,
+    IterationOptions,
+    build_iteration,
+    check_batch,
+)
+from lergan.workload.source import is_file_reference, resolve_gan
+
+if TYPE_CHECKING:
+    from lergan.workload import GAN
+    from lergan.workload.iteration import Operation, Tensor
 
 BREAKDOWN_KEYS = ("network", "step", "pass", "layer", "bound")
 
@@ -97,27 +110,19 @@ class BaselineResult:
 
 
 @lru_cache(maxsize=64)
-def _suite_graph(name: str, batch: int, bits: int) -> Any:
-    from lergan.workload import suite
-    from lergan.workload.iteration import IterationOptions, build_iteration
-
+def _suite_graph(name: str, batch: int, bits: int) -> IterationGraph:
     return build_iteration(suite.get(name), batch=batch, options=IterationOptions(
         activation_bits=bits, weight_bits=bits))
 
 
-def iteration_graph(workload: Any, batch: int, bits: int) -> tuple[str, Any]:
+def iteration_graph(workload: str | GAN | IterationGraph, batch: int,
+                    bits: int) -> tuple[str, IterationGraph]:
     """(name, iteration graph at ``bits`` per value) of a suite name, a GAN or a graph
     (an :class:`~lergan.workload.iteration.IterationGraph` is used as it is)."""
-    from lergan.workload.iteration import IterationGraph, IterationOptions, build_iteration
-
-    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-        raise BaselineError(f"batch {batch!r}: must be a positive integer")
+    check_batch(batch)
     if isinstance(workload, IterationGraph):
         return workload.gan, workload
     if isinstance(workload, str):
-        from lergan.workload import suite
-        from lergan.workload.source import is_file_reference, resolve_gan
-
         if not is_file_reference(workload):  # a suite name or alias
             name = suite.info(workload).name
             return name, _suite_graph(name, batch, bits)
@@ -126,19 +131,8 @@ def iteration_graph(workload: Any, batch: int, bits: int) -> tuple[str, Any]:
         workload, batch=batch, options=IterationOptions(activation_bits=bits, weight_bits=bits))
 
 
-def op_bytes(op: Any, tensors: Any) -> tuple[float, float]:
+def op_bytes(op: Operation, tensors: Mapping[str, Tensor]) -> tuple[float, float]:
     """(bytes read, bytes written) of an operation in its graph's precision."""
     rd = sum(tensors[t].bytes for t in op.reads)
     wr = sum(tensors[t].bytes for t in op.writes)
     return float(rd), float(wr)
-
-
-def op_elements(op: Any) -> int:
-    """Output elements of an operation over all its samples (for a loss: the compared
-    elements; for an update or weight gradient: the layer's parameters)."""
-    import math
-
-    if op.pass_ in ("update", "weight_gradient"):
-        return int(op.params)
-    shape = op.input_shape if op.pass_ in ("loss", "error") else op.output_shape
-    return int(math.prod(shape) if shape else 1) * op.samples

@@ -14,6 +14,7 @@ any other key, overrides the hardware preset (``adc.bits=6``).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Optional
 
 import typer
@@ -82,7 +83,7 @@ def fold_rows(rows: dict[str, float], limit: int | None) -> tuple[list[tuple[str
 
 def _table(title: str, rows: dict[str, float], total: float, unit: str, scale: float,
            key_names: tuple[str, ...], limit: int | None = TOP_ROWS,
-           noun: str = "rows", fmt: Any = amount) -> Table:
+           noun: str = "rows", fmt: Callable[[float], str] = amount) -> Table:
     """A breakdown as a table: the largest rows, one "other (N ...)" row for the rest (so
     that the rows still add up to the total), and the total."""
     shown, other = fold_rows(rows, limit)
@@ -203,7 +204,7 @@ def _duration(seconds: float) -> str:
     return f"{seconds:,.3g} s"
 
 
-def render_wear(r: Any, show_all: bool = False) -> None:
+def render_wear(r: SimulationResult, show_all: bool = False) -> None:
     """Cells written per iteration (network, pass, layer, what) and the lifetime: iterations
     (and wall time at the simulated iteration time) until the most-worn group of cells
     reaches the preset's endurance, with the most-worn groups."""
@@ -347,7 +348,7 @@ def _rows_csv(rows: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
-def render_per_layer(result: Any) -> None:
+def render_per_layer(result: SimulationResult) -> None:
     """The per-layer table (:mod:`lergan.report.per_layer`) in the tool's units."""
     from lergan.report.format import number
     from lergan.report.per_layer import per_layer_rows

@@ -1,6 +1,6 @@
 """`lergan zfdr`: the zero-free data reshaping (ZFDR) report (registered by :mod:`lergan.cli`).
 
-With no layer arguments it analyses the DCGAN generator's transposed convolutions (or, for
+With no layer arguments it analyses the suite DCGAN generator's transposed convolutions (or, for
 the convolution computations, the DCGAN discriminator's strided convolutions) and the
 LerGAN deck's kernel-5 example; with ``--input-size`` and ``--kernel`` it analyses one layer;
 with ``--workload NAME`` every zero-inserting computation of that suite GAN's training
@@ -19,7 +19,7 @@ import itertools
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 from rich import box
@@ -29,11 +29,9 @@ from lergan.cli.app import app, console, user_errors
 from lergan.errors import LerganError
 from lergan.vocabulary import ZERO_INSERTING_PASSES as VOCABULARY_ZI_PASSES
 
-# DCGAN (Radford et al., ICLR 2016; the PyTorch DCGAN example, ngf = ndf = 64, 64x64 images):
-# the generator's strided transposed convolutions 4x4 -> 64x64 and the discriminator's
-# strided convolutions 64x64 -> 4x4, all kernel 4, stride 2, padding 1, no bias.
-_DCGAN_G = [(4, 512, 256), (8, 256, 128), (16, 128, 64), (32, 64, 3)]
-_DCGAN_D = [(64, 3, 64), (32, 64, 128), (16, 128, 256), (8, 256, 512)]
+if TYPE_CHECKING:
+    from lergan.workload.iteration import Operation
+    from lergan.zerofree import ZeroFreePlan
 
 
 @dataclass(frozen=True)
@@ -100,7 +98,7 @@ def workload_cases(
                 "with zero-inserting computations)"
             )
     graph = build_iteration(gan, batch)
-    found: dict[tuple[str, str, str], list[Any]] = {}
+    found: dict[tuple[str, str, str], list[Operation]] = {}
     for op in graph.operations:
         if op.computation is None:
             continue
@@ -150,17 +148,28 @@ def workload_cases(
 
 
 def _dcgan_cases(computation: str) -> list[LayerCase]:
-    common = {"kernel_size": 4, "stride": 2, "padding": 1}
-    if computation in ("conv_transpose", "conv_transpose_weight_grad"):
-        cases = [
-            LayerCase(
-                f"G.tconv{i}",
-                f"DCGAN generator, {n}x{n} -> {2 * n}x{2 * n}",
-                computation,
-                {"input_size": (n, n), "in_channels": ci, "out_channels": co, **common},
-            )
-            for i, (n, ci, co) in enumerate(_DCGAN_G, start=2)
-        ]
+    """The suite DCGAN's strided layers of ``computation``'s kind (the generator's
+    transposed convolutions 4x4 -> 64x64, or the discriminator's convolutions 64x64 ->
+    4x4), plus, for transposed convolutions, the LerGAN deck's kernel-5 example."""
+    from lergan.workload import suite
+    from lergan.workload.counts import plan_kwargs
+
+    transposed = computation in ("conv_transpose", "conv_transpose_weight_grad")
+    kind = "conv_transpose" if transposed else "conv"
+    role = {"G": "generator", "D": "discriminator"}
+    cases = [
+        LayerCase(
+            f"{net.name}.{ls.layer.name}",
+            f"DCGAN {role.get(net.name, net.name)}, {_size(ls.input_shape[1:])} -> "
+            f"{_size(ls.output_shape[1:])}",
+            computation,
+            plan_kwargs(ls.layer, ls.input_shape),
+        )
+        for net in suite.get("dcgan").networks
+        for ls in net.shapes()
+        if ls.layer.kind == kind and max(ls.layer.stride) > 1
+    ]
+    if transposed:
         cases.append(
             LayerCase(
                 "deck-k5",
@@ -177,16 +186,7 @@ def _dcgan_cases(computation: str) -> list[LayerCase]:
                 },
             )
         )
-        return cases
-    return [
-        LayerCase(
-            f"D.conv{i}",
-            f"DCGAN discriminator, {n}x{n} -> {n // 2}x{n // 2}",
-            computation,
-            {"input_size": (n, n), "in_channels": ci, "out_channels": co, **common},
-        )
-        for i, (n, ci, co) in enumerate(_DCGAN_D, start=1)
-    ]
+    return cases
 
 
 def _ints(option: str, text: str | None) -> int | tuple[int, ...] | None:
@@ -313,7 +313,7 @@ def _num(x: int) -> str:
     return f"{x:,}"
 
 
-def _layer_tables(case: LayerCase, p: Any, batch: int, max_patterns: int) -> None:
+def _layer_tables(case: LayerCase, p: ZeroFreePlan, batch: int, max_patterns: int) -> None:
     from lergan.zerofree import MODES
 
     lay = p.layer
@@ -388,7 +388,7 @@ def _layer_tables(case: LayerCase, p: Any, batch: int, max_patterns: int) -> Non
     console.print(modes)
 
 
-def _summary(rows: list[tuple[LayerCase, Any]]) -> Table:
+def _summary(rows: list[tuple[LayerCase, ZeroFreePlan]]) -> Table:
     from lergan.zerofree import MODES
 
     table = Table(box=box.SIMPLE_HEAD, title="summary; per mode: " + " / ".join(MODES),
@@ -408,7 +408,7 @@ def _summary(rows: list[tuple[LayerCase, Any]]) -> Table:
     return table
 
 
-def _case_json(case: LayerCase, p: Any, batch: int) -> dict[str, Any]:
+def _case_json(case: LayerCase, p: ZeroFreePlan, batch: int) -> dict[str, Any]:
     macs = {k: v for k, v in p.macs.to_dict().items() if isinstance(v, int)}
     out: dict[str, Any] = {
         "name": case.name,

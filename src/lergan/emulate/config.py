@@ -4,7 +4,7 @@ The numbers are the preset's (``lergan.hardware.load_preset(name, overrides)``, 
 presets and ``--set`` overrides the simulator reads); device effects (programming noise, read
 noise, stuck cells) are not preset fields and are given here, seeded.
 
-ADC precision policy (``../shared/reference/lergan-architecture.md`` s.5, ISAAC s.IV):
+ADC precision policy (``docs/architecture.md`` section 5, ISAAC s.IV):
 an exact column sum of ``rows`` cells of ``cell_bits`` driven by ``dac_bits`` inputs needs
 ``ceil(log2(rows * (2**cell_bits - 1) * (2**dac_bits - 1) + 1))`` bits
 (:func:`lossless_adc_bits`). ``lossless`` requires the ADC to have them (narrower is an
@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from lergan.errors import HardwareError, LerganError
+from lergan.hardware import Architecture, load_preset
 from lergan.hardware.converters import column_sum_bits
 from lergan.vocabulary import Mode
 
@@ -45,7 +46,7 @@ class EmulationError(LerganError):
 lossless_adc_bits = column_sum_bits
 
 
-def adc_precision_policy(arch: Any) -> str:
+def adc_precision_policy(arch: Architecture) -> str:
     """The preset's ADC precision policy, ``adc.precision_policy`` (the one place the
     emulation reads it; :mod:`lergan.hardware.converters` states the same rule)."""
     return str(getattr(arch.adc, "precision_policy", "truncate"))
@@ -180,7 +181,7 @@ def _check(c: CrossbarConfig) -> None:
 
 
 def crossbar_config(
-    arch: Any = "lergan",
+    arch: str | Architecture = "lergan",
     overrides: dict[str, Any] | None = None,
     *,
     policy: str | None = None,
@@ -194,8 +195,6 @@ def crossbar_config(
     ``stuck_fraction``, ``seed``, ``mapping_mode``). ADC bits of 0 or less are refused here
     naming ``adc.bits`` (the preset schema refuses them too).
     """
-    from lergan.hardware import Architecture, load_preset
-
     overrides = dict(overrides or {})
     for key, value in overrides.items():
         try:

@@ -1,7 +1,7 @@
 """Crossbar numerics: signed integer operands through sliced cells, bit-serial DACs and ADCs.
 
 How one K x N integer matrix product runs on the crossbars
-(``../shared/reference/lergan-architecture.md`` s.3, ISAAC s.IV, PRIME s.III-D):
+(``docs/architecture.md`` section 3, ISAAC s.IV, PRIME s.III-D):
 
 - **weights** ``q`` (signed, ``|q| <= 2**(weight_bits-1) - 1``) are cut into
   ``slices = ceil(weight_bits / cell_bits)`` cells of ``cell_bits`` along a row, least

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import torch
 
+from lergan.emulate.config import EmulationError
+
 __all__ = ["DATASETS", "load"]
 
 DATASETS = ("digits",)
@@ -14,8 +16,6 @@ DATASETS = ("digits",)
 
 def load(name: str = "digits") -> tuple[torch.Tensor, torch.Tensor]:
     """``(images, labels)``: images ``(N, 1, 8, 8)`` float32 scaled from 0..16 to [-1, 1]."""
-    from lergan.emulate.config import EmulationError
-
     if name not in DATASETS:
         raise EmulationError(f"--dataset: {name!r} is not one of {DATASETS}")
     return _digits()
@@ -29,7 +29,6 @@ def _digits() -> tuple[torch.Tensor, torch.Tensor]:
 
     import numpy as np
 
-    from lergan.emulate.config import EmulationError
 
     spec = find_spec("sklearn")
     if spec is None or not spec.submodule_search_locations:

@@ -17,6 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from lergan.emulate.config import EmulationError
+
 __all__ = ["DigitClassifier", "classifier", "features", "fid", "frechet_distance"]
 
 WEIGHTS = "digits_classifier.pt"
@@ -49,8 +51,6 @@ class DigitClassifier(nn.Sequential):
 @lru_cache(maxsize=1)
 def classifier() -> DigitClassifier:
     """The frozen classifier shipped with the package (eval mode, no gradients)."""
-    from lergan.emulate.config import EmulationError
-
     net = DigitClassifier()
     path = resources.files("lergan.emulate") / "data" / WEIGHTS
     try:

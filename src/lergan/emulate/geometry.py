@@ -2,8 +2,8 @@
 
 Row order on a crossbar is channel-major, ``(channel, tap)`` with taps in row-major kernel
 order, as ``torch.nn.functional.unfold`` lays them out. A zero-inserting computation (a
-transposed convolution's forward, a strided convolution's error; ``../shared/reference/
-lergan-architecture.md`` s.2) runs in gather form, one output pixel per MVM, and the
+transposed convolution's forward, a strided convolution's error; ``docs/architecture.md``
+section 2) runs in gather form, one output pixel per MVM, and the
 mapping mode decides which rows an output pixel's MVM drives (:func:`transposed_groups`):
 
 - ``zero-inserting``: every tap, inserted and padding zeros included (one group);

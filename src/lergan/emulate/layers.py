@@ -36,6 +36,12 @@ from torch import nn
 from lergan.emulate import geometry as geo
 from lergan.emulate.config import CrossbarConfig, EmulationError, lossless_adc_bits
 from lergan.emulate.crossbar import CrossbarArray, input_planes, quantise
+from lergan.zerofree import (
+    conv_input_grad,
+    conv_transpose,
+    conv_transpose_weight_grad,
+    conv_weight_grad,
+)
 
 __all__ = ["EmulatedLayer", "WriteCounts"]
 
@@ -326,8 +332,6 @@ def _common(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tenso
 
 
 def _fast_forward(layer: EmulatedLayer, xi: torch.Tensor) -> torch.Tensor:
-    from lergan.zerofree import conv_transpose
-
     q = layer.q.to(xi.dtype)
     if layer.kind == "linear":
         return xi @ q.T
@@ -337,9 +341,8 @@ def _fast_forward(layer: EmulatedLayer, xi: torch.Tensor) -> torch.Tensor:
     return conv_transpose(xi, q, None, s, p, layer.output_padding, 1, d)
 
 
-def _fast_error(layer: EmulatedLayer, ei: torch.Tensor, in_shape: tuple[int, ...]) -> Any:
-    from lergan.zerofree import conv_input_grad
-
+def _fast_error(layer: EmulatedLayer, ei: torch.Tensor,
+                in_shape: tuple[int, ...]) -> torch.Tensor:
     q = layer.q.to(ei.dtype)
     if layer.kind == "linear":
         return ei @ q
@@ -349,9 +352,8 @@ def _fast_error(layer: EmulatedLayer, ei: torch.Tensor, in_shape: tuple[int, ...
     return F.conv2d(ei, q, stride=s, padding=p, dilation=d)
 
 
-def _fast_weight_grad(layer: EmulatedLayer, xi: torch.Tensor, ei: torch.Tensor) -> Any:
-    from lergan.zerofree import conv_transpose_weight_grad, conv_weight_grad
-
+def _fast_weight_grad(layer: EmulatedLayer, xi: torch.Tensor,
+                      ei: torch.Tensor) -> torch.Tensor:
     w = layer.weight
     xi, ei = _common(xi, ei)
     if layer.kind == "linear":

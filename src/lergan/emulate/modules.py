@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
 from lergan.emulate.config import CrossbarConfig, EmulationError, crossbar_config
 from lergan.emulate.layers import EmulatedLayer
+
+if TYPE_CHECKING:
+    from lergan.hardware import Architecture
 
 __all__ = ["convert", "emulated_layers"]
 
@@ -16,7 +19,7 @@ _KINDS = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)
 
 def convert(
     model: nn.Module,
-    arch: Any = "lergan",
+    arch: CrossbarConfig | str | Architecture = "lergan",
     *,
     prefix: str | None = None,
     overrides: dict[str, Any] | None = None,

@@ -1,6 +1,6 @@
 """Train a small DCGAN on the digits, on emulated crossbars or in floating point.
 
-One iteration (``../shared/reference/lergan-architecture.md`` s.1): a D-step (G forward on
+One iteration (``docs/architecture.md`` section 1): a D-step (G forward on
 fresh z without gradients; D forward on real and fake samples; D error propagation and
 weight gradients; D update) then a G-step (G forward on fresh z; D forward and error
 propagation down to its input, with no D weight gradients; G error propagation and weight
@@ -27,9 +27,14 @@ from typing import Any, Literal
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 
+from lergan.emulate import digits
 from lergan.emulate.checkpoint import load_checkpoint, save_checkpoint
 from lergan.emulate.config import EmulationError, crossbar_config
 from lergan.emulate.crossbar import NonFiniteError
+from lergan.emulate.fid import fid
+from lergan.emulate.models import Discriminator, Generator, init_weights
+from lergan.emulate.modules import convert, emulated_layers
+from lergan.zerofree import convert as zerofree_convert
 
 __all__ = ["TrainConfig", "train"]
 
@@ -79,8 +84,6 @@ _CADENCE = ("iters", "sample_every", "fid_every", "checkpoint_every", "threads")
 def _build(cfg: TrainConfig) -> tuple[Any, Any, Any, Any]:
     from torch import nn
 
-    from lergan.emulate.models import Discriminator, Generator, init_weights
-    from lergan.emulate.modules import convert
 
     torch.manual_seed(cfg.seed)
     g_init = torch.Generator().manual_seed(cfg.seed)
@@ -95,8 +98,6 @@ def _build(cfg: TrainConfig) -> tuple[Any, Any, Any, Any]:
         convert(G, xcfg, prefix="G", weight_range=cfg.weight_range)
         convert(D, xcfg, prefix="D", weight_range=cfg.weight_range)
     else:
-        from lergan.zerofree import convert as zerofree_convert
-
         zerofree_convert(G)
 
     def opt(m: nn.Module) -> torch.optim.Optimizer:
@@ -108,8 +109,6 @@ def _build(cfg: TrainConfig) -> tuple[Any, Any, Any, Any]:
 
 
 def _layers(model: Any) -> list[Any]:
-    from lergan.emulate.modules import emulated_layers
-
     return emulated_layers(model)
 
 
@@ -132,9 +131,6 @@ def train(
     ``out/metrics.json``. A checkpoint of another run in ``out`` is refused; a run that
     diverges (NaN or inf) stops with :class:`EmulationError`, its last good checkpoint
     kept. ``on_iteration(i, losses)`` is called after each iteration (progress bars)."""
-    from lergan.emulate import digits
-    from lergan.emulate.fid import fid
-
     torch.set_num_threads(cfg.threads)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from collections.abc import Mapping
 from typing import Any
+
+from lergan import __version__
+from lergan.hardware import load_preset
+from lergan.system import simulate
+from lergan.system.options import resolve_architecture
 
 #: metric name -> (unit, meaning); every one is a column of the results store
 METRICS: dict[str, tuple[str, str]] = {
@@ -52,10 +58,6 @@ def evaluate_point(benchmark: str, architecture: str, batch: int,
     simulation resolved them (``SimulationResult.options``: mode, layout, topology, budget).
     Raises what ``simulate`` raises.
     """
-    from lergan.hardware import load_preset
-    from lergan.system import simulate
-    from lergan.system.options import resolve_architecture
-
     r = simulate(benchmark, arch=architecture, batch=batch,
                  overrides=dict(overrides) if overrides else None,
                  options=dict(options) if options else None)
@@ -86,8 +88,6 @@ def run_chunk(tasks: list[tuple[str, str, str, int, dict, dict]]) -> list[dict[s
     """Evaluate a batch of points (``(key, benchmark, architecture, batch, overrides,
     options)``) where it runs (a Dask worker or this process); a point that raises is
     returned with its error instead of metrics, so that one bad point stops nothing."""
-    from lergan import __version__
-
     out = []
     for key, bench, arch, batch, overrides, options in tasks:
         t0 = time.perf_counter()
@@ -106,10 +106,7 @@ def run_chunk(tasks: list[tuple[str, str, str, int, dict, dict]]) -> list[dict[s
 
 
 def warm_up() -> int:
-    """Import the simulator once in a worker process (not per point) and build one
-    iteration graph; returns the process id."""
-    import os
-
-    import lergan.system  # noqa: F401
-
+    """Run once per worker process before its points: a worker that runs it imports this
+    module, and with it the simulator, once rather than per point; returns the process
+    id."""
     return os.getpid()

@@ -15,11 +15,13 @@ while leaving at least eight chunks per worker for balance.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from lergan.errors import LerganError
+from lergan.explore.evaluate import run_chunk, warm_up
 
 Task = tuple[str, str, str, int, dict, dict]
 #: the largest chunk :func:`chunk_size` chooses
@@ -42,11 +44,8 @@ def dask_client(workers: int = 1, scheduler: str | None = None,
     """A ``distributed.Client`` on ``scheduler`` or on a new local cluster of ``workers``
     single-threaded worker processes (closed on exit). Each worker imports the simulator
     once (:func:`lergan.explore.evaluate.warm_up`), not per point."""
-    import logging
-
     from distributed import Client, LocalCluster
 
-    from lergan.explore.evaluate import warm_up
 
     for name in ("distributed", "distributed.core", "distributed.worker", "tornado"):
         logging.getLogger(name).setLevel(logging.ERROR)
@@ -85,8 +84,6 @@ def run_points(tasks: Sequence[Task], on_chunk: Callable[[list[dict[str, Any]]],
     """Evaluate ``tasks`` and call ``on_chunk(outcomes)`` as each chunk finishes (in
     completion order); ``progress(n)`` after each chunk of ``n`` points. A chunk whose
     worker dies is reported as failed points with the error, and the run goes on."""
-    from lergan.explore.evaluate import run_chunk
-
     if not tasks:
         return
     if workers == 0 and scheduler is None and client is None:

@@ -38,9 +38,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
+from pydantic import BaseModel
+
+from lergan import __version__
 from lergan.errors import LerganError
 from lergan.explore.execute import run_points
 from lergan.explore.spec import point_key
+from lergan.hardware import load_preset
+from lergan.hardware.loader import _schema_at
+from lergan.hardware.schema import Architecture
+from lergan.system.options import resolve_architecture
+from lergan.workload import suite
 
 #: default range of an assumption without a recorded one: (low, high) factors of nominal
 DEFAULT_FACTORS = (0.5, 2.0)
@@ -79,10 +87,6 @@ def _constraints(obj: Any, out: dict[str, float]) -> None:
 
 def field_bounds(key: str) -> dict[str, float]:
     """Constraints (``ge``, ``gt``, ``le``, ``lt``) of the schema field at dotted ``key``."""
-    from pydantic import BaseModel
-
-    from lergan.hardware.schema import Architecture
-
     ann: Any = Architecture
     out: dict[str, float] = {}
     for part in key.split("."):
@@ -122,10 +126,6 @@ def _clip(v: float, b: dict[str, float], integer: bool) -> float:
 def assumptions(arch: str = "lergan", factors: tuple[float, float] = DEFAULT_FACTORS,
                 baselines: Sequence[str] = ()) -> list[Assumption]:
     """The assumptions of ``arch``'s preset (in file order) with their ranges."""
-    from lergan.hardware import load_preset
-    from lergan.hardware.loader import _schema_at
-    from lergan.system.options import resolve_architecture
-
     preset, base_over = resolve_architecture(arch)
     hw = load_preset(preset, base_over or None)
     refs = {}
@@ -180,9 +180,6 @@ def run_sensitivity(arch: str = "lergan", *, baselines: Sequence[str] = DEFAULT_
                     progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Vary each assumption of ``arch`` to each end of its range and return the ranges of
     the headline results (the JSON document of :func:`write_last`; see module docstring)."""
-    from lergan import __version__
-    from lergan.workload import suite
-
     if not baselines:
         raise LerganError("--baseline: give at least one reference architecture")
     if arch in baselines:

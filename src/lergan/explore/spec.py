@@ -44,9 +44,15 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from lergan.errors import LerganError
+from lergan.errors import HardwareError, LerganError
+from lergan.hardware import load_preset
+from lergan.hardware.loader import _override_value, _schema_at
+from lergan.system import SimulationOptions
+from lergan.system.options import as_options, resolve_architecture
+from lergan.workload import suite
 
 #: the most design points x benchmarks x architectures one specification may expand to
 MAX_ROWS = 5_000_000
@@ -156,8 +162,6 @@ def point_key(benchmark: str, architecture: str, batch: int, overrides: Mapping[
 def load_spec(source: str | Path | Mapping[str, Any]) -> SweepSpec:
     """A validated :class:`SweepSpec` from a YAML file or a mapping (``SpecError`` naming
     what is wrong); every axis is checked with :func:`check_spec`."""
-    import yaml
-
     if isinstance(source, Mapping):
         data: Any = dict(source)
         where = "sweep spec"
@@ -196,8 +200,6 @@ def _format(exc: ValidationError) -> str:
 
 
 def _option_fields() -> dict[str, Any]:
-    from lergan.system import SimulationOptions
-
     return dict(SimulationOptions.model_fields)
 
 
@@ -208,9 +210,6 @@ def is_option(key: str) -> bool:
 
 def _field_kind(key: str) -> tuple[Any, str | None]:
     """(annotation, dimension) of a hardware key (``SpecError`` naming an unknown one)."""
-    from lergan.errors import HardwareError
-    from lergan.hardware.loader import _schema_at
-
     try:
         ann, dim = _schema_at(key)
     except HardwareError as exc:
@@ -245,12 +244,8 @@ def resolve_value(key: str, raw: Any) -> Any:
             raise SpecError(f"parameter {key!r} = {raw!r}: the tied fields read it "
                             f"differently ({values})")
         return values[0]
-    from lergan.errors import HardwareError
-    from lergan.hardware.loader import _override_value
 
     if is_option(key):
-        from lergan.system.options import as_options
-
         try:
             as_options({key: raw})
         except LerganError as exc:
@@ -331,8 +326,6 @@ def _scaled(low: float, high: float, u: float, scale: str) -> float:
 def check_spec(spec: SweepSpec) -> None:
     """Check every axis and every value against the simulation options and each
     architecture's preset (``SpecError`` naming the first wrong one)."""
-    from lergan.workload import suite
-
     if not spec.benchmarks:
         raise SpecError("benchmarks: empty (name at least one of "
                         f"{', '.join(suite.names())})")
@@ -380,10 +373,6 @@ def _no_repeats(where: str, values: list[Any]) -> None:
 def _check_against_presets(spec: SweepSpec, probes: dict[str, list[Any]]) -> None:
     """Each hardware value alone on each architecture's preset (unknown in that preset,
     impossible value: ``SpecError``); combinations are checked when a point runs."""
-    from lergan.errors import HardwareError
-    from lergan.hardware import load_preset
-    from lergan.system.options import resolve_architecture
-
     try:
         load_preset(spec.base)
     except HardwareError as exc:

@@ -27,6 +27,7 @@ every committed row intact and none half-written. One sweep at a time holds an e
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as _dt
 import hashlib
 import json
@@ -36,6 +37,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from lergan import __version__
 from lergan.errors import LerganError
 from lergan.explore.evaluate import METRICS
 
@@ -201,8 +203,6 @@ class ResultsStore:
             self.con.execute("COMMIT")
 
     def _create(self) -> None:
-        from lergan import __version__
-
         cols = ",\n  ".join(f"{n} {t}" for n, t in _BASE_COLUMNS)
         with self._transaction() as con:
             con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -227,8 +227,6 @@ class ResultsStore:
     # ---- writing ------------------------------------------------------------------------
 
     def start_run(self, spec: dict[str, Any], command: str = "") -> int:
-        from lergan import __version__
-
         with self._transaction() as con:
             cur = con.execute("INSERT INTO runs (started_at, lergan_version, spec, command) "
                               "VALUES (?, ?, ?, ?)",
@@ -343,8 +341,6 @@ def export(store: ResultsStore, dest: str | Path) -> int:
     dest = Path(dest)
     cols, rows = flat_rows(store)
     if dest.suffix == ".csv":
-        import csv
-
         with dest.open("w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=cols)
             w.writeheader()

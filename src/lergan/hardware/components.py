@@ -38,6 +38,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from lergan.errors import HardwareError
+from lergan.hardware.converters import required_adc_bits
 
 if TYPE_CHECKING:
     from lergan.hardware.schema import Architecture
@@ -222,8 +223,6 @@ class DerivedValue:
 def derived_values(arch: Architecture) -> list[DerivedValue]:
     """Every derived quantity of ``arch`` with the fields it comes from (what `lergan
     hardware show` lists as derived)."""
-    from lergan.hardware.converters import required_adc_bits
-
     m = arch.components
     xb = ("crossbar.rows", "crossbar.cols")
     node = ("technology.node_m", "technology.reference_node_m")

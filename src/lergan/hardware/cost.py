@@ -30,7 +30,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from lergan.errors import HardwareError
-from lergan.hardware.schema import Architecture, Link
+from lergan.hardware.schema import Architecture
 
 
 @dataclass(frozen=True)
@@ -111,17 +111,24 @@ class TransferCost:
     energy_j: float
 
 
-def transfer_cost(link: Link, nbytes: float) -> TransferCost:
-    """Cost of moving ``nbytes`` over ``link`` alone (no contention): latency
-    ``latency_s + nbytes / bandwidth``, energy ``8 * nbytes * energy_j_per_bit``."""
+def transfer_cost(arch: Architecture, link: str, nbytes: float) -> TransferCost:
+    """Cost of moving ``nbytes`` over the link named ``link`` alone (no contention):
+    latency ``latency_s + nbytes / bandwidth``, energy ``8 * nbytes`` times the link's
+    dynamic energy per bit (the component model's, as the system costs its transfers:
+    ``energy_j_per_bit`` less the share ``technology.leakage_fraction`` counted static)."""
+    links = arch.interconnect.links
+    if link not in links:
+        raise HardwareError(f"transfer: link {link!r}: no such link (known: "
+                            f"{', '.join(links)})")
     if nbytes < 0:
         raise HardwareError(f"transfer: negative size {nbytes} bytes")
     if nbytes == 0:
         return TransferCost(0.0, 0.0, 0.0)
+    ln = links[link]
     return TransferCost(
         float(nbytes),
-        link.latency_s + nbytes / link.bandwidth_bytes_per_s,
-        8.0 * nbytes * link.energy_j_per_bit,
+        ln.latency_s + nbytes / ln.bandwidth_bytes_per_s,
+        8.0 * nbytes * arch.components[link].energy_j,
     )
 
 

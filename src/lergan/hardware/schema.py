@@ -19,6 +19,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from lergan.errors import HardwareError
+from lergan.hardware.components import ComponentModel, derive
+from lergan.hardware.converters import required_adc_bits
 from lergan.hardware.units import Dim
 from lergan.vocabulary import (
     ErrorPropagation,
@@ -357,7 +360,7 @@ class Architecture(_Frozen):
     interconnect: Interconnect
 
     _provenance: dict[str, Provenance] = PrivateAttr(default_factory=dict)
-    _components: Any = PrivateAttr(default=None)
+    _components: ComponentModel | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -417,8 +420,6 @@ class Architecture(_Frozen):
             raise ValueError("digital.mac: every preset needs a digital MAC unit (batch norm, "
                              "activations, losses and the optimiser run on it)")
         if self.adc.precision_policy == "lossless":
-            from lergan.hardware.converters import required_adc_bits
-
             need = required_adc_bits(self)
             if self.adc.bits < need:
                 raise ValueError(
@@ -446,19 +447,15 @@ class Architecture(_Frozen):
         return self.read_cycles_per_mvm * self.components.read_cycle_s
 
     @property
-    def components(self) -> Any:
+    def components(self) -> ComponentModel:
         """The chip's components derived from this description
         (:class:`lergan.hardware.components.ComponentModel`, computed once)."""
         if self._components is None:
-            from lergan.hardware.components import derive
-
             self._components = derive(self)
         return self._components
 
     def provenance(self, key: str) -> Provenance:
         """Where the number at dotted ``key`` comes from (``HardwareError`` if unknown)."""
-        from lergan.errors import HardwareError
-
         try:
             return self._provenance[key]
         except KeyError:

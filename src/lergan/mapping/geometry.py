@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lergan.errors import MappingError
+
+if TYPE_CHECKING:
+    from lergan.workload.layers import Layer
 
 MAPPABLE_KINDS = ("linear", "conv", "conv_transpose")
 
@@ -107,7 +110,7 @@ def _tuple(value: Any, rank: int, field: str, layer: str) -> tuple[int, ...]:
     return t
 
 
-def layer_geometry(layer: Any, input_shape: tuple[int, ...] | list[int]) -> LayerGeometry:
+def layer_geometry(layer: Layer, input_shape: tuple[int, ...] | list[int]) -> LayerGeometry:
     """Normalise a layer description and its per-sample input shape (channels first).
 
     Raises :class:`MappingError` for a layer that has no crossbar mapping (batch norm,

@@ -21,7 +21,7 @@ section 3), per stored matrix tiled as in :mod:`lergan.mapping.tiling`:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lergan.errors import MappingError
 from lergan.mapping.geometry import LayerGeometry, layer_geometry
@@ -35,6 +35,11 @@ from lergan.mapping.tiling import (
     tile,
     weight_slices,
 )
+
+if TYPE_CHECKING:
+    from lergan.hardware.schema import Architecture
+    from lergan.workload.iteration import Operation
+    from lergan.workload.layers import Layer
 
 
 @dataclass(frozen=True)
@@ -203,11 +208,11 @@ def place(spec: PassSpec, geo: LayerGeometry, params: MappingParams,
 
 
 def map_pass(
-    layer: Any,
+    layer: Layer,
     pass_: str,
     input_shape: tuple[int, ...] | list[int],
     samples: int,
-    arch: Any,
+    arch: Architecture | MappingParams,
     mode: str = "zfdr-pattern",
     replication: int = 1,
     **params_overrides: Any,
@@ -223,7 +228,8 @@ def map_pass(
     return place(pass_spec(geo, pass_, mode, samples, params), geo, params, replication)
 
 
-def map_operation(op: Any, arch: Any, mode: str = "zfdr-pattern", replication: int = 1,
+def map_operation(op: Operation, arch: Architecture | MappingParams,
+                  mode: str = "zfdr-pattern", replication: int = 1,
                   **params_overrides: Any) -> LayerPassMapping:
     """Map a workload iteration :class:`Operation` (``layer_spec``, ``input_shape``,
     ``pass_``, ``samples``)."""

@@ -11,12 +11,15 @@ hand-built parameters, the presets set every field.
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lergan.errors import MappingError
 from lergan.vocabulary import ErrorPropagation, Optimiser, SignedWeights, WeightGradients
+
+if TYPE_CHECKING:
+    from lergan.hardware.schema import Architecture
 
 SIGNED_WEIGHTS: tuple[str, ...] = get_args(SignedWeights)
 ERROR_PROPAGATIONS: tuple[str, ...] = get_args(ErrorPropagation)
@@ -81,7 +84,7 @@ class MappingParams(BaseModel):
     gate_zero_row_tiles: bool = False
 
 
-def from_architecture(arch: Any, **overrides: Any) -> MappingParams:
+def from_architecture(arch: Architecture | MappingParams, **overrides: Any) -> MappingParams:
     """The mapping's view of a :class:`lergan.hardware.Architecture` (plus overrides).
 
     ``fraction_rewritten`` is the preset's ``write.fraction_rewritten``; ``accumulator_bits`` and

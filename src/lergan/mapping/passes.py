@@ -212,15 +212,29 @@ def _plain_spec(
 def forward_spec(
     geo: LayerGeometry, mode: str, samples: int, params: MappingParams
 ) -> PassSpec:
-    bits = params.input_bits
-    if geo.kind != "conv_transpose":
-        return _plain_spec(geo, "forward", mode, samples, params, bits, bits)
-    p = _plan(geo, "conv_transpose")
+    return _mvm_pass_spec(geo, "forward", mode, samples, params, params.input_bits)
+
+
+def _mvm_pass_spec(
+    geo: LayerGeometry, pass_: str, mode: str, samples: int, params: MappingParams, bits: int
+) -> PassSpec:
+    """A forward or (stored-copy) error pass: plain MVMs where the pass inserts no zeros
+    (not in :data:`lergan.vocabulary.ZERO_INSERTING`), else the scatter form over the pass's
+    input positions (the layer's input forward, its output error backward) or the gather
+    forms of the zero-free plan."""
+    computation = COMPUTATION.get((geo.kind, pass_))
+    if computation is None:
+        return _plain_spec(geo, pass_, mode, samples, params, bits, bits)
+    p = _plan(geo, computation)
     if mode == "scatter":
         g = geo.groups
-        return _scatter_spec(geo, p, "forward", samples, params, bits, bits, geo.in_positions,
-                             geo.in_channels // g, geo.out_channels // g)
-    return _gather_plan_spec(geo, p, "forward", mode, samples, params, bits, bits)
+        if pass_ == "forward":
+            positions, rows, cols = geo.in_positions, geo.in_channels, geo.out_channels
+        else:
+            positions, rows, cols = geo.out_positions, geo.out_channels, geo.in_channels
+        return _scatter_spec(geo, p, pass_, samples, params, bits, bits, positions,
+                             rows // g, cols // g)
+    return _gather_plan_spec(geo, p, pass_, mode, samples, params, bits, bits)
 
 
 def _transposed_read_spec(
@@ -256,15 +270,7 @@ def _transposed_read_spec(
 def error_spec(geo: LayerGeometry, mode: str, samples: int, params: MappingParams) -> PassSpec:
     if params.error_propagation == "transposed-read":
         return _transposed_read_spec(geo, mode, samples, params)
-    bits = params.error_bits
-    if geo.kind != "conv":
-        return _plain_spec(geo, "error", mode, samples, params, bits, bits)
-    p = _plan(geo, "conv_input_grad")
-    if mode == "scatter":
-        g = geo.groups
-        return _scatter_spec(geo, p, "error", samples, params, bits, bits, geo.out_positions,
-                             geo.out_channels // g, geo.in_channels // g)
-    return _gather_plan_spec(geo, p, "error", mode, samples, params, bits, bits)
+    return _mvm_pass_spec(geo, "error", mode, samples, params, params.error_bits)
 
 
 def weight_gradient_spec(

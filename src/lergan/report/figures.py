@@ -13,11 +13,16 @@ with matplotlib's Agg backend (no display) to PNG files.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lergan.report.tables import UNITS, precision_text
+from lergan.report.timeline import PASS_COLOURS
+
+if TYPE_CHECKING:
+    from lergan.baselines.records import Record
 
 PALETTE = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3",
            "#8C8C8C", "#CCB974", "#64B5CD")
@@ -32,7 +37,7 @@ def _plt() -> Any:
     return plt
 
 
-def precision_of(records: Sequence[Any], arch: str) -> str:
+def precision_of(records: Sequence[Record], arch: str) -> str:
     """``weight/input/ADC`` bits of ``arch`` in ``records`` (every figure states them)."""
     for r in records:
         if r.architecture == arch:
@@ -42,8 +47,6 @@ def precision_of(records: Sequence[Any], arch: str) -> str:
 
 def _plain_log_ticks(ax: Any) -> None:
     """Log-axis ticks written as plain numbers (0.5, 1, 3) rather than powers of ten."""
-    import math
-
     from matplotlib.ticker import FuncFormatter
 
     def minor(v: float, _: Any) -> str:  # label 2 and 5 between the decades only
@@ -57,7 +60,7 @@ def _plain_log_ticks(ax: Any) -> None:
     ax.tick_params(axis="y", which="minor", labelsize=7)
 
 
-def gains(records: Sequence[Any], subject: str, baseline: str,
+def gains(records: Sequence[Record], subject: str, baseline: str,
           quantity: str = "time") -> dict[str, float]:
     """Per benchmark: ``baseline / subject`` time (speed-up) or energy (energy saving)."""
     attr = "time_s" if quantity == "time" else "energy_j"
@@ -69,12 +72,10 @@ def gains(records: Sequence[Any], subject: str, baseline: str,
     return out
 
 
-def plot_gains(records: Sequence[Any], subject: str, baselines: Sequence[str],
+def plot_gains(records: Sequence[Record], subject: str, baselines: Sequence[str],
                path: str | Path, quantity: str = "time", title: str | None = None) -> Path:
     """Grouped bars: ``subject``'s speed-up (``quantity="time"``) or energy saving
     (``"energy"``) over each baseline, per benchmark."""
-    import math
-
     plt = _plt()
     path = Path(path)
     benches = sorted({r.benchmark for r in records})
@@ -108,7 +109,7 @@ def plot_gains(records: Sequence[Any], subject: str, baselines: Sequence[str],
     return path
 
 
-def plot_breakdown(records: Sequence[Any], benchmark: str, quantity: str, by: str,
+def plot_breakdown(records: Sequence[Record], benchmark: str, quantity: str, by: str,
                    path: str | Path, limit: int = 8) -> Path:
     """Stacked shares of ``quantity`` (``time``, ``energy`` or ``area``) by ``by`` (``pass``
     or ``component``) per architecture for ``benchmark``, the total written on each bar."""
@@ -124,7 +125,6 @@ def plot_breakdown(records: Sequence[Any], benchmark: str, quantity: str, by: st
     shown, rest = keys[:limit], keys[limit:]
     fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(recs) + 3), 4.4))
     unit, factor = UNITS[quantity]
-    from lergan.report.timeline import PASS_COLOURS
 
     def colour(j: int, k: str) -> str:
         if k == "other":

@@ -12,9 +12,19 @@ import html
 import json
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from lergan.baselines.anchors import pipelayer_causes, published
+from lergan.baselines.fpga import load_fpga
+from lergan.baselines.gpu import load_gpu
+from lergan.hardware import load_preset
+from lergan.report.figures import gains
+from lergan.report.reproduce import ABLATIONS, BASELINES, LADDER
 from lergan.report.tables import fmt, html_simple, html_table, precision_text
+from lergan.system.options import resolve_architecture
+
+if TYPE_CHECKING:
+    from lergan.baselines.records import Record
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
@@ -47,7 +57,7 @@ DIFFERENCES: tuple[str, ...] = (
 )
 
 
-def prime_note(recs: Sequence[Any]) -> str:
+def prime_note(recs: Sequence[Record]) -> str:
     """What the page must say about ``prime``'s precision against ``lergan``'s (empty when
     either is absent)."""
     p = next((r for r in recs if r.architecture == "prime"), None)
@@ -77,12 +87,10 @@ def _geomean(xs: Sequence[float]) -> float | None:
     return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else None
 
 
-def gain_table(records: Sequence[Any], subject: str, others: Sequence[str]) -> tuple[
+def gain_table(records: Sequence[Record], subject: str, others: Sequence[str]) -> tuple[
         list[str], list[list[Any]], dict[str, tuple[float | None, float | None]]]:
     """Header, rows (per benchmark: subject's speed-up and energy saving over each other
     architecture) and the geometric means per other architecture."""
-    from lergan.report.figures import gains
-
     others = [o for o in others if any(r.architecture == o for r in records)]
     benches = sorted({r.benchmark for r in records})
     sp = {o: gains(records, subject, o, "time") for o in others}
@@ -97,9 +105,6 @@ def gain_table(records: Sequence[Any], subject: str, others: Sequence[str]) -> t
 
 def render_index(rep: Any, rows: Sequence[dict[str, Any]], sens: dict[str, Any] | None) -> str:
     """The page's HTML."""
-    from lergan.baselines.anchors import published
-    from lergan.report.reproduce import ABLATIONS, BASELINES, LADDER
-
     meta, recs, figs = rep.meta, rep.records, rep.figures
     parts: list[str] = [f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
                         f"<title>lergan reproduction</title><style>{CSS}</style></head><body>"]
@@ -225,7 +230,6 @@ def render_index(rep: Any, rows: Sequence[dict[str, Any]], sens: dict[str, Any] 
               r["energy_saving"], r["reram_time_top"], r["reram_energy_top"],
               r["gpu_time_top"], f"{r['crossbars_needed']:,} / {r['crossbars_placed']:,}",
               "yes" if r["time_multiplexed"] else "no"] for r in p["rows"]]))
-        from lergan.baselines.anchors import pipelayer_causes
 
         parts.append("<p>What causes the distance:</p><ul>" + "".join(
             f"<li>{_e(c)}</li>" for c in pipelayer_causes(p)) + "</ul>")
@@ -267,14 +271,9 @@ def render_index(rep: Any, rows: Sequence[dict[str, Any]], sens: dict[str, Any] 
     return "\n".join(parts)
 
 
-def _assumptions(recs: Sequence[Any]) -> str:
+def _assumptions(recs: Sequence[Record]) -> str:
     """Per architecture: its deviations and how many of its numbers are assumptions, with
     the baselines' assumptions spelled out."""
-    from lergan.baselines.fpga import load_fpga
-    from lergan.baselines.gpu import load_gpu
-    from lergan.hardware import load_preset
-    from lergan.system.options import resolve_architecture
-
     out, seen = [], set()
     for r in recs:
         if r.preset in seen:

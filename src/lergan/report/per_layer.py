@@ -19,8 +19,13 @@ Layer names are qualified by their network in the ``network`` column, never merg
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lergan.system import SimulationResult
 
 COLUMNS = ("network", "layer", "pass", "latency_s", "critical_path_s", "energy_j",
            "area_mm2", "cells_written")
@@ -28,7 +33,7 @@ COLUMNS = ("network", "layer", "pass", "latency_s", "critical_path_s", "energy_j
 _TIER_PASS = {"forward": "forward", "error": "error", "update": "weight_gradient"}
 
 
-def per_layer_rows(result: Any) -> list[dict[str, Any]]:
+def per_layer_rows(result: SimulationResult) -> list[dict[str, Any]]:
     """The rows (dicts keyed by :data:`COLUMNS`), in network, layer, pass order of first
     appearance in the timeline."""
     zero = dict.fromkeys(COLUMNS[3:], 0.0)
@@ -78,9 +83,6 @@ def per_layer_rows(result: Any) -> list[dict[str, Any]]:
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
     """The rows as CSV (SI units: seconds, joules; mm2; cells), with a header."""
-    import csv
-    import io
-
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(COLUMNS), lineterminator="\n")
     w.writeheader()

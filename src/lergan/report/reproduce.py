@@ -23,11 +23,22 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from lergan import __version__
+from lergan.baselines.anchors import flexigan_check, pipelayer_anchor
 from lergan.baselines.data import BaselineError
 from lergan.baselines.records import Record, UnknownArchitecture, check_architecture, evaluate
+from lergan.report.figures import plot_breakdown, plot_gains, plot_scale, precision_of
+from lergan.report.scale import plot_scale as draw_capacity
+from lergan.report.tables import comparison_rows, records_csv, to_csv
+from lergan.report.timeline import plot_timeline
+from lergan.system.scale import DEFAULT_FACTORS
+from lergan.system.scale import scale as run_scale
+from lergan.workload import suite
+from lergan.workload.source import is_file_reference, resolve_gan
 
 #: LerGAN, its rivals and its ablations (section 6 of the architecture note); the ladder
 #: (neither idea, ZFDR only, 3D only, both = ``lergan``) names presets the model work defines
@@ -70,16 +81,8 @@ class ScaleFigure:
 def capacity_scale(records: Sequence[Record], focus: str,
                    progress: Progress) -> ScaleFigure | None:
     """LerGAN's iteration against the memory's capacity with each point's bottleneck
-    (``lergan.system.scale`` and its figure ``lergan.report.scale``, where this lergan has
-    them; ``None`` otherwise)."""
-    try:
-        from lergan.report.scale import plot_scale as draw_capacity
-        from lergan.system.scale import DEFAULT_FACTORS
-        from lergan.system.scale import scale as run_scale
-    except ImportError:
-        return None
-    from lergan.report.figures import precision_of
-
+    (``lergan.system.scale`` and its figure ``lergan.report.scale``; ``None`` without a
+    ``lergan`` record)."""
     if not any(r.architecture == "lergan" for r in records):
         return None
     batch = records[0].batch
@@ -99,24 +102,18 @@ def capacity_scale(records: Sequence[Record], focus: str,
 
 def default_scale(records: Sequence[Record], focus: str,
                   progress: Progress) -> ScaleFigure | None:
-    """The capacity study where this lergan has one (:func:`capacity_scale`), else LerGAN
-    against the GPU as the batch grows (:func:`batch_scale`)."""
+    """The capacity study (:func:`capacity_scale`), else LerGAN against the GPU as the
+    batch grows (:func:`batch_scale`)."""
     return capacity_scale(records, focus, progress) or batch_scale(records, focus, progress)
 
 
 def scale_steps() -> int:
     """Progress steps of :func:`default_scale`."""
-    try:
-        from lergan.system.scale import DEFAULT_FACTORS
-    except ImportError:
-        return len(SCALE_BATCHES)
     return len(DEFAULT_FACTORS)
 
 
 def batch_scale(records: Sequence[Record], focus: str, progress: Progress) -> ScaleFigure | None:
     """LerGAN's speed-up and energy saving over the GPU as the batch grows (``focus``)."""
-    from lergan.report.figures import precision_of
-
     archs = {r.architecture for r in records}
     if not {"lergan", "gpu"} <= archs:
         return None
@@ -158,8 +155,6 @@ def git_commit() -> str | None:
 
 
 def _version(dist: str) -> str | None:
-    from importlib import metadata
-
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
@@ -168,8 +163,6 @@ def _version(dist: str) -> str | None:
 
 def environment() -> dict[str, Any]:
     """lergan version, git commit, Python, torch and platform of this run."""
-    from lergan import __version__
-
     return {"lergan_version": __version__, "git_commit": git_commit(),
             "python": platform.python_version(), "torch": _version("torch"),
             "numpy": _version("numpy"), "matplotlib": _version("matplotlib"),
@@ -212,9 +205,6 @@ def plan(benchmarks: Sequence[str] | None, architectures: Sequence[str] | None
          ) -> tuple[list[str], list[str], dict[str, str]]:
     """(benchmarks, architectures that exist, missing default architectures with reasons).
     An unknown benchmark, or an unknown architecture asked for explicitly, raises."""
-    from lergan.workload import suite
-    from lergan.workload.source import is_file_reference, resolve_gan
-
     benches = list(benchmarks or suite.names())
     for b in benches:  # a suite name or alias, a GAN file, file.py:builder: named if wrong
         if is_file_reference(b):
@@ -285,8 +275,6 @@ def reproduce(out: str | Path, *, benchmarks: Sequence[str] | None = None,
                 records.append(evaluate(b, a, batch))
         rep = Reproduction(out=out, records=records, missing=missing)
         if anchors:
-            from lergan.baselines.anchors import flexigan_check, pipelayer_anchor
-
             tick("anchor: PipeLayer on classifiers", 1)
             rep.anchors["pipelayer"] = pipelayer_anchor()
             tick("anchor: FlexiGAN generators", 1)
@@ -320,9 +308,6 @@ def reproduce(out: str | Path, *, benchmarks: Sequence[str] | None = None,
 def draw_figures(folder: Path, records: Sequence[Record], archs: Sequence[str], focus: str,
                  scale_fig: ScaleFigure | None) -> dict[str, str]:
     """Every figure of the page, into ``folder/figures``; {name: relative path}."""
-    from lergan.report.figures import plot_breakdown, plot_gains, plot_scale, precision_of
-    from lergan.report.timeline import plot_timeline
-
     fig = folder / "figures"
     out: dict[str, str] = {}
 
@@ -373,8 +358,7 @@ def draw_figures(folder: Path, records: Sequence[Record], archs: Sequence[str], 
 
 def write_files(folder: Path, rep: Reproduction, sens: dict[str, Any] | None) -> None:
     """``results.json``, ``results.csv``, ``table.csv`` and ``index.html`` into ``folder``."""
-    from lergan.report.html import render_index
-    from lergan.report.tables import comparison_rows, records_csv, to_csv
+    from lergan.report.html import render_index  # html reads this module's lists: a circle
 
     data = {"meta": rep.meta, "records": [r.to_dict() for r in rep.records],
             "anchors": rep.anchors}

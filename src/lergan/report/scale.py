@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lergan.system.scale import ScalePoint
 
 
-def plot_scale(points: Sequence[Any], out: str | Path, title: str | None = None) -> Path:
+def plot_scale(points: Sequence[ScalePoint], out: str | Path, title: str | None = None) -> Path:
     """Write the figure (format from the suffix: .png, .svg, .pdf) and return its path."""
     import matplotlib
 
@@ -16,7 +19,7 @@ def plot_scale(points: Sequence[Any], out: str | Path, title: str | None = None)
     import matplotlib.pyplot as plt
 
     out = Path(out)
-    by_bench: dict[str, list[Any]] = {}
+    by_bench: dict[str, list[ScalePoint]] = {}
     for p in points:
         by_bench.setdefault(f"{p.benchmark} on {p.architecture}", []).append(p)
     fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))

@@ -16,20 +16,22 @@ from __future__ import annotations
 import typing
 from typing import Any, get_args, get_origin
 
+from lergan.errors import LerganError
+from lergan.hardware.loader import META_KEYS, _dim_of, _field_spec, _is_model, _strip_optional
+from lergan.hardware.schema import Architecture
+from lergan.hardware.units import SI_UNIT, UNITS
+from lergan.workload import GAN
+
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 KINDS = ("gan", "hardware", "result")
 
 
 def gan_schema() -> dict[str, Any]:
     """The schema of a GAN description file."""
-    from lergan.workload import GAN
-
     return {"$schema": DRAFT, "title": "lergan GAN description", **GAN.model_json_schema()}
 
 
 def _leaf(dim: str | None) -> dict[str, Any]:
-    from lergan.hardware.units import SI_UNIT, UNITS
-
     props: dict[str, Any] = {
         "value": {"description": "the number (or list, text, flag) as the source gives it"},
         "source": {"type": "string", "description": "paper, table, datasheet"},
@@ -51,8 +53,6 @@ def _leaf(dim: str | None) -> dict[str, Any]:
 
 
 def _hardware_node(ann: Any, dim: str | None) -> dict[str, Any]:
-    from lergan.hardware.loader import _dim_of, _field_spec, _is_model, _strip_optional
-
     if _is_model(ann):
         props = {}
         for name, f in ann.model_fields.items():
@@ -74,9 +74,6 @@ def _hardware_node(ann: Any, dim: str | None) -> dict[str, Any]:
 
 def hardware_schema() -> dict[str, Any]:
     """The schema of a hardware preset file (meta keys, then the groups of fields)."""
-    from lergan.hardware.loader import META_KEYS
-    from lergan.hardware.schema import Architecture
-
     body = _hardware_node(Architecture, None)
     for key in META_KEYS:
         body["properties"][key] = {"type": "array" if key == "deviations" else "string"}
@@ -125,8 +122,6 @@ def result_schema() -> dict[str, Any]:
 
 def schema(kind: str) -> dict[str, Any]:
     """The schema named ``kind`` (:data:`KINDS`)."""
-    from lergan.errors import LerganError
-
     makers = {"gan": gan_schema, "hardware": hardware_schema, "result": result_schema}
     if kind not in makers:
         raise LerganError(f"schema {kind!r}: choose from {', '.join(KINDS)}")

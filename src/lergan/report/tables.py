@@ -15,9 +15,12 @@ import csv
 import html
 import io
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lergan.errors import LerganError
+
+if TYPE_CHECKING:
+    from lergan.baselines.records import Record
 
 #: quantity -> (unit shown, factor from SI)
 UNITS: dict[str, tuple[str, float]] = {
@@ -135,7 +138,7 @@ def to_csv(rows: Sequence[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-def records_csv(records: Iterable[Any]) -> str:
+def records_csv(records: Iterable[Record]) -> str:
     """The reproduction records as CSV in SI units (the fields of ``results.json``)."""
     keys = ["benchmark", "architecture", "platform", "preset", "batch", "time_s", "energy_j",
             "power_w", "area_mm2", "weight_bits", "input_bits", "adc_bits", "hardware_hash"]

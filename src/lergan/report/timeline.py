@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from lergan.errors import LerganError
 
 if TYPE_CHECKING:
     from lergan.system import SimulationResult
+    from lergan.system.result import Interval
 
 PASS_COLOURS = {
     "forward": "#4C72B0",
@@ -92,7 +95,6 @@ def output_format(path: str | Path) -> str:
     matplotlib.use("Agg", force=True)
     from matplotlib.backend_bases import FigureCanvasBase
 
-    from lergan.errors import LerganError
 
     supported = sorted(FigureCanvasBase.get_supported_filetypes())
     p = Path(path)
@@ -119,13 +121,13 @@ def _group_key(group: str, first_network: dict[str, int]) -> tuple:
     return (0, first_network.get(net, 99), TIER_ORDER.get(tier, 3), group)
 
 
-def has_tiers(bars: Iterable[Any]) -> bool:
+def has_tiers(bars: Iterable[Interval]) -> bool:
     """Whether the units are laid out in tiers (``NET/TIER/LAYER`` names)."""
     return any(b.kind != "transfer" and b.resource.count("/") >= 2
                and not b.resource.endswith(":optimiser") for b in bars)
 
 
-def layout_lanes(bars: Iterable[Any], max_rows: int) -> tuple[list[tuple[str, str]], int]:
+def layout_lanes(bars: Iterable[Interval], max_rows: int) -> tuple[list[tuple[str, str]], int]:
     """Lanes in drawing order (grouped, then by first start) and how many were left out
     (the least busy, beyond ``max_rows``)."""
     bars = list(bars)
@@ -157,7 +159,6 @@ def plot_timeline(result: SimulationResult, path: str | Path, *, max_rows: int =
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
-    from lergan.errors import LerganError
 
     fmt = output_format(path)
     for what, v, (lo, hi) in (("--width", width, SIZE_RANGE), ("--height", height, SIZE_RANGE),

@@ -14,12 +14,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lergan.errors import LerganError
+from lergan.hardware.peak import breakdown
 from lergan.system.api import load_architecture, simulate
 from lergan.system.options import MODES, SimulationOptions, as_options
 from lergan.system.result import SimulationResult
+
+if TYPE_CHECKING:
+    from lergan.hardware import Architecture
+    from lergan.workload import GAN
+    from lergan.workload.iteration import IterationGraph
 
 ARCH_VARIANTS = ("lergan", "lergan-no-zfdr", "lergan-2d-bus", "lergan-2d-offchip")
 BASES = ("budget", "area")
@@ -42,17 +48,15 @@ def default_variants(reference: str = "lergan") -> list[Variant]:
     return [Variant(a) for a in ARCH_VARIANTS] + [Variant(reference, m) for m in MODES]
 
 
-def crossbar_area_m2(arch: Any) -> float:
+def crossbar_area_m2(arch: Architecture) -> float:
     """Area of one crossbar with its share of its mat's components (mat-level rows)."""
-    from lergan.hardware.peak import breakdown
-
     org = arch.organisation
     total = org.banks * org.mats_per_bank * org.crossbars_per_mat
     return sum(r.area_m2 for r in breakdown(arch) if r.level == "mat") / total
 
 
 def compare(
-    name_or_gan: Any,
+    name_or_gan: str | GAN | IterationGraph,
     batch: int = 64,
     *,
     basis: str = "budget",

@@ -29,45 +29,22 @@ def energy_entries(
 ) -> list[Entry]:
     """Dynamic and static energy records of the iteration."""
     # One running sum per (network, step, pass, layer) and component, summed in task order;
-    # ``order`` keeps each (key, component)'s first appearance, the records' order (a
-    # five-field key per component hashed twice as slowly as a component name).
+    # a dict of components per key, since hashing a five-field key per component took
+    # twice as long; ``order`` keeps each (key, component)'s first appearance: the order
+    # of the records.
     sums: dict[tuple[str, str, str, str], dict[str, float]] = {}
     order: list[tuple[tuple[str, str, str, str], dict[str, float], str]] = []
     by_id = {}
     for t in tasks:
         by_id[t.id] = t
-        if not t.energy_j:
-            continue
-        key = (t.network, t.step, "reload" if t.kind == "reload" else t.pass_, t.layer)
-        acc = sums.get(key)
-        if acc is None:
-            acc = sums[key] = {}
-        for comp, j in t.energy_j.items():
-            if j:
-                v = acc.get(comp)
-                if v is None:
-                    acc[comp] = j
-                    order.append((key, acc, comp))
-                else:
-                    acc[comp] = v + j
+        if t.energy_j:
+            key = (t.network, t.step, "reload" if t.kind == "reload" else t.pass_, t.layer)
+            _add_energy(sums, order, key, t.energy_j)
     for x in sch.transfers.values():
-        if not x.energy_j:
-            continue
-        src = by_id[x.src_task]
-        key = (src.network, x.step, "transfer", src.layer)
-        acc = sums.get(key)
-        if acc is None:
-            acc = sums[key] = {}
-        for comp, j in x.energy_j.items():
-            if j:
-                v = acc.get(comp)
-                if v is None:
-                    acc[comp] = j
-                    order.append((key, acc, comp))
-                else:
-                    acc[comp] = v + j
-    new = tuple.__new__  # Entry(*k, v) without the keyword machinery of its __new__
-    out = [new(Entry, (*key, comp, acc[comp])) for key, acc, comp in order]
+        if x.energy_j:
+            src = by_id[x.src_task]
+            _add_energy(sums, order, (src.network, x.step, "transfer", src.layer), x.energy_j)
+    out = [Entry._make((*key, comp, acc[comp])) for key, acc, comp in order]
     for step, links in topology.new_links.items():
         if links and topology.reconfiguration_energy_j:
             out.append(Entry("interconnect", step, "reconfigure", "-", "switch",
@@ -80,6 +57,27 @@ def energy_entries(
             out.append(Entry("interconnect", "-", "static", "-", f"link:{kind}",
                              watts * sch.makespan_s))
     return out
+
+
+def _add_energy(
+    sums: dict[tuple[str, str, str, str], dict[str, float]],
+    order: list[tuple[tuple[str, str, str, str], dict[str, float], str]],
+    key: tuple[str, str, str, str],
+    energy_j: Mapping[str, float],
+) -> None:
+    """Add ``energy_j``'s non-zero components to the sums of ``key``, noting in ``order``
+    each (key, component) seen for the first time."""
+    acc = sums.get(key)
+    if acc is None:
+        acc = sums[key] = {}
+    for comp, j in energy_j.items():
+        if j:
+            v = acc.get(comp)
+            if v is None:
+                acc[comp] = j
+                order.append((key, acc, comp))
+            else:
+                acc[comp] = v + j
 
 
 def area_entries(area_m2: Iterable[tuple[str, str, float]], topology: Topology) -> list[Entry]:

@@ -30,10 +30,10 @@ from lergan.system.storage import StorageSpec
 from lergan.system.wear import iteration_lifetime
 from lergan.workload import GAN, suite
 from lergan.workload.iteration import (
-    MAX_BATCH,
     IterationGraph,
     IterationOptions,
     build_iteration,
+    check_batch,
 )
 from lergan.workload.source import resolve_gan
 
@@ -63,10 +63,7 @@ def _iteration_graph(name_or_gan: str | GAN | IterationGraph, batch: int,
                      opts: SimulationOptions) -> tuple[str, IterationGraph]:
     """:func:`iteration_graph` without the copy: the memoised graph itself, shared by every
     call, which only reads it (:func:`simulate`)."""
-    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-        raise LerganError(f"batch {batch!r}: must be a positive integer")
-    if batch > MAX_BATCH:
-        raise LerganError(f"batch {batch:,}: over the bound of {MAX_BATCH:,} samples")
+    check_batch(batch)
     if isinstance(name_or_gan, IterationGraph):  # built by the caller (e.g. a classifier's)
         if name_or_gan.batch != batch:
             raise LerganError(f"batch {batch}: the iteration graph given was built for batch "

@@ -37,35 +37,39 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from lergan.errors import LerganError
+from lergan.mapping import MODES, cost, map_operation
+from lergan.mapping.elementwise import cost_elementwise_operation
 from lergan.system.tasks import Dep, OpCost, OpSpec
 from lergan.vocabulary import ZERO_INSERTING
 
 if TYPE_CHECKING:
     from lergan.hardware.schema import Architecture
     from lergan.mapping.costing import OperationCost
+    from lergan.mapping.mapper import LayerPassMapping
     from lergan.workload.iteration import IterationGraph, Operation, Tensor
 
 MAPPED_KINDS = ("linear", "conv", "conv_transpose")
 
+#: a layer pass's mapping and its cost
+_Mapped = tuple["LayerPassMapping", "OperationCost"]
+
 # Per-architecture memo of operation costs: a pure function's results, kept while the
 # Architecture object lives (load_preset returns the same object for the same overrides).
-_COSTS: dict[int, tuple[weakref.ref, dict[tuple, Any]]] = {}
+_COSTS: dict[int, tuple[weakref.ref, dict[tuple, _Mapped]]] = {}
 
 
-def _cost_cache(arch: Architecture) -> dict[tuple, Any]:
+def _cost_cache(arch: Architecture) -> dict[tuple, _Mapped]:
     key = id(arch)
     entry = _COSTS.get(key)
     if entry is not None and entry[0]() is arch:
         return entry[1]
-    cache: dict[tuple, Any] = {}
+    cache: dict[tuple, _Mapped] = {}
     _COSTS[key] = (weakref.ref(arch, lambda _r, k=key: _COSTS.pop(k, None)), cache)
     return cache
 
 
-def _mapped(op: Operation, arch: Architecture, mode: str, **overrides: Any) -> Any:
+def _mapped(op: Operation, arch: Architecture, mode: str, **overrides: Any) -> _Mapped:
     """(LayerPassMapping, OperationCost) of a mapped layer's pass, memoised per preset."""
-    from lergan.mapping import cost, map_operation
-
     cache = _cost_cache(arch)
     key = (mode, op.layer_spec.model_dump_json(), op.pass_, tuple(op.input_shape), op.samples,
            tuple(sorted(overrides.items())))
@@ -99,8 +103,6 @@ def choose_mode(op: Operation, arch: Architecture, objective: str = "time", **ov
     of :data:`lergan.mapping.MODES`), and every mode's score. A pass without inserted zeros
     (not in :data:`lergan.vocabulary.ZERO_INSERTING`) maps alike in every mode: the first
     is taken without trying the others."""
-    from lergan.mapping import MODES
-
     if objective not in OBJECTIVES:
         raise LerganError(f"mode objective {objective!r}: expected one of {OBJECTIVES}")
     scores: dict[str, float] = {}
@@ -118,8 +120,6 @@ def digital_cost(op: Operation, arch: Architecture, graph: IterationGraph,
                  ops_per_element: tuple[tuple[tuple[str, str], float], ...] = ()) -> OpCost:
     """Cost of a MAC-free operation on the bank's digital units, from the mapping layer
     (:func:`lergan.mapping.elementwise.cost_elementwise_operation`)."""
-    from lergan.mapping.elementwise import cost_elementwise_operation
-
     c = cost_elementwise_operation(op, graph.tensors, arch, dict(ops_per_element) or None)
     return OpCost(c.latency_s, c.energy_j, buffer_s=c.latency_parts_s["buffer"],
                   stream_s=c.latency_s)

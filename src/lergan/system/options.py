@@ -10,11 +10,13 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from lergan.errors import LerganError
+from lergan.hardware import list_presets
 from lergan.vocabulary import MODES as MODES  # re-exported: options name the modes
 from lergan.vocabulary import OPERATION_PASSES, ModeChoice
+from lergan.workload.layers import LAYER_KINDS
 
 Mode = ModeChoice  # a mapping mode or "auto" (lergan.vocabulary)
 #: passes an ``ops_per_element`` key may name (``loss`` for loss terms)
@@ -66,8 +68,6 @@ class SimulationOptions(BaseModel):
     @classmethod
     def _known_ops_keys(cls, value: dict[str, float]) -> dict[str, float]:
         """Keys name a layer kind (or ``loss``) and a pass; values are finite and >= 0."""
-        from lergan.workload.layers import LAYER_KINDS
-
         kinds = (*LAYER_KINDS, "loss")
         for key, v in value.items():
             kind, _, pass_ = key.partition("/")
@@ -98,8 +98,6 @@ def resolve_architecture(name: str) -> tuple[str, dict[str, object]]:
     ``lergan-2d-bus``, ``lergan-2d-offchip`` and the ladder ``lergan-neither``,
     ``lergan-zfdr-only``, ``lergan-3d-only``) are preset files (``base: lergan`` plus their
     change), so users can read and copy them."""
-    from lergan.hardware import list_presets
-
     if name not in list_presets() and not name.endswith((".yaml", ".yml")):
         raise LerganError(
             f"architecture {name!r}: no such preset or ablation (known: "
@@ -109,16 +107,12 @@ def resolve_architecture(name: str) -> tuple[str, dict[str, object]]:
 
 def architecture_names() -> list[str]:
     """Presets, the ablations among them."""
-    from lergan.hardware import list_presets
-
     return list_presets()
 
 
 def as_options(options: SimulationOptions | dict | None) -> SimulationOptions:
     """Options from an object, a mapping or ``None`` (``LerganError`` naming each bad
     option, its value and what it expects)."""
-    from pydantic import ValidationError
-
     if options is None:
         return SimulationOptions()
     if isinstance(options, SimulationOptions):

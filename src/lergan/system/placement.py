@@ -51,7 +51,7 @@ from lergan.errors import MappingError
 from lergan.system.interconnect import OFFCHIP
 from lergan.system.ordering import write_after_read
 from lergan.system.replication import plan_group, replication_overrides
-from lergan.system.tasks import PASS_TIER, Dep, OpCost, OpSpec, Task
+from lergan.system.tasks import PASS_TIER, Dep, Group, OpCost, OpSpec, Task, Unit
 from lergan.system.wear import hot_spot
 from lergan.vocabulary import TIERS
 
@@ -66,47 +66,6 @@ class ChipSpec:
     crossbars_per_bank: int
     network_banks: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     error_copy: bool = True  # prime layout: a transposed copy for the error pass
-
-
-@dataclass
-class Unit:
-    """A placed unit: where it is and how many crossbars (per copy) and copies it has."""
-
-    name: str
-    network: str
-    layer: str
-    tier: str
-    bank: int
-    group: str
-    crossbars: int = 0
-    replication: int = 1
-    busy_estimate_s: float = 0.0
-    max_samples: int = 1
-    #: copies one sample's output positions may be spread over (the fewest MVM steps per
-    #: sample among the unit's passes; 1 for passes that program an operand per sample)
-    max_split: int = 0
-    holds_weights: bool = False
-    swapped: bool = False
-    pieces: int = 1
-
-    @property
-    def total_crossbars(self) -> int:
-        return self.crossbars * self.replication
-
-
-@dataclass
-class Group:
-    """A network's tier (or a whole network in the ``prime`` layout) and its capacity."""
-
-    name: str
-    network: str
-    tier: str
-    banks: tuple[int, ...]
-    capacity: float
-    demand: int = 0
-    multiplexed: bool = False
-    swap_crossbars: int = 0
-    fits: bool = True
 
 
 @dataclass
@@ -180,9 +139,25 @@ def place(
     crossbar_budget: int | None = None,
     replication: str | int | Mapping[str, int] = "auto",
 ) -> Placement:
-    """Place ``ops`` (topologically ordered) on ``chip``; see the module docstring."""
+    """Place ``ops`` (topologically ordered) on ``chip``; see the module docstring.
+
+    The phases, in order: groups and their capacity, units, each group's fit (pieces,
+    multiplexing, replication), the banks of the units, then the tasks.
+    """
     if layout not in LAYOUTS:
         raise MappingError(f"layout {layout!r}: expected one of {LAYOUTS}")
+    budget = _crossbar_budget(chip, crossbar_budget)
+    groups, tier_banks = _groups(ops, chip, layout, budget)
+    units, op_units, update_of = _units(ops, chip, layout)
+    holders = _weight_holders(units)
+    _fit_groups(ops, units, groups, op_units, update_of, replication_overrides(replication))
+    _assign_banks(units, groups)
+    tasks, op_tasks = _tasks(ops, units, groups, op_units, update_of, holders, tier_banks)
+    return Placement(layout, write_after_read(ops, tasks), units, groups, op_tasks)
+
+
+def _crossbar_budget(chip: ChipSpec, crossbar_budget: int | None) -> int:
+    """The crossbars placement may use: the whole chip, or a positive budget within it."""
     total = chip.banks * chip.crossbars_per_bank
     budget = total if crossbar_budget is None else int(crossbar_budget)
     if budget <= 0:
@@ -192,6 +167,22 @@ def place(
             f"crossbar_budget {budget} exceeds the chip's {total} crossbars "
             f"({chip.banks} banks x {chip.crossbars_per_bank}) by {budget - total}"
         )
+    return budget
+
+
+def _group_name(layout: str, network: str, tier: str) -> str:
+    return f"{network}/{tier}" if layout == "lergan" else network
+
+
+def _groups(
+    ops: Sequence[OpSpec], chip: ChipSpec, layout: str, budget: int
+) -> tuple[dict[str, Group], dict[tuple[str, str], tuple[int, ...]]]:
+    """The groups (a network's tiers, or the network in ``prime``) with their capacity,
+    and the banks of each (network, tier).
+
+    A group's capacity is its banks' crossbars under the budget (spread evenly over the
+    banks in use), each bank's share divided among the groups on that bank.
+    """
     networks = list(dict.fromkeys(o.network for o in ops if o.engine != "source"))
     nbanks = network_banks(networks, chip)
     groups: dict[str, Group] = {}
@@ -200,12 +191,12 @@ def place(
         if layout == "lergan":
             for tier, bs in _tier_banks(nbanks[net]).items():
                 tier_banks[(net, tier)] = bs
-                groups[f"{net}/{tier}"] = Group(f"{net}/{tier}", net, tier, bs, 0.0)
+                name = _group_name(layout, net, tier)
+                groups[name] = Group(name, net, tier, bs, 0.0)
         else:
             for tier in TIERS:
                 tier_banks[(net, tier)] = nbanks[net]
             groups[net] = Group(net, net, "shared", nbanks[net], 0.0)
-    # capacity: banks' crossbars under the budget, shared by the groups on a bank
     used_banks = sorted({b for g in groups.values() for b in g.banks})
     per_bank = min(chip.crossbars_per_bank, budget / max(len(used_banks), 1))
     sharing: dict[int, int] = defaultdict(int)
@@ -214,11 +205,31 @@ def place(
             sharing[b] += 1
     for g in groups.values():
         g.capacity = sum(per_bank / sharing[b] for b in g.banks)
+    return groups, tier_banks
 
-    def group_of(net: str, tier: str) -> str:
-        return f"{net}/{tier}" if layout == "lergan" else net
 
-    # ---- units ------------------------------------------------------------------------
+def _unit_name(op: OpSpec, tier: str, layout: str, error_copy: bool) -> str:
+    """The unit that runs ``op``: the layer's crossbars in a tier (``lergan``) or in its
+    network's banks (``prime``; ``:T`` the transposed copy), a weight-gradient unit
+    (``:wg``) or a digital pass (``:<pass>:digital``)."""
+    if layout == "lergan":
+        name = f"{op.network}/{tier}/{op.layer}"
+    else:
+        name = f"{op.network}/{op.layer}"
+        if op.pass_ == "error" and error_copy and op.engine == "crossbar":
+            name += ":T"
+    if op.pass_ == "weight_gradient":
+        name += ":wg"
+    if op.engine == "digital":
+        name += f":{op.pass_}:digital"
+    return name
+
+
+def _units(
+    ops: Sequence[OpSpec], chip: ChipSpec, layout: str
+) -> tuple[dict[str, Unit], dict[str, list[str]], dict[tuple[str, str], OpSpec]]:
+    """The units with their crossbars per copy and busy estimate, the units of each
+    operation (none yet for sources and updates), and each layer's update operation."""
     units: dict[str, Unit] = {}
     op_units: dict[str, list[str]] = {}
     update_of: dict[tuple[str, str], OpSpec] = {}
@@ -229,25 +240,17 @@ def place(
         tier = PASS_TIER.get(op.pass_, "forward")
         if op.engine == "write":
             update_of[(op.network, op.layer)] = op
-            op_units[op.id] = []  # filled once every weight-holding unit is known
+            op_units[op.id] = []  # an update writes the weight holders (_update_tasks)
             continue
         if op.pass_ == "error" and op.engine == "crossbar" and not chip.error_copy:
             tier = "forward"  # transposed read of the forward copy
-        if layout == "lergan":
-            name = f"{op.network}/{tier}/{op.layer}"
-        else:
-            name = f"{op.network}/{op.layer}"
-            if op.pass_ == "error" and chip.error_copy and op.engine == "crossbar":
-                name += ":T"
-        if op.pass_ == "weight_gradient":
-            name += ":wg"
-        if op.engine == "digital":
-            name += f":{op.pass_}:digital"
+        name = _unit_name(op, tier, layout, chip.error_copy)
         u = units.get(name)
         if u is None:
-            u = units[name] = Unit(name, op.network, op.layer, tier, 0, group_of(op.network, tier))
+            u = units[name] = Unit(name, op.network, op.layer, tier, 0,
+                                   _group_name(layout, op.network, tier))
         if op.engine == "crossbar":
-            if op.crossbars > u.crossbars:  # max() without its call
+            if op.crossbars > u.crossbars:
                 u.crossbars = op.crossbars
             u.busy_estimate_s += op.samples * op.cost.latency_s
             if op.samples > u.max_samples:
@@ -255,20 +258,36 @@ def place(
             u.max_split = op.positions if not u.max_split else min(u.max_split, op.positions)
             u.holds_weights = u.holds_weights or op.pass_ in ("forward", "error")
         op_units[op.id] = [name]
-    # the update writes every unit that holds a copy of the layer's weights
+    return units, op_units, update_of
+
+
+def _weight_holders(units: Mapping[str, Unit]) -> dict[tuple[str, str], list[str]]:
+    """The units holding a copy of each (network, layer)'s weights: the update writes them."""
     holders: dict[tuple[str, str], list[str]] = defaultdict(list)
     for u in units.values():
         if u.holds_weights:
             holders[(u.network, u.layer)].append(u.name)
+    return holders
 
-    # ---- capacity, multiplexing, replication ---------------------------------------------
+
+def _fit_groups(
+    ops: Sequence[OpSpec],
+    units: Mapping[str, Unit],
+    groups: Mapping[str, Group],
+    op_units: Mapping[str, list[str]],
+    update_of: Mapping[tuple[str, str], OpSpec],
+    overrides: Mapping[str, int],
+) -> None:
+    """Fit each group's crossbar units in its capacity: a layer larger than the group in
+    pieces, then swapped units and copies (:func:`lergan.system.replication.plan_group`).
+
+    A unit's reload time (its share of the update's programming time, once per use of the
+    unit) is what keeping it in a swap region costs.
+    """
     by_group: dict[str, list[Unit]] = defaultdict(list)
     for u in units.values():
         if u.crossbars > 0:
             by_group[u.group].append(u)
-    overrides = replication_overrides(replication)
-    # time to reload a unit's weights (its share of the update's programming time), and
-    # how often its unit is used: the cost of keeping it in a swap region
     uses: dict[str, int] = defaultdict(int)
     for op in ops:
         for name in op_units.get(op.id, ()):
@@ -295,120 +314,150 @@ def place(
         swap_size = plan_group(g, us, overrides, reload_s)
         g.demand = sum(u.total_crossbars for u in us if not u.swapped) + swap_size
 
-    # ---- banks of units: fill a group's banks in layer order --------------------------------
-    fill: dict[str, list[float]] = {}
+
+def _assign_banks(units: Mapping[str, Unit], groups: Mapping[str, Group]) -> None:
+    """Put each unit on a bank: a group's banks filled in layer order by crossbars (a
+    swapped unit, and a unit of a one-bank group, on the group's first bank); a digital
+    unit, which holds no crossbars, on its group's first bank."""
+    fill: dict[str, float] = {}
     for u in units.values():
         g = groups[u.group]
         banks = g.banks
         if len(banks) == 1 or u.swapped:
             u.bank = banks[0]
             continue
-        level = fill.setdefault(u.group, [0.0])
+        level = fill.get(u.group, 0.0)
         cap_bank = g.capacity / len(banks)
-        idx = min(int(level[0] // cap_bank) if cap_bank > 0 else 0, len(banks) - 1)
+        idx = min(int(level // cap_bank) if cap_bank > 0 else 0, len(banks) - 1)
         u.bank = banks[idx]
-        level[0] += u.total_crossbars
-    # digital units sit with the tier's first bank when they hold no crossbars
+        fill[u.group] = level + u.total_crossbars
     for u in units.values():
         if u.bank == 0:
             u.bank = groups[u.group].banks[0]
 
-    # ---- tasks ------------------------------------------------------------------------------
-    tasks: list[Task] = []
-    op_tasks: dict[str, tuple[str, ...]] = {}
-    last_on_mux: dict[str, str] = {}
-    reloads: dict[str, tuple[OpCost, float, float]] = {}  # per swapped unit: cost, hot spot
 
-    expanded: dict[str, tuple[str, ...]] = {}  # op ids whose tasks have other ids
-
-    def remap(deps: Sequence[Dep]) -> tuple[Dep, ...]:
+def _remap(deps: Sequence[Dep], expanded: Mapping[str, tuple[str, ...]]) -> tuple[Dep, ...]:
+    """``deps`` with a dependency on an operation placed as several tasks (an update: its
+    writes) replaced by one dependency on each of them."""
+    if expanded:
         for d in deps:
             if d.src in expanded:
-                break
-        else:
-            return deps if isinstance(deps, tuple) else tuple(deps)
-        out = []
-        for d in deps:
-            for tid in expanded.get(d.src, (d.src,)):
-                out.append(Dep(tid, d.tensor, d.bytes, d.whole, d.first_sample))
-        return tuple(out)
+                return tuple(Dep(tid, d.tensor, d.bytes, d.whole, d.first_sample)
+                             for d in deps for tid in expanded.get(d.src, (d.src,)))
+    return tuple(deps)
 
+
+def _source_task(op: OpSpec) -> Task:
+    """Data that comes from off-chip (real samples): no unit, no time of its own."""
+    return Task(
+        id=op.id, op=op.id, kind="source", network=op.network, step=op.step,
+        pass_=op.pass_, layer=op.layer, unit="offchip-memory", bank=OFFCHIP,
+        tier="offchip", samples=op.samples, replication=1, latency_s=0.0,
+        energy_j={}, deps=(),
+    )
+
+
+def _reload_task(op: OpSpec, u: Unit, region: str, cost: tuple[OpCost, float, float],
+                 prev: str | None) -> Task:
+    """Loading a swapped unit's weights into its group's swap region before ``op``, after
+    the region's previous pass ``prev``."""
+    c, hot, hot_cells = cost
+    return Task._make((  # Task's fields in order, as in _compute_task
+        f"{op.id}:reload", op.id, "reload", op.network, op.step, "reload", op.layer,
+        region, u.bank, u.tier, 1, 1, c.latency_s, dict(c.energy_j),  # .. energy_j
+        (Dep(prev, None, 0.0, True),) if prev else (), False, True,  # deps .. accumulates
+        c.cells_written, u.crossbars, hot, hot_cells,
+    ))
+
+
+def _compute_task(op: OpSpec, u: Unit, unit_res: str, deps: tuple[Dep, ...]) -> Task:
+    """``op`` on its unit's resource ``unit_res``: its latency times the pieces of a unit
+    swapped in pieces (every sample goes through each), divided by the copies that split
+    a sample's output positions when the unit has more copies than samples (PipeLayer)."""
+    crossbar = op.engine == "crossbar"
+    c = op.cost
+    pieces = u.pieces if crossbar else 1
+    if pieces > 1:
+        c = OpCost(c.latency_s * pieces, c.energy_j, c.cells_written, c.cells_in_use,
+                   c.write_rounds)
+    replication = u.replication if crossbar else 1
+    if replication > op.samples > 0 and op.positions > 1:
+        split = min(replication // op.samples, op.positions)
+        c = OpCost(c.latency_s / split, c.energy_j, c.cells_written, c.cells_in_use,
+                   c.write_rounds)
+    # an operation that writes no cells has no hot spot
+    hot, hot_cells = hot_spot(c, replication, pieces) if c.cells_written > 0 else (0.0, 0.0)
+    # the placement's hot path: Task's 21 fields by position (checked by _make), since
+    # binding them by keyword took a third of the placement's time
+    return Task._make((
+        op.id, op.id, "compute", op.network, op.step, op.pass_, op.layer,  # id .. layer
+        unit_res, u.bank, u.tier,  # unit, bank, tier
+        1 if op.accumulates and op.engine == "digital" and op.samples <= 1
+        else op.samples,  # samples
+        replication, c.latency_s, c.energy_j, deps, op.barrier, op.accumulates,
+        c.cells_written,
+        u.crossbars * replication if crossbar else 0,  # crossbars (Unit.total_crossbars)
+        hot, hot_cells,  # writes_per_cell, cells_in_use
+    ))
+
+
+def _tasks(
+    ops: Sequence[OpSpec],
+    units: Mapping[str, Unit],
+    groups: Mapping[str, Group],
+    op_units: Mapping[str, list[str]],
+    update_of: Mapping[tuple[str, str], OpSpec],
+    holders: Mapping[tuple[str, str], list[str]],
+    tier_banks: Mapping[tuple[str, str], tuple[int, ...]],
+) -> tuple[list[Task], dict[str, tuple[str, ...]]]:
+    """The tasks of every operation in order, and the task ids of each operation.
+
+    Digital work takes turns on its bank's pool of MAC units (:func:`digital_pool`). The
+    passes of swapped units take turns in their group's swap region, each after a reload
+    of its layer's weights.
+    """
+    tasks: list[Task] = []
+    op_tasks: dict[str, tuple[str, ...]] = {}
+    last_on_region: dict[str, str] = {}  # swap region -> the last operation that ran in it
+    reloads: dict[str, tuple[OpCost, float, float]] = {}  # swapped unit -> cost, hot spot
+    expanded: dict[str, tuple[str, ...]] = {}  # operations placed as tasks of other ids
     for op in ops:
         if op.engine == "source":
-            tasks.append(Task(
-                id=op.id, op=op.id, kind="source", network=op.network, step=op.step,
-                pass_=op.pass_, layer=op.layer, unit="offchip-memory", bank=OFFCHIP,
-                tier="offchip", samples=op.samples, replication=1, latency_s=0.0,
-                energy_j={}, deps=(),
-            ))
+            tasks.append(_source_task(op))
             op_tasks[op.id] = (op.id,)
             continue
         if op.engine == "write":
-            ids = list(_update_tasks(op, remap(op.deps), holders, units, groups, tier_banks))
-            tasks.extend(ids)
-            op_tasks[op.id] = tuple(t.id for t in ids if t.kind == "write") or (ids[0].id,)
-            if op_tasks[op.id] != (op.id,):
-                expanded[op.id] = op_tasks[op.id]
+            update = _update_tasks(op, _remap(op.deps, expanded), holders, units, groups,
+                                   tier_banks)
+            tasks.extend(update)
+            ids = tuple(t.id for t in update if t.kind == "write") or (update[0].id,)
+            op_tasks[op.id] = ids
+            if ids != (op.id,):
+                expanded[op.id] = ids
             continue
         (uname,) = op_units[op.id]
         u = units[uname]
-        deps = op.deps
-        if expanded or type(deps) is not tuple:  # else remap would return it as it is
-            deps = remap(deps)
+        # nothing to replace before the first update is placed
+        deps = _remap(op.deps, expanded) if expanded else tuple(op.deps)
         crossbar = op.engine == "crossbar"
-        # digital work shares its bank's pool of MAC units (the units area and power count)
         unit_res = uname if crossbar else digital_pool(u.bank)
         if u.swapped and crossbar:
             unit_res = f"{groups[u.group].name}:swap"
             upd = update_of.get((op.network, op.layer))
-            rid = f"{op.id}:reload"
-            prev = last_on_mux.get(unit_res)
+            prev = last_on_region.get(unit_res)
             if upd is not None and upd.write is not None:
                 reload = reloads.get(uname)  # the same for every pass of the unit
                 if reload is None:
                     c = _full_copy(_share(upd.write, _copy_share(upd, u, holders, units), 1))
                     reload = reloads[uname] = (c, *hot_spot(c, 1, u.pieces))
-                c, hot, hot_cells = reload
-                tasks.append(Task._make((  # Task's fields in order (see the compute task)
-                    rid, op.id, "reload", op.network, op.step, "reload", op.layer,
-                    unit_res, u.bank, u.tier, 1, 1, c.latency_s, dict(c.energy_j),
-                    (Dep._make((prev, None, 0.0, True, None)),) if prev else (), False, True,
-                    c.cells_written, u.crossbars, hot, hot_cells,
-                )))
-                deps = (*deps, Dep._make((rid, None, 0.0, True, None)))
+                tasks.append(_reload_task(op, u, unit_res, reload, prev))
+                deps = (*deps, Dep(f"{op.id}:reload", None, 0.0, True))
             elif prev:
-                deps = (*deps, Dep._make((prev, None, 0.0, True, None)))
-        c = op.cost
-        pieces = u.pieces if crossbar else 1
-        if pieces > 1:  # the samples go through every piece
-            c = OpCost(c.latency_s * pieces, c.energy_j, c.cells_written, c.cells_in_use,
-                       c.write_rounds)
-        replication = u.replication if crossbar else 1
-        if replication > op.samples > 0 and op.positions > 1:
-            # more copies than samples: each sample's output positions are split over
-            # replication // samples copies (PipeLayer's finer parallelism granularity)
-            split = min(replication // op.samples, op.positions)
-            c = OpCost(c.latency_s / split, c.energy_j, c.cells_written, c.cells_in_use,
-                       c.write_rounds)
-        # an operation that writes no cells has no hot spot
-        hot, hot_cells = hot_spot(c, replication, pieces) if c.cells_written > 0 else (0.0, 0.0)
-        # Task's 21 fields in order, positionally (checked by _make): the hot path of a
-        # placement, where binding them by keyword took a third of its time
-        tasks.append(Task._make((
-            op.id, op.id, "compute", op.network, op.step, op.pass_, op.layer,  # id .. layer
-            unit_res, u.bank, u.tier,  # unit, bank, tier
-            1 if op.accumulates and op.engine == "digital" and op.samples <= 1
-            else op.samples,  # samples
-            replication, c.latency_s, c.energy_j, deps, op.barrier, op.accumulates,
-            c.cells_written,
-            u.crossbars * replication if crossbar else 0,  # crossbars (Unit.total_crossbars)
-            hot, hot_cells,  # writes_per_cell, cells_in_use
-        )))
-        if crossbar and unit_res != uname:
-            last_on_mux[unit_res] = op.id
+                deps = (*deps, Dep(prev, None, 0.0, True))
+            last_on_region[unit_res] = op.id
+        tasks.append(_compute_task(op, u, unit_res, deps))
         op_tasks[op.id] = (op.id,)
-    tasks = write_after_read(ops, tasks)
-    return Placement(layout, tasks, units, groups, op_tasks)
+    return tasks, op_tasks
 
 
 def digital_pool(bank: int) -> str:

@@ -11,12 +11,9 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from lergan.errors import MappingError
-
-if TYPE_CHECKING:
-    from lergan.system.placement import Group, Unit
+from lergan.system.tasks import Group, Unit
 
 
 def replication_overrides(replication: str | int | Mapping[str, int]) -> dict[str, int]:

@@ -15,10 +15,13 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lergan.errors import InternalError, LerganError
 from lergan.provenance import digest, record
+
+if TYPE_CHECKING:  # wear builds on Entry: a type-only import back
+    from lergan.system.wear import IterationLifetime, WearGroup
 
 KEYS = ("network", "step", "pass", "layer", "component")
 
@@ -94,8 +97,8 @@ class SimulationResult:
     options: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     writes: list[Entry] = field(default_factory=list)
-    wear: list[Any] = field(default_factory=list)  # lergan.system.wear.WearGroup, most-worn first
-    lifetime: Any = None  # lergan.system.wear.IterationLifetime (simulate sets it)
+    wear: list[WearGroup] = field(default_factory=list)  # most-worn first
+    lifetime: IterationLifetime | None = None  # simulate sets it
     #: converter precision: ADC policy and bits, bits required and dropped per pass
     #: (:func:`lergan.hardware.converters.converter_precision`; simulate sets it)
     converters: dict[str, Any] = field(default_factory=dict)

@@ -12,11 +12,17 @@ sample, a batch-norm barrier, a link, the digital pool, a reload.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lergan.errors import LerganError
 from lergan.system.api import load_architecture, simulate
+
+if TYPE_CHECKING:
+    from lergan.system.result import SimulationResult
+    from lergan.workload import GAN
+    from lergan.workload.iteration import IterationGraph
 
 DEFAULT_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 
@@ -43,7 +49,7 @@ class ScalePoint:
         return asdict(self)
 
 
-def bottleneck(result: Any) -> tuple[str, float]:
+def bottleneck(result: SimulationResult) -> tuple[str, float]:
     """The (network, pass, layer) that takes the largest share of the critical path, as a
     label, and that share of the iteration's time."""
     by = result.breakdown(("network", "pass", "layer"), "time")
@@ -57,9 +63,10 @@ def bottleneck(result: Any) -> tuple[str, float]:
     return label, t / result.time_s
 
 
-def scale(name_or_gan: Any, arch: str = "lergan", factors: tuple[float, ...] = DEFAULT_FACTORS,
-          batch: int = 64, overrides: dict[str, Any] | None = None,
-          options: dict[str, Any] | None = None, progress: Any = None) -> list[ScalePoint]:
+def scale(name_or_gan: str | GAN | IterationGraph, arch: str = "lergan",
+          factors: tuple[float, ...] = DEFAULT_FACTORS, batch: int = 64,
+          overrides: dict[str, Any] | None = None, options: dict[str, Any] | None = None,
+          progress: Callable[[], None] | None = None) -> list[ScalePoint]:
     """Simulate the benchmark at each capacity factor (see the module docstring)."""
     if not factors or any(not (f > 0) for f in factors):
         raise LerganError(f"scale factors {factors!r}: expected positive numbers")

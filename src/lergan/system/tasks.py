@@ -1,8 +1,9 @@
-"""The engine's input: operations with their costs and dependencies, and placed tasks.
+"""The engine's records: operations, the units and groups they are placed on, placed tasks.
 
 The system engine does not read workload or hardware objects directly: :mod:`lergan.system.build`
 turns an iteration graph and the mapping's per-operation costs into :class:`OpSpec` records,
-:mod:`lergan.system.placement` puts them on banks and units as :class:`Task` records, and
+:mod:`lergan.system.placement` puts them on banks and units (:class:`Unit`, grouped in
+:class:`Group`, sized by :mod:`lergan.system.replication`) as :class:`Task` records, and
 :mod:`lergan.system.schedule` times the tasks. Synthetic tests build these records by hand.
 
 Times are in seconds, energies in joules, per the conventions of ``docs/dev/contracts.md``.
@@ -146,3 +147,44 @@ class Task(NamedTuple):
     def busy_s(self) -> float:
         """Time the task keeps its unit busy."""
         return -(-self.samples // self.replication) * self.latency_s
+
+
+@dataclass
+class Unit:
+    """A placed unit: where it is and how many crossbars (per copy) and copies it has."""
+
+    name: str
+    network: str
+    layer: str
+    tier: str
+    bank: int
+    group: str
+    crossbars: int = 0
+    replication: int = 1
+    busy_estimate_s: float = 0.0
+    max_samples: int = 1
+    #: copies one sample's output positions may be spread over (the fewest MVM steps per
+    #: sample among the unit's passes; 1 for passes that program an operand per sample)
+    max_split: int = 0
+    holds_weights: bool = False
+    swapped: bool = False
+    pieces: int = 1
+
+    @property
+    def total_crossbars(self) -> int:
+        return self.crossbars * self.replication
+
+
+@dataclass
+class Group:
+    """A network's tier (or a whole network in the ``prime`` layout) and its capacity."""
+
+    name: str
+    network: str
+    tier: str
+    banks: tuple[int, ...]
+    capacity: float
+    demand: int = 0
+    multiplexed: bool = False
+    swap_crossbars: int = 0
+    fits: bool = True

@@ -8,6 +8,7 @@ turns that path back into names (``network 'D', layer 'conv2' (conv): stride: ..
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
@@ -119,7 +120,6 @@ class Description(BaseModel):
 
     @classmethod
     def model_validate_json(cls, json_data: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        import json
 
         try:
             data = json.loads(json_data)

@@ -20,11 +20,11 @@ ImageNet CNNs including AlexNet and the VGG configurations.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from lergan.errors import WorkloadError
 from lergan.workload.gan import GAN, GanInput, Loss, Network, NetworkCall, NetworkInput
-from lergan.workload.layers import Activation, Conv, Flatten, Linear, Pool
+from lergan.workload.iteration import IterationGraph, IterationOptions, build_iteration
+from lergan.workload.layers import Activation, Conv, Flatten, Layer, Linear, Pool
 
 __all__ = ["CLASSIFIERS", "classifier", "classifier_iteration", "classifier_names"]
 
@@ -68,7 +68,7 @@ def alexnet(classes: int = 1000) -> Network:
 def vgg_a(classes: int = 1000) -> Network:
     """VGG configuration A (VGG-11): 3x3 convolutions, max pooling, three FC layers."""
     plan = [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]
-    layers: list[Any] = []
+    layers: list[Layer] = []
     cin, i, j = 3, 1, 1
     for v in plan:
         if v == "M":
@@ -139,10 +139,9 @@ def _stand_in_gan(net: Network, name: str) -> GAN:
     )
 
 
-def classifier_iteration(network: str | Network, batch: int = 64, options: Any = None) -> Any:
+def classifier_iteration(network: str | Network, batch: int = 64,
+                         options: IterationOptions | None = None) -> IterationGraph:
     """The iteration graph of one training step of a classifier on ``batch`` images."""
-    from lergan.workload.iteration import IterationGraph, IterationOptions, build_iteration
-
     net = classifier(network) if isinstance(network, str) else network
     name = network if isinstance(network, str) else net.name
     opts = (options or IterationOptions()).model_copy(update={"d_steps": 1, "g_steps": 1})

@@ -21,12 +21,12 @@ Descriptions round-trip through JSON and YAML (:meth:`GAN.to_json`, :meth:`GAN.f
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+import yaml
 from pydantic import Field, PrivateAttr, model_validator
 
 from lergan.errors import WorkloadError
@@ -158,7 +158,7 @@ class Network(Description):
         """Each layer with its per-sample input, source and output shapes, in order."""
         return self._shapes
 
-    def layer(self, name: str) -> Any:
+    def layer(self, name: str) -> Layer:
         """The layer called ``name`` (raises :class:`WorkloadError` if none)."""
         for ls in self._shapes:
             if ls.layer.name == name:
@@ -505,8 +505,6 @@ class GAN(Description):
         return json.dumps(self.to_dict(), indent=indent)
 
     def to_yaml(self) -> str:
-        import yaml
-
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
     @classmethod
@@ -520,8 +518,6 @@ class GAN(Description):
     @classmethod
     def from_yaml(cls, text: str) -> GAN:
         """Validate a YAML description; malformed YAML is a :class:`WorkloadError` too."""
-        import yaml
-
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 5-10x faster
         try:
             data = yaml.load(text, Loader=loader)
@@ -543,8 +539,3 @@ def layer_to_dict(layer: Layer) -> dict[str, Any]:
     """A layer as a plain dict: ``kind`` and ``name`` first, then non-default fields."""
     body = layer.model_dump(mode="json", exclude_defaults=True)
     return {"kind": layer.kind, "name": layer.name, **body}
-
-
-def per_sample_elements(shape: Shape) -> int:
-    """Number of values in one sample of a tensor of ``shape``."""
-    return math.prod(shape)

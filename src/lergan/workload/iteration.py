@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from lergan.errors import WorkloadError
 from lergan.vocabulary import OPERATION_PASSES, PASSES, STEPS
 from lergan.workload.counts import COUNTS, Macs, layer_pass_macs
-from lergan.workload.gan import GAN, Network
+from lergan.workload.gan import GAN, LayerShape, Loss, Network
 from lergan.workload.layers import Layer
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "Operation",
     "Tensor",
     "build_iteration",
+    "check_batch",
 ]
 
 
@@ -95,12 +96,16 @@ class IterationOptions(BaseModel):
     )
 
 
+#: What a tensor of the iteration holds.
+TensorKind = Literal["data", "activation", "error", "weights", "weight_gradient"]
+
+
 @dataclass
 class Tensor:
     """A tensor of the iteration: what it holds, its size, who writes and reads it."""
 
     name: str
-    kind: Literal["data", "activation", "error", "weights", "weight_gradient"]
+    kind: TensorKind
     network: str | None  # the network whose layer writes it (None for data, loss inputs)
     shape: tuple[int, ...]  # per sample (activations, errors, data) or whole (weights)
     samples: int  # 0 for weights and weight gradients
@@ -362,7 +367,8 @@ class _Builder:
 
     # tensors ---------------------------------------------------------------------------
     def _tensor(
-        self, name: str, kind: Any, network: str | None, shape: tuple[int, ...], samples: int
+        self, name: str, kind: TensorKind, network: str | None, shape: tuple[int, ...],
+        samples: int,
     ) -> str:
         if name not in self.tensors:
             bits = (
@@ -429,7 +435,7 @@ class _Builder:
         self,
         step: str,
         net: Network,
-        ls: Any,
+        ls: LayerShape,
         pass_: str,
         group: tuple[str, ...],
         reads: list[str],
@@ -603,7 +609,7 @@ class _Builder:
     def loss_op(
         self,
         step: str,
-        loss: Any,
+        loss: Loss,
         rg: dict[tuple[str, str], bool],
         grad_parts: dict[str, list[str]],
     ) -> None:
@@ -711,7 +717,8 @@ class _Builder:
                 self.layer_op(step, net, ls, "weight_gradient", group, reads, [wname])
                 wgrads.setdefault((net.name, layer.name), []).append(wname)
 
-    def _saved_for_error(self, step: str, group: tuple[str, ...], ls: Any) -> list[str]:
+    def _saved_for_error(self, step: str, group: tuple[str, ...],
+                         ls: LayerShape) -> list[str]:
         """Forward tensors an error pass reads: what PyTorch's autograd saves for it."""
         layer = ls.layer
         kind = layer.kind
@@ -774,7 +781,7 @@ def _acyclic(groups: list[list[str]], deps: dict[str, set[str]]) -> bool:
     return _toposort(groups, deps) is not None
 
 
-def _toposort(groups: list[list[str]], deps: dict[str, set[str]]) -> Any:
+def _toposort(groups: list[list[str]], deps: dict[str, set[str]]) -> list[list[str]] | None:
     edges = _group_edges(groups, deps)
     done: list[int] = []
     left = set(edges)
@@ -826,14 +833,22 @@ def _finish(b: _Builder) -> None:
 MAX_BATCH = 1 << 24
 
 
+def check_batch(batch: object) -> int:
+    """``batch`` if it is a whole number of samples from 1 to :data:`MAX_BATCH` (not a
+    bool), else a :class:`WorkloadError` naming it: the one check of a batch, which
+    memoising callers run before their cache (where ``True`` would hit batch 1)."""
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise WorkloadError(f"batch {batch!r}: must be a positive integer")
+    if batch > MAX_BATCH:
+        raise WorkloadError(f"batch {batch:,}: over the bound of {MAX_BATCH:,} samples")
+    return batch
+
+
 def build_iteration(
     gan: GAN, batch: int = 64, options: IterationOptions | None = None
 ) -> IterationGraph:
     """The dataflow graph of one training iteration of ``gan`` on ``batch`` samples."""
-    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-        raise WorkloadError(f"batch must be a positive integer, got {batch!r}")
-    if batch > MAX_BATCH:
-        raise WorkloadError(f"batch {batch:,}: over the bound of {MAX_BATCH:,} samples")
+    check_batch(batch)
     options = options or IterationOptions()
     b = _Builder(gan, batch, options)
     d_steps, g_steps = options.d_steps or gan.d_steps, options.g_steps or gan.g_steps

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lergan.errors import WorkloadError
+from lergan.workload.gan import GAN, GanInput, Loss, NetworkCall
+
+if TYPE_CHECKING:
+    from torch import nn
 
 CRITERIA = ("bce", "bce_logits", "mse", "wasserstein", "hinge")
 
@@ -59,8 +63,8 @@ def _input_names(module: Any, what: str, count: int) -> list[str]:
 
 
 def trace(
-    generator: Any,
-    discriminator: Any,
+    generator: nn.Module,
+    discriminator: nn.Module,
     *,
     latent: int | Sequence[int],
     image: int | Sequence[int],
@@ -68,7 +72,7 @@ def trace(
     criterion: str = "bce",
     name: str = "gan",
     source: str | None = None,
-) -> Any:
+) -> GAN:
     """The :class:`~lergan.workload.GAN` of ``generator`` and ``discriminator`` trained as a
     standard GAN (module docstring), ready for :func:`lergan.system.simulate`.
 
@@ -77,9 +81,8 @@ def trace(
     ``(x)`` or ``(x, y)``. ``criterion``: the adversarial loss (``bce`` on probabilities,
     ``bce_logits``, ``mse``, ``wasserstein``, ``hinge``).
     """
-    from torch import nn
+    from torch import nn  # torch and the tracer on first use: `import lergan` stays light
 
-    from lergan.workload.gan import GanInput, Loss, NetworkCall
     from lergan.workload.trace import trace_gan
 
     for what, m in (("generator", generator), ("discriminator", discriminator)):

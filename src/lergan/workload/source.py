@@ -24,6 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from lergan.errors import WorkloadError
+from lergan.workload import suite
+from lergan.workload.gan import GAN
+from lergan.workload.quick import trace
 
 DESCRIPTION_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -45,10 +48,8 @@ def is_file_reference(text: str) -> bool:
     return is_python_reference(t) or Path(t).suffix.lower() in DESCRIPTION_SUFFIXES
 
 
-def resolve_gan(spec: Any, options: Mapping[str, Any] | None = None) -> Any:
+def resolve_gan(spec: object, options: Mapping[str, Any] | None = None) -> GAN:
     """The GAN ``spec`` names (see the module docstring); ``options`` apply to suite names."""
-    from lergan.workload.gan import GAN
-
     options = dict(options or {})
     if isinstance(spec, GAN):
         _no_options(options, "a GAN object")
@@ -70,8 +71,6 @@ def resolve_gan(spec: Any, options: Mapping[str, Any] | None = None) -> Any:
     if Path(text).suffix.lower() in DESCRIPTION_SUFFIXES:
         _no_options(options, "a description file")
         return load_description(text)
-    from lergan.workload import suite
-
     return suite.get(text, **options)
 
 
@@ -93,11 +92,9 @@ def _looks_like_modules(obj: Any) -> bool:
                for o in items)
 
 
-def load_description(path_text: str) -> Any:
+def load_description(path_text: str) -> GAN:
     """A GAN from a ``.yaml``/``.yml``/``.json`` file (``WorkloadError`` naming the file when it
     is missing, a directory, unreadable, not text, or not a valid description)."""
-    from lergan.workload.gan import GAN
-
     path = Path(path_text)
     where = f"description file {path_text!r}"
     if path.is_dir():
@@ -127,12 +124,10 @@ def load_description(path_text: str) -> Any:
 MAX_DESCRIPTION_CHARS = 10_000_000
 
 
-def load_builder(reference: str) -> Any:
+def load_builder(reference: str) -> GAN:
     """Run ``path/to/file.py`` and call its ``builder``; a GAN, or :func:`lergan.trace` on the
     mapping of arguments it returns (``WorkloadError`` naming the file and function when the
     file is missing, raises, or the builder returns anything else)."""
-    from lergan.workload.gan import GAN
-
     path_text, _, func = reference.rpartition(":")
     path = Path(path_text)
     if not path.is_file():
@@ -161,8 +156,6 @@ def load_builder(reference: str) -> Any:
     if isinstance(built, GAN):
         return built
     if isinstance(built, Mapping):
-        from lergan.workload.quick import trace
-
         kwargs = dict(built)
         try:
             return trace(**kwargs)

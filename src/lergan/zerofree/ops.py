@@ -54,6 +54,10 @@ from lergan.zerofree._ops_args import (
 )
 from lergan.zerofree._ops_macs import MacReport, conv_weight_axes, report, transposed_axes
 
+#: What an operator returns: its result, with the call's :class:`MacReport` when
+#: ``return_report=True``.
+Output = torch.Tensor | tuple[torch.Tensor, MacReport]
+
 __all__ = [
     "FORMULATIONS",
     "WEIGHT_GRAD_FORMULATIONS",
@@ -214,7 +218,7 @@ def _apply_transposed(
     formulation: str | None,
     is_batched: bool,
     return_report: bool,
-) -> Any:
+) -> Output:
     """Run :class:`_ConvTranspose` on batched ``x``; unbatch the result as the caller's
     input was, and add the forward call's :class:`MacReport` when asked."""
     counter: list[tuple[int, str]] = []
@@ -252,7 +256,7 @@ def conv_transpose(
     *,
     formulation: str | None = None,
     return_report: bool = False,
-) -> Any:
+) -> Output:
     """Zero-free transposed convolution, as ``torch.nn.functional.conv_transpose{1,2,3}d``.
 
     The rank (1, 2 or 3) is the weight's (``[in_channels, out_channels / groups, *kernel]``);
@@ -314,7 +318,7 @@ def conv_input_grad(
     *,
     formulation: str | None = None,
     return_report: bool = False,
-) -> Any:
+) -> Output:
     """Error propagation through a convolution, as ``torch.nn.grad.conv{1,2,3}d_input``.
 
     ``weight`` is the convolution's ``[out_channels, in_channels / groups, *kernel]``;
@@ -442,7 +446,7 @@ def conv_weight_grad(
     groups: int = 1,
     *,
     return_report: bool = False,
-) -> Any:
+) -> Output:
     """Weight gradient of a convolution (``torch.nn.grad.conv{1,2,3}d_weight``).
 
     ``weight_size`` is the full ``[out_channels, in_channels / groups, *kernel]``. The output
@@ -488,7 +492,7 @@ def conv_transpose_weight_grad(
     *,
     formulation: str | None = None,
     return_report: bool = False,
-) -> Any:
+) -> Output:
     """Weight gradient of a transposed convolution (what autograd gives for ``weight``).
 
     ``weight_size`` is the full ``[in_channels, out_channels / groups, *kernel]``. The input

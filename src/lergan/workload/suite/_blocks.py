@@ -14,11 +14,13 @@ from lergan.errors import WorkloadError
 from lergan.workload.gan import Loss, NetworkCall
 from lergan.workload.layers import (
     Activation,
+    ActivationFunction,
     BatchNorm,
     Concat,
     Conv,
     ConvTranspose,
     Flatten,
+    Layer,
     Linear,
     Reshape,
 )
@@ -72,7 +74,7 @@ def lrelu(name: str, slope: float = 0.2) -> Activation:
     return Activation(name=name, function="leaky_relu", negative_slope=slope)
 
 
-def act(name: str, function: Any) -> Activation:
+def act(name: str, function: ActivationFunction) -> Activation:
     return Activation(name=name, function=function)
 
 
@@ -107,14 +109,14 @@ def unit(
     prefix: str = "",
     rank: int = 2,
     bias: bool = False,
-) -> list[Any]:
+) -> list[Layer]:
     """A DCGAN unit (kernel 4, stride 2, padding 1 by default): ``{prefix}{kind}{i}``, batch
     norm ``{prefix}{norm}{i}`` (``norm=None``: none), then the activation named
     ``{prefix}{act_name or act}{i}``: leaky ReLU 0.2 (``lrelu``, a convolution's default, as
     in DCGAN's discriminator) or ReLU (``relu``, a transposed convolution's, as in its
     generator)."""
     make = conv if kind == "conv" else tconv
-    layers: list[Any] = [make(f"{prefix}{kind}{i}", cin, cout, k, s, p, rank=rank, bias=bias)]
+    layers: list[Layer] = [make(f"{prefix}{kind}{i}", cin, cout, k, s, p, rank=rank, bias=bias)]
     if norm is not None:
         layers.append(bn(f"{prefix}{norm}{i}", cout))
     act = act or ("lrelu" if kind == "conv" else "relu")
@@ -133,11 +135,11 @@ def down_stack(
     prefix: str = "",
     rank: int = 2,
     bias: bool = False,
-) -> tuple[list[Any], int]:
+) -> tuple[list[Layer], int]:
     """``levels`` stride-2 convolution units (:func:`unit`, numbered from 1) halving the size:
     ``cin`` to ``width`` channels, then doubling; the first without batch norm unless
     ``first_norm`` (DCGAN's guideline). Returns the layers and the last unit's channels."""
-    layers: list[Any] = []
+    layers: list[Layer] = []
     for i in range(1, levels + 1):
         stem = "bn" if norm and (first_norm or i > 1) else None
         layers += unit("conv", i, cin, width, norm=stem, prefix=prefix, rank=rank, bias=bias)
@@ -154,7 +156,7 @@ def up_stack(
     prefix: str = "",
     rank: int = 2,
     bias: bool = False,
-) -> tuple[list[Any], int]:
+) -> tuple[list[Layer], int]:
     """DCGAN's generator body: a kernel-4 stride-1 transposed-convolution :func:`unit` from
     a 1x1 input to 4x4 at ``width`` channels, then ``levels - 1`` stride-2 ones halving the
     channels (batch norm and ReLU each). Returns the layers and the last unit's channels."""
