@@ -30,10 +30,12 @@ resident units plus the region fit. Swapped units take turns in the region, each
 preceded by a reload of that layer's weights (a write costed like that copy's share of the
 update, every cell of it: the approximate update's ``write.fraction_rewritten`` does not
 apply to a region that held another layer; the update itself then writes only the master
-copy, the next reload loads it).
+copy, the next reload loads it). The weights a reload programs travel from where they
+live, the update tier: from the update that wrote them in this iteration, else from the
+master copy (a transfer of the layer's weights per reload, on the step's route).
 With ``auto`` replication a group that fits may also swap its least busy units when the
 crossbars this frees, given as copies to its busiest units, shorten its estimated pipeline
-(see :func:`lergan.system.replication.plan_group`). A layer larger than its whole group
+(see :func:`lergan.system.replication.choose_plan`). A layer larger than its whole group
 is swapped in ``pieces`` (``ceil(crossbars / capacity)``): every sample goes through each
 piece in turn (its compute time times the pieces), each piece loaded once per pass (one
 full reload of the layer). Only a group without a single crossbar is refused
@@ -320,6 +322,7 @@ def place(
     reloads: dict[str, tuple[OpCost, float, float]] = {}  # per swapped unit: cost, hot spot
 
     expanded: dict[str, tuple[str, ...]] = {}  # op ids whose tasks have other ids
+    new_weights: dict[str, Task] = {}  # update op id -> its optimiser task
 
     def remap(deps: Sequence[Dep]) -> tuple[Dep, ...]:
         for d in deps:
@@ -346,6 +349,7 @@ def place(
         if op.engine == "write":
             ids = list(_update_tasks(op, remap(op.deps), holders, units, groups, tier_banks))
             tasks.extend(ids)
+            new_weights[op.id] = ids[0]  # the optimiser: where the new weights come from
             op_tasks[op.id] = tuple(t.id for t in ids if t.kind == "write") or (ids[0].id,)
             if op_tasks[op.id] != (op.id,):
                 expanded[op.id] = op_tasks[op.id]
@@ -369,11 +373,14 @@ def place(
                     c = _full_copy(_share(upd.write, _copy_share(upd, u, holders, units), 1))
                     reload = reloads[uname] = (c, *hot_spot(c, 1, u.pieces))
                 c, hot, hot_cells = reload
+                rdeps = (Dep._make((prev, None, 0.0, True, None)),) if prev else ()
+                if u.holds_weights:  # (a weight-gradient unit programs its own operands)
+                    rdeps = (*rdeps, _weights_fetch(op, upd, rid, new_weights, tier_banks,
+                                                    tasks))
                 tasks.append(Task._make((  # Task's fields in order (see the compute task)
                     rid, op.id, "reload", op.network, op.step, "reload", op.layer,
-                    unit_res, u.bank, u.tier, 1, 1, c.latency_s, dict(c.energy_j),
-                    (Dep._make((prev, None, 0.0, True, None)),) if prev else (), False, True,
-                    c.cells_written, u.crossbars, hot, hot_cells,
+                    unit_res, u.bank, u.tier, 1, 1, c.latency_s, dict(c.energy_j), rdeps,
+                    False, True, c.cells_written, u.crossbars, hot, hot_cells,
                 )))
                 deps = (*deps, Dep._make((rid, None, 0.0, True, None)))
             elif prev:
@@ -409,6 +416,33 @@ def place(
         op_tasks[op.id] = (op.id,)
     tasks = write_after_read(ops, tasks)
     return Placement(layout, tasks, units, groups, op_tasks)
+
+
+def _weights_fetch(op: OpSpec, upd: OpSpec, rid: str, new_weights: dict[str, Task],
+                   tier_banks: Mapping[tuple[str, str], tuple[int, ...]],
+                   tasks: list[Task]) -> Dep:
+    """The dependency that brings a reload its weights from where they live: the update of
+    this iteration that ``op`` reads them from (its optimiser, in the update tier), else the
+    master copy in the update tier's first bank (a zero-time ``source`` task there, added
+    to ``tasks`` once per layer and kept in ``new_weights`` under its id). The tensor is
+    named per reload: the swap region held other weights in between, so every reload
+    moves the layer's weights again (issue 9: a reload reads its weights where they live).
+    """
+    src = next((new_weights[d.src] for d in op.deps if d.src in new_weights
+                and new_weights[d.src].layer == op.layer
+                and new_weights[d.src].network == op.network), None)
+    if src is None:
+        mid = f"{op.network}/{op.layer}:master-weights"
+        src = new_weights.get(mid)
+        if src is None:
+            bank = tier_banks[(op.network, "update")][0]
+            src = Task(id=mid, op=upd.id, kind="source", network=op.network, step=op.step,
+                       pass_="reload", layer=op.layer, unit=f"B{bank}:master-weights",
+                       bank=bank, tier="update", samples=1, replication=1, latency_s=0.0,
+                       energy_j={})
+            tasks.append(src)
+            new_weights[mid] = src
+    return Dep._make((src.id, f"{op.layer}.weights>{rid}", upd.weights_bytes, True, None))
 
 
 def digital_pool(bank: int) -> str:
