@@ -12,6 +12,7 @@ network) are skipped and counted.
 
     python benchmarks/monotonicity.py --samples 200 --seed 0
     python benchmarks/monotonicity.py --examples          # the issue's three pairs only
+    python benchmarks/monotonicity.py --knob link_bandwidth --samples 300
 
 ``--json PATH`` writes every pair. Exit status 0 either way: this measures, it asserts
 nothing (the guarantees are tested in ``tests/system/test_monotone.py``).
@@ -102,13 +103,14 @@ def _total_crossbars(arch: str) -> int:
     return load_preset(arch).organisation.crossbars
 
 
-def draw(rng: random.Random, suite_names: list[str]) -> tuple:
+def draw(rng: random.Random, suite_names: list[str],
+         knobs: tuple[str, ...] = KNOBS) -> tuple:
     """One random pair: (gan, arch, batch, mode, knob, less, more, options, overrides)."""
     gan = rng.choice(suite_names)
     arch = rng.choice(ARCHS)
     batch = rng.randint(1, 8)
     mode = rng.choice(MODES)
-    knob = rng.choice(KNOBS)
+    knob = rng.choice(knobs)
     opts: dict = {} if mode is None else {"mode": mode}
     over: dict = {}
     factor = rng.choice((1.0625, 1.125, 1.25, 1.5, 2.0, 4.0))
@@ -150,6 +152,8 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--examples", action="store_true", help="only the issue's three pairs")
+    ap.add_argument("--knob", choices=KNOBS, action="append",
+                    help="only this resource (repeatable; default: all four)")
     ap.add_argument("--json", help="write every pair (and its ratio) to this file")
     ap.add_argument("--tol", type=float, default=1e-9,
                     help="relative slack below which a slower time is not counted")
@@ -172,7 +176,7 @@ def main() -> None:
     pairs: list[Pair] = []
     refused = 0
     for _ in range(args.samples):
-        cfg = draw(rng, names)
+        cfg = draw(rng, names, tuple(args.knob or KNOBS))
         try:
             pairs.append(run_pair(*cfg))
         except LerganError:

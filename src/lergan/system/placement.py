@@ -458,9 +458,11 @@ def _share(c: OpCost, fraction: float, replication: int) -> OpCost:
     copies are programmed in parallel; every copy's cells written, so the cells in use
     scale alike)."""
     k = fraction * replication
+    cells = c.cells_written * k
     if c.cells_written > 0:  # whole cells: the copy's share rounded, energy with it
-        k = round(c.cells_written * k) / c.cells_written
-    return OpCost(c.latency_s, {n: v * k for n, v in c.energy_j.items()}, c.cells_written * k,
+        cells = float(round(cells))  # exactly whole (cells_written * k may not be)
+        k = cells / c.cells_written
+    return OpCost(c.latency_s, {n: v * k for n, v in c.energy_j.items()}, cells,
                   c.cells_in_use * k, c.write_rounds)
 
 
@@ -469,9 +471,10 @@ def _full_copy(c: OpCost) -> OpCost:
     the share ``write.fraction_rewritten`` that an in-place update rewrites."""
     if not 0 < c.cells_written < c.cells_in_use:
         return c
-    k = c.cells_in_use / c.cells_written
-    return OpCost(c.latency_s, {n: v * k for n, v in c.energy_j.items()}, c.cells_in_use,
-                  c.cells_in_use, c.write_rounds)
+    cells = float(round(c.cells_in_use))  # whole cells
+    k = cells / c.cells_written
+    return OpCost(c.latency_s, {n: v * k for n, v in c.energy_j.items()}, cells, cells,
+                  c.write_rounds)
 
 
 def _copy_share(op: OpSpec, u: Unit, holders: Mapping[tuple[str, str], list[str]],
