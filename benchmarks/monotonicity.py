@@ -192,6 +192,13 @@ def main() -> None:
         c[1] += p.ratio > 1 + args.tol
     for k in sorted(by):
         print(f"  {k:45s} {by[k][1]:3d} of {by[k][0]:3d} slower with more")
+    for layout, archs in (("prime layout", ("prime",)),
+                          ("lergan layout", ("lergan", "lergan-2d-bus", "lergan-2d-offchip"))):
+        for what, is_link in (("crossbars", False), ("link bandwidth", True)):
+            ps = [p for p in pairs if p.arch in archs and ("links." in p.knob) == is_link]
+            worse = [p.ratio for p in ps if p.ratio > 1 + args.tol]
+            print(f"  {layout}, {what}: {len(worse)} of {len(ps)} slower"
+                  + (f", worst x{max(worse):.4f}" if worse else ""))
     print(f"more resource slower: {len(bad)} of {len(pairs)} "
           f"({100 * len(bad) / max(len(pairs), 1):.1f} %)"
           + (f", worst {bad[0].ratio:.4f}" if bad else ""))
