@@ -322,7 +322,13 @@ def place(
     reloads: dict[str, tuple[OpCost, float, float]] = {}  # per swapped unit: cost, hot spot
 
     expanded: dict[str, tuple[str, ...]] = {}  # op ids whose tasks have other ids
-    new_weights: dict[str, Task] = {}  # update op id -> its optimiser task
+    # update op id -> its optimiser task; "NET/LAYER:master-weights" -> the master copy
+    weight_sources: dict[str, Task] = {}
+    # which updates each operation follows, even indirectly (one bit per update): where a
+    # swapped layer's reload takes its weights from; only needed when something is swapped
+    track = any(u.swapped for u in units.values())
+    update_bit: dict[str, int] = {}
+    follows: dict[str, int] = {}
 
     def remap(deps: Sequence[Dep]) -> tuple[Dep, ...]:
         for d in deps:
@@ -337,6 +343,13 @@ def place(
         return tuple(out)
 
     for op in ops:
+        if track:
+            bits = 0
+            for d in op.deps:
+                bits |= follows.get(d.src, 0) | update_bit.get(d.src, 0)
+            follows[op.id] = bits
+            if op.engine == "write":
+                update_bit[op.id] = 1 << len(update_bit)
         if op.engine == "source":
             tasks.append(Task(
                 id=op.id, op=op.id, kind="source", network=op.network, step=op.step,
@@ -349,7 +362,7 @@ def place(
         if op.engine == "write":
             ids = list(_update_tasks(op, remap(op.deps), holders, units, groups, tier_banks))
             tasks.extend(ids)
-            new_weights[op.id] = ids[0]  # the optimiser: where the new weights come from
+            weight_sources[op.id] = ids[0]  # the optimiser: where the new weights come from
             op_tasks[op.id] = tuple(t.id for t in ids if t.kind == "write") or (ids[0].id,)
             if op_tasks[op.id] != (op.id,):
                 expanded[op.id] = op_tasks[op.id]
@@ -375,7 +388,8 @@ def place(
                 c, hot, hot_cells = reload
                 rdeps = (Dep._make((prev, None, 0.0, True, None)),) if prev else ()
                 if u.holds_weights:  # (a weight-gradient unit programs its own operands)
-                    rdeps = (*rdeps, _weights_fetch(op, upd, rid, new_weights, tier_banks,
+                    rdeps = (*rdeps, _weights_fetch(op, upd, rid, weight_sources,
+                                                    follows[op.id], update_bit, tier_banks,
                                                     tasks))
                 tasks.append(Task._make((  # Task's fields in order (see the compute task)
                     rid, op.id, "reload", op.network, op.step, "reload", op.layer,
@@ -418,22 +432,28 @@ def place(
     return Placement(layout, tasks, units, groups, op_tasks)
 
 
-def _weights_fetch(op: OpSpec, upd: OpSpec, rid: str, new_weights: dict[str, Task],
+def _weights_fetch(op: OpSpec, upd: OpSpec, rid: str, weight_sources: dict[str, Task],
+                   follows: int, update_bit: Mapping[str, int],
                    tier_banks: Mapping[tuple[str, str], tuple[int, ...]],
                    tasks: list[Task]) -> Dep:
-    """The dependency that brings a reload its weights from where they live: the update of
-    this iteration that ``op`` reads them from (its optimiser, in the update tier), else the
-    master copy in the update tier's first bank (a zero-time ``source`` task there, added
-    to ``tasks`` once per layer and kept in ``new_weights`` under its id). The tensor is
-    named per reload: the swap region held other weights in between, so every reload
-    moves the layer's weights again (issue 9: a reload reads its weights where they live).
+    """The dependency that brings a reload its weights from where they live: the latest
+    update of the layer in this iteration that ``op`` follows (``follows``: the bits of the
+    updates it depends on, even indirectly), from its optimiser in the update tier; else
+    the master copy in the update tier's first bank (a zero-time ``source`` task there,
+    added to ``tasks`` once per layer and kept in ``weight_sources`` under its id). The
+    tensor is named per reload: the swap region held other weights in between, so every
+    reload moves the layer's weights again (issue 9: a reload reads its weights where they
+    live).
     """
-    src = next((new_weights[d.src] for d in op.deps if d.src in new_weights
-                and new_weights[d.src].layer == op.layer
-                and new_weights[d.src].network == op.network), None)
+    src = None
+    for uid, bit in update_bit.items():  # in the order of the updates
+        if follows & bit:
+            t = weight_sources[uid]
+            if t.network == op.network and t.layer == op.layer:
+                src = t
     if src is None:
         mid = f"{op.network}/{op.layer}:master-weights"
-        src = new_weights.get(mid)
+        src = weight_sources.get(mid)
         if src is None:
             bank = tier_banks[(op.network, "update")][0]
             src = Task(id=mid, op=upd.id, kind="source", network=op.network, step=op.step,
@@ -441,7 +461,7 @@ def _weights_fetch(op: OpSpec, upd: OpSpec, rid: str, new_weights: dict[str, Tas
                        bank=bank, tier="update", samples=1, replication=1, latency_s=0.0,
                        energy_j={})
             tasks.append(src)
-            new_weights[mid] = src
+            weight_sources[mid] = src
     return Dep._make((src.id, f"{op.layer}.weights>{rid}", upd.weights_bytes, True, None))
 
 
