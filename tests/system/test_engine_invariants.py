@@ -284,3 +284,42 @@ def test_3d_links_respect_ports_and_shared_links_serialise(c):
             per_link[res] += x.bytes * sec
     for res, work in per_link.items():
         assert sch.busy_s[res] == pytest.approx(work, rel=1e-9)
+
+
+def test_reload_moves_the_weights_from_where_they_live():
+    """A swapped layer's reload waits for its weights, moved from the update tier: from the
+    update of this iteration when the pass reads its result, else from the master copy
+    (issue 9: before, a swapped layer got its weights for free while a resident copy paid
+    for the update's transfer)."""
+    big = [LayerCost(crossbars=10, weight_bytes=4000.0), LayerCost(crossbars=10)]
+    ops = gan_ops(big, big, 4, fresh_d_weights=True)
+    chip = ChipSpec(6, 16, {"G": (1, 2, 3), "D": (4, 5, 6)})
+    pl = place(ops, chip, layout="lergan")
+    sch = schedule(pl.tasks, _configured(pl))
+    by_id = {t.id: t for t in pl.tasks}
+    reloads = [t for t in pl.tasks if t.kind == "reload" and t.tier == "forward"]
+    assert {t.network for t in reloads} == {"G", "D"}
+    sources = set()
+    for t in reloads:
+        (fetch,) = [d for d in t.deps if d.tensor is not None]
+        src = by_id[fetch.src]
+        assert src.tier == "update" and src.bank == {"G": 3, "D": 6}[t.network]
+        assert fetch.bytes == {"l0": 4000.0, "l1": 1000.0}[t.layer]
+        x = sch.transfers[f"xfer:{fetch.src}:{fetch.tensor}->B{t.bank}"]
+        assert sch.timings[t.id].start >= sch.timings[x.id].last - 1e-15
+        # G is updated after its last forward pass: every G reload reads the master copy;
+        # D's forward in the G-step reads the D-step's update (fresh weights)
+        fresh = t.network == "D" and t.step == "G"
+        assert src.kind == ("compute" if fresh else "source")
+        if fresh:  # l1's reads follow its update only through l0's dependency on it
+            assert src.op == f"D.D.{t.layer}.upd"
+        sources.add(src.kind)
+    assert sources == {"compute", "source"}
+    r = run_engine(ops, chip, topology("3d"), layout="lergan")
+    assert r.breakdown("pass", "energy")["transfer"] > 0
+
+
+def _configured(pl):
+    topo = topology("3d")
+    topo.configure(demands(pl.tasks), list(dict.fromkeys(t.step for t in pl.tasks)))
+    return topo

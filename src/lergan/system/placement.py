@@ -30,10 +30,12 @@ resident units plus the region fit. Swapped units take turns in the region, each
 preceded by a reload of that layer's weights (a write costed like that copy's share of the
 update, every cell of it: the approximate update's ``write.fraction_rewritten`` does not
 apply to a region that held another layer; the update itself then writes only the master
-copy, the next reload loads it).
+copy, the next reload loads it). The weights a reload programs travel from where they
+live, the update tier: from the update that wrote them in this iteration, else from the
+master copy (a transfer of the layer's weights per reload, on the step's route).
 With ``auto`` replication a group that fits may also swap its least busy units when the
 crossbars this frees, given as copies to its busiest units, shorten its estimated pipeline
-(see :func:`lergan.system.replication.plan_group`). A layer larger than its whole group
+(see :func:`lergan.system.replication.choose_plan`). A layer larger than its whole group
 is swapped in ``pieces`` (``ceil(crossbars / capacity)``): every sample goes through each
 piece in turn (its compute time times the pieces), each piece loaded once per pass (one
 full reload of the layer). Only a group without a single crossbar is refused
@@ -358,14 +360,14 @@ def _source_task(op: OpSpec) -> Task:
 
 
 def _reload_task(op: OpSpec, u: Unit, region: str, cost: tuple[OpCost, float, float],
-                 prev: str | None) -> Task:
+                 deps: tuple[Dep, ...]) -> Task:
     """Loading a swapped unit's weights into its group's swap region before ``op``, after
-    the region's previous pass ``prev``."""
+    ``deps`` (the region's previous pass, the weights' move from where they live)."""
     c, hot, hot_cells = cost
     return Task._make((  # Task's fields in order, as in _compute_task
         f"{op.id}:reload", op.id, "reload", op.network, op.step, "reload", op.layer,
         region, u.bank, u.tier, 1, 1, c.latency_s, dict(c.energy_j),  # .. energy_j
-        (Dep(prev, None, 0.0, True),) if prev else (), False, True,  # deps .. accumulates
+        deps, False, True,  # deps .. accumulates
         c.cells_written, u.crossbars, hot, hot_cells,
     ))
 
@@ -421,7 +423,21 @@ def _tasks(
     last_on_region: dict[str, str] = {}  # swap region -> the last operation that ran in it
     reloads: dict[str, tuple[OpCost, float, float]] = {}  # swapped unit -> cost, hot spot
     expanded: dict[str, tuple[str, ...]] = {}  # operations placed as tasks of other ids
+    # update op id -> its optimiser task; "NET/LAYER:master-weights" -> the master copy
+    weight_sources: dict[str, Task] = {}
+    # which updates each operation follows, even indirectly (one bit per update): where a
+    # swapped layer's reload takes its weights from; only needed when something is swapped
+    track = any(u.swapped for u in units.values())
+    update_bit: dict[str, int] = {}
+    follows: dict[str, int] = {}
     for op in ops:
+        if track:
+            bits = 0
+            for d in op.deps:
+                bits |= follows.get(d.src, 0) | update_bit.get(d.src, 0)
+            follows[op.id] = bits
+            if op.engine == "write":
+                update_bit[op.id] = 1 << len(update_bit)
         if op.engine == "source":
             tasks.append(_source_task(op))
             op_tasks[op.id] = (op.id,)
@@ -430,6 +446,7 @@ def _tasks(
             update = _update_tasks(op, _remap(op.deps, expanded), holders, units, groups,
                                    tier_banks)
             tasks.extend(update)
+            weight_sources[op.id] = update[0]  # the optimiser: where the new weights come from
             ids = tuple(t.id for t in update if t.kind == "write") or (update[0].id,)
             op_tasks[op.id] = ids
             if ids != (op.id,):
@@ -450,7 +467,12 @@ def _tasks(
                 if reload is None:
                     c = _full_copy(_share(upd.write, _copy_share(upd, u, holders, units), 1))
                     reload = reloads[uname] = (c, *hot_spot(c, 1, u.pieces))
-                tasks.append(_reload_task(op, u, unit_res, reload, prev))
+                rdeps = (Dep(prev, None, 0.0, True),) if prev else ()
+                if u.holds_weights:  # (a weight-gradient unit programs its own operands)
+                    rdeps = (*rdeps, _weights_fetch(op, upd, f"{op.id}:reload", weight_sources,
+                                                    follows[op.id], update_bit, tier_banks,
+                                                    tasks))
+                tasks.append(_reload_task(op, u, unit_res, reload, rdeps))
                 deps = (*deps, Dep(f"{op.id}:reload", None, 0.0, True))
             elif prev:
                 deps = (*deps, Dep(prev, None, 0.0, True))
@@ -458,6 +480,39 @@ def _tasks(
         tasks.append(_compute_task(op, u, unit_res, deps))
         op_tasks[op.id] = (op.id,)
     return tasks, op_tasks
+
+
+def _weights_fetch(op: OpSpec, upd: OpSpec, rid: str, weight_sources: dict[str, Task],
+                   follows: int, update_bit: Mapping[str, int],
+                   tier_banks: Mapping[tuple[str, str], tuple[int, ...]],
+                   tasks: list[Task]) -> Dep:
+    """The dependency that brings a reload its weights from where they live: the latest
+    update of the layer in this iteration that ``op`` follows (``follows``: the bits of the
+    updates it depends on, even indirectly), from its optimiser in the update tier; else
+    the master copy in the update tier's first bank (a zero-time ``source`` task there,
+    added to ``tasks`` once per layer and kept in ``weight_sources`` under its id). The
+    tensor is named per reload: the swap region held other weights in between, so every
+    reload moves the layer's weights again (issue 9: a reload reads its weights where they
+    live).
+    """
+    src = None
+    for uid, bit in update_bit.items():  # in the order of the updates
+        if follows & bit:
+            t = weight_sources[uid]
+            if t.network == op.network and t.layer == op.layer:
+                src = t
+    if src is None:
+        mid = f"{op.network}/{op.layer}:master-weights"
+        src = weight_sources.get(mid)
+        if src is None:
+            bank = tier_banks[(op.network, "update")][0]
+            src = Task(id=mid, op=upd.id, kind="source", network=op.network, step=op.step,
+                       pass_="reload", layer=op.layer, unit=f"B{bank}:master-weights",
+                       bank=bank, tier="update", samples=1, replication=1, latency_s=0.0,
+                       energy_j={})
+            tasks.append(src)
+            weight_sources[mid] = src
+    return Dep._make((src.id, f"{op.layer}.weights>{rid}", upd.weights_bytes, True, None))
 
 
 def digital_pool(bank: int) -> str:
@@ -473,9 +528,11 @@ def _share(c: OpCost, fraction: float, replication: int) -> OpCost:
     copies are programmed in parallel; every copy's cells written, so the cells in use
     scale alike)."""
     k = fraction * replication
+    cells = c.cells_written * k
     if c.cells_written > 0:  # whole cells: the copy's share rounded, energy with it
-        k = round(c.cells_written * k) / c.cells_written
-    return OpCost(c.latency_s, {n: v * k for n, v in c.energy_j.items()}, c.cells_written * k,
+        cells = float(round(cells))  # exactly whole (cells_written * k may not be)
+        k = cells / c.cells_written
+    return OpCost(c.latency_s, {n: v * k for n, v in c.energy_j.items()}, cells,
                   c.cells_in_use * k, c.write_rounds)
 
 
@@ -484,9 +541,10 @@ def _full_copy(c: OpCost) -> OpCost:
     the share ``write.fraction_rewritten`` that an in-place update rewrites."""
     if not 0 < c.cells_written < c.cells_in_use:
         return c
-    k = c.cells_in_use / c.cells_written
-    return OpCost(c.latency_s, {n: v * k for n, v in c.energy_j.items()}, c.cells_in_use,
-                  c.cells_in_use, c.write_rounds)
+    cells = float(round(c.cells_in_use))  # whole cells
+    k = cells / c.cells_written
+    return OpCost(c.latency_s, {n: v * k for n, v in c.energy_j.items()}, cells, cells,
+                  c.write_rounds)
 
 
 def _copy_share(op: OpSpec, u: Unit, holders: Mapping[tuple[str, str], list[str]],

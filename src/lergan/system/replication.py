@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 from lergan.errors import MappingError
 from lergan.system.tasks import Group, Unit
@@ -70,23 +71,34 @@ def auto_replication(units: Sequence[Unit], fixed: Mapping[str, int],
     return reps
 
 
-def plan_group(g: Group, us: list[Unit], overrides: Mapping[str, int],
-                reload_s: Mapping[str, float]) -> int:
-    """Choose the swapped units and the copies of a group's units; returns the swap size.
+class Plan(NamedTuple):
+    """A group's replication and swap plan: its estimated pipeline time (``None`` when the
+    replication is fixed), the swapped units and the copies of the resident ones."""
 
-    Candidates swap the ``k`` least busy units (``k = 0`` when everything fits). With
-    ``auto`` replication each candidate is replicated and scored by its estimated pipeline
-    time (the busiest resident unit, or the swap region's turns and reloads, whichever is
-    longer); the best wins (ties: fewer swapped). Otherwise the fewest swaps that fit win.
+    estimate_s: float | None
+    swapped: tuple[str, ...]
+    replication: dict[str, int]
+    swap_crossbars: int
+
+
+def choose_plan(capacity: float, us: Sequence[Unit], overrides: Mapping[str, int],
+                reload_s: Mapping[str, float], name: str = "group") -> Plan:
+    """The swapped units and the copies of a group's units under ``capacity`` crossbars.
+
+    Candidates swap the ``k`` least busy units (``k = 0`` when everything fits), besides
+    the units larger than the group (``pieces > 1``), which always are. With ``auto``
+    replication each candidate is replicated and scored by its estimated pipeline time (the
+    busiest resident unit, or the swap region's turns and reloads, whichever is longer); the
+    best wins (ties: fewer swapped). Otherwise the fewest swaps that fit win.
     """
-    slots = math.floor(g.capacity + 1e-9)
+    slots = math.floor(capacity + 1e-9)
     big = [u for u in us if u.pieces > 1]  # larger than the group: always swapped, in pieces
     order = sorted((u for u in us if u.pieces == 1),
                    key=lambda u: (u.busy_estimate_s, u.crossbars, u.name))
     fixed = {u.name: r for u in us if (r := override_for(u, overrides)) is not None}
-    for name, r in fixed.items():
+    for uname, r in fixed.items():
         if r < 1:
-            raise MappingError(f"replication of {name}: {r} (must be >= 1)")
+            raise MappingError(f"replication of {uname}: {r} (must be >= 1)")
     auto = overrides.get("*") is None
     best: tuple[float, int, dict[str, int]] | None = None
     for k in range(len(order) + 1):
@@ -95,16 +107,16 @@ def plan_group(g: Group, us: list[Unit], overrides: Mapping[str, int],
         if any(fixed.get(u.name, 1) != 1 for u in swapped):
             continue
         used = sum(u.crossbars * fixed.get(u.name, 1) for u in resident) + size
-        if used > g.capacity:
+        if used > capacity:
             continue
         if not auto:
-            best = (0.0, k, {u.name: fixed.get(u.name, 1) for u in resident})
+            best = (math.nan, k, {u.name: fixed.get(u.name, 1) for u in resident})
             break
         t_swap = sum(u.busy_estimate_s * u.pieces + reload_s.get(u.name, 0.0)
                      for u in swapped)
         if best is not None and t_swap >= best[0] * (1 - 1e-9):
             break  # t_swap only grows with k: no later candidate can score better
-        reps = auto_replication(resident, fixed, g.capacity - used)
+        reps = auto_replication(resident, fixed, capacity - used)
         t_res = max((u.busy_estimate_s / reps[u.name] for u in resident), default=0.0)
         score = max(t_res, t_swap)
         if best is None or score < best[0] * (1 - 1e-9):
@@ -113,16 +125,27 @@ def plan_group(g: Group, us: list[Unit], overrides: Mapping[str, int],
         over = [u.name for u in us if fixed.get(u.name, 1) != 1]
         used = sum(u.crossbars * fixed.get(u.name, 1) for u in us)
         raise MappingError(
-            f"replication overrides of {g.name} ({', '.join(over)}) need {used} crossbars, "
-            f"it has {g.capacity:g}: short by {used - g.capacity:g}"
+            f"replication overrides of {name} ({', '.join(over)}) need {used} crossbars, "
+            f"it has {capacity:g}: short by {used - capacity:g}"
         )
-    _, k, reps = best
-    for u in big + order[:k]:
-        u.swapped = True
-        u.replication = 1
-    for u in order[k:]:
-        u.replication = reps[u.name]
-    size = max((min(u.crossbars, slots) for u in big + order[:k]), default=0)
-    g.multiplexed = bool(big) or k > 0
-    g.swap_crossbars = size
-    return size
+    score, k, reps = best
+    swapped = big + order[:k]
+    size = max((min(u.crossbars, slots) for u in swapped), default=0)
+    return Plan(None if math.isnan(score) else score, tuple(u.name for u in swapped), reps,
+                size)
+
+
+def plan_group(g: Group, us: list[Unit], overrides: Mapping[str, int],
+                reload_s: Mapping[str, float]) -> int:
+    """Apply :func:`choose_plan` to a group's units; returns the swap region's size."""
+    plan = choose_plan(g.capacity, us, overrides, reload_s, g.name)
+    swapped = set(plan.swapped)
+    for u in us:
+        if u.name in swapped:
+            u.swapped = True
+            u.replication = 1
+        else:
+            u.replication = plan.replication[u.name]
+    g.multiplexed = bool(swapped)
+    g.swap_crossbars = plan.swap_crossbars
+    return plan.swap_crossbars

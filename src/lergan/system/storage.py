@@ -36,9 +36,9 @@ Costs, charged as tasks of kind ``spill`` that the schedule times on shared reso
   samples), ``link:offchip`` energy per bit each way.
 
 State is loaded before the optimiser and written back after it. A reload of a swapped
-layer (:mod:`lergan.system.placement`) fetches the layer's weights from where its master
-copy lives (the update tier's bank: buffer, memory mats or off chip) and moves them to the
-swap region over the interconnect before programming them.
+layer whose weights come from the master copy (placement's ``:master-weights`` source in the
+update tier, :mod:`lergan.system.placement`) first reads them where the state lives (buffer,
+memory mats or off chip); placement's transfer then moves them to the swap region.
 """
 
 from __future__ import annotations
@@ -186,10 +186,7 @@ def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) 
     kept: dict[tuple[str, str, int], float] = {}  # (src, tensor, bank) -> bytes
     readers: dict[tuple[str, str, int], list[str]] = {}  # ... -> the tasks that read it
     optimisers: list[Task] = []
-    bank_of_op: dict[str, int] = {}
     for t in tasks:
-        if t.op not in bank_of_op:
-            bank_of_op[t.op] = t.bank
         if t.pass_ == "update" and t.kind == "compute" and t.op in specs:
             o = specs[t.op]
             if o.state_bytes > 0 and t.id in (o.id, f"{o.id}:optimiser"):
@@ -283,28 +280,35 @@ def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) 
             extra_deps[t.id].append(Dep(load.id, None, 0.0, True))
             after[t.id].append(_spill_task(f"state:{t.op}:to-{level}", t, res, t.bank, w_s,
                                            w_e, (Dep(t.id, None, 0.0, True),)))
-    # reloads fetch the master copy's weights from the update tier's bank
-    ops_by_layer = {(o.network, o.layer): o for o in ops if o.engine == "write"}
+    # a reload that takes its weights from the master copy (placement's ``:master-weights``
+    # source in the update tier) reads them where the state lives, once per reload; one
+    # that takes them from this iteration's update gets them from the optimiser directly
+    moved: dict[str, Dep] = {}  # reload id -> its dependency on the fetch
     for t in tasks:
         if t.kind != "reload":
             continue
-        o = ops_by_layer.get((t.network, t.layer))
-        if o is None or o.weights_bytes <= 0:
-            continue
-        ub = bank_of_op.get(o.id, t.bank)
-        sh = state_levels.get(ub, {})
-        total = sum(sh.values())
-        shares = {k: v / total for k, v in sh.items()} if total > 0 else {"buffer": 1.0}
-        fetch = _fetch_task(t, o, ub, shares, spec)
-        before[t.id].append(fetch)
-        extra_deps[t.id].append(Dep(fetch.id, f"{t.layer}.weights", o.weights_bytes, True))
-        for lv in ("memory", "offchip"):
-            spilled[f"fetched from {lv}"] += o.weights_bytes * shares.get(lv, 0.0)
+        for d in t.deps:
+            src = by_id.get(d.src)
+            if src is None or src.kind != "source" or not src.id.endswith(":master-weights"):
+                continue
+            ub = src.bank
+            sh = state_levels.get(ub, {})
+            total = sum(sh.values())
+            shares = {k: v / total for k, v in sh.items()} if total > 0 else {"buffer": 1.0}
+            fetch = _fetch_task(t, d.bytes, ub, shares, spec)
+            before[t.id].append(fetch)
+            moved[t.id] = Dep(fetch.id, d.tensor, d.bytes, True)
+            for lv in ("memory", "offchip"):
+                spilled[f"fetched from {lv}"] += d.bytes * shares.get(lv, 0.0)
 
     out: list[Task] = []
     for t in tasks:
         if t.id in before:
             out.extend(before[t.id])
+        if t.id in moved:  # the master copy's weights come through the fetch
+            fetch = moved[t.id]
+            t = t._replace(deps=tuple(fetch if d.tensor == fetch.tensor else d
+                                      for d in t.deps))
         more = extra_deps.get(t.id)
         out.append(t._replace(deps=(*t.deps, *more)) if more else t)
         if t.id in after:
@@ -321,11 +325,10 @@ def _spill_task(tid: str, owner: Task, unit: str, bank: int, latency_s: float,
                        False, True, 0.0, 0, 0.0, 0.0))
 
 
-def _fetch_task(reload: Task, o: OpSpec, bank: int, sh: Mapping[str, float],
+def _fetch_task(reload: Task, nbytes: float, bank: int, sh: Mapping[str, float],
                 spec: StorageSpec) -> Task:
     """Reading a swapped layer's weights where its master copy lives (bank ``bank``, the
     shares ``sh`` of its state in each level)."""
-    nbytes = o.weights_bytes
     buf, mem, off = (nbytes * sh.get(lv, 0.0) for lv in LEVELS)
     energy = {"buffer": buf * spec.buffer_read_j_per_byte}
     latency = buf / spec.port_bytes_per_s
