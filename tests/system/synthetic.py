@@ -36,7 +36,7 @@ def gan_ops(g: list[LayerCost], d: list[LayerCost], batch: int,
     def op(id_, net, step, pass_, layer, samples, engine, lc, lat, deps, **kw):
         ops.append(OpSpec(
             id=id_, network=net, step=step, pass_=pass_, layer=layer, samples=samples,
-            engine=engine, crossbars=lc.crossbars if engine == "crossbar" else 0,
+            executor=engine, crossbars=lc.crossbars if engine == "crossbar" else 0,
             cost=OpCost(lat, {"crossbar": lc.energy_j}) if engine != "write" else OpCost(
                 0.0, {}),
             write=OpCost(lat, {"write": lc.write_j}, lc.write_j / 1e-12) if engine == "write"

@@ -245,15 +245,15 @@ def _op_specs(graph: IterationGraph, arch: Architecture, mode: str, ope: tuple =
                                  float(c.cells_written), float(m.cells_per_copy * m.replication)),
                 ))
                 continue
-            engine = "digital" if m.form == "digital" else "crossbar"
+            executor = "digital" if m.form == "digital" else "crossbar"
             per_sample = c.latency_s / max(op.samples, 1)
             # a streaming pass may split one sample's MVM steps over copies; a pass that
             # programs an operand per sample (crossbar weight gradients) may not
             positions = (max(1, m.mvm_steps // max(op.samples, 1))
-                         if engine == "crossbar" and not m.write_rounds else 1)
+                         if executor == "crossbar" and not m.write_rounds else 1)
             specs.append(OpSpec(
-                op.id, net, step, pass_, layer, op.samples, engine,
-                m.crossbars if engine == "crossbar" else 0,
+                op.id, net, step, pass_, layer, op.samples, executor,
+                m.crossbars if executor == "crossbar" else 0,
                 OpCost(per_sample, dict(c.energy_j), float(c.cells_written),
                        float(m.cells_per_copy), max(m.write_rounds, 1),
                        lp["buffer"] / max(op.samples, 1),

@@ -185,7 +185,7 @@ def _groups(
     A group's capacity is its banks' crossbars under the budget (spread evenly over the
     banks in use), each bank's share divided among the groups on that bank.
     """
-    networks = list(dict.fromkeys(o.network for o in ops if o.engine != "source"))
+    networks = list(dict.fromkeys(o.network for o in ops if o.executor != "source"))
     nbanks = network_banks(networks, chip)
     groups: dict[str, Group] = {}
     tier_banks: dict[tuple[str, str], tuple[int, ...]] = {}
@@ -218,11 +218,11 @@ def _unit_name(op: OpSpec, tier: str, layout: str, error_copy: bool) -> str:
         name = f"{op.network}/{tier}/{op.layer}"
     else:
         name = f"{op.network}/{op.layer}"
-        if op.pass_ == "error" and error_copy and op.engine == "crossbar":
+        if op.pass_ == "error" and error_copy and op.executor == "crossbar":
             name += ":T"
     if op.pass_ == "weight_gradient":
         name += ":wg"
-    if op.engine == "digital":
+    if op.executor == "digital":
         name += f":{op.pass_}:digital"
     return name
 
@@ -236,22 +236,22 @@ def _units(
     op_units: dict[str, list[str]] = {}
     update_of: dict[tuple[str, str], OpSpec] = {}
     for op in ops:
-        if op.engine == "source":
+        if op.executor == "source":
             op_units[op.id] = []
             continue
         tier = PASS_TIER.get(op.pass_, "forward")
-        if op.engine == "write":
+        if op.executor == "write":
             update_of[(op.network, op.layer)] = op
             op_units[op.id] = []  # an update writes the weight holders (_update_tasks)
             continue
-        if op.pass_ == "error" and op.engine == "crossbar" and not chip.error_copy:
+        if op.pass_ == "error" and op.executor == "crossbar" and not chip.error_copy:
             tier = "forward"  # transposed read of the forward copy
         name = _unit_name(op, tier, layout, chip.error_copy)
         u = units.get(name)
         if u is None:
             u = units[name] = Unit(name, op.network, op.layer, tier, 0,
                                    _group_name(layout, op.network, tier))
-        if op.engine == "crossbar":
+        if op.executor == "crossbar":
             if op.crossbars > u.crossbars:
                 u.crossbars = op.crossbars
             u.busy_estimate_s += op.samples * op.cost.latency_s
@@ -376,7 +376,7 @@ def _compute_task(op: OpSpec, u: Unit, unit_res: str, deps: tuple[Dep, ...]) -> 
     """``op`` on its unit's resource ``unit_res``: its latency times the pieces of a unit
     swapped in pieces (every sample goes through each), divided by the copies that split
     a sample's output positions when the unit has more copies than samples (PipeLayer)."""
-    crossbar = op.engine == "crossbar"
+    crossbar = op.executor == "crossbar"
     c = op.cost
     pieces = u.pieces if crossbar else 1
     if pieces > 1:
@@ -394,7 +394,7 @@ def _compute_task(op: OpSpec, u: Unit, unit_res: str, deps: tuple[Dep, ...]) -> 
     return Task._make((
         op.id, op.id, "compute", op.network, op.step, op.pass_, op.layer,  # id .. layer
         unit_res, u.bank, u.tier,  # unit, bank, tier
-        1 if op.accumulates and op.engine == "digital" and op.samples <= 1
+        1 if op.accumulates and op.executor == "digital" and op.samples <= 1
         else op.samples,  # samples
         replication, c.latency_s, c.energy_j, deps, op.barrier, op.accumulates,
         c.cells_written,
@@ -436,13 +436,13 @@ def _tasks(
             for d in op.deps:
                 bits |= follows.get(d.src, 0) | update_bit.get(d.src, 0)
             follows[op.id] = bits
-            if op.engine == "write":
+            if op.executor == "write":
                 update_bit[op.id] = 1 << len(update_bit)
-        if op.engine == "source":
+        if op.executor == "source":
             tasks.append(_source_task(op))
             op_tasks[op.id] = (op.id,)
             continue
-        if op.engine == "write":
+        if op.executor == "write":
             update = _update_tasks(op, _remap(op.deps, expanded), holders, units, groups,
                                    tier_banks)
             tasks.extend(update)
@@ -456,7 +456,7 @@ def _tasks(
         u = units[uname]
         # nothing to replace before the first update is placed
         deps = _remap(op.deps, expanded) if expanded else tuple(op.deps)
-        crossbar = op.engine == "crossbar"
+        crossbar = op.executor == "crossbar"
         unit_res = uname if crossbar else digital_pool(u.bank)
         if u.swapped and crossbar:
             unit_res = f"{groups[u.group].name}:swap"

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
-#: What executes an operation (:attr:`OpSpec.engine`; not :mod:`lergan.system.engine`).
+#: What executes an operation (:attr:`OpSpec.executor`).
 Executor = Literal["crossbar", "digital", "write", "source"]
 TaskKind = Literal["compute", "write", "reload", "source", "spill"]
 
@@ -76,11 +76,11 @@ class OpCost:
 class OpSpec:
     """One operation of the iteration graph, as placement and scheduling need it.
 
-    ``engine``: what executes it (``crossbar``: MVMs on a layer's crossbars, ``digital``:
+    ``executor``: what executes it (``crossbar``: MVMs on a layer's crossbars, ``digital``:
     digital units, ``write``: programming a layer's crossbars at the update, ``source``: data
     that comes from off-chip, e.g. real samples). ``crossbars``: crossbars needed at
     replication 1. ``cost``: cost at replication 1; ``weights_bytes``: the layer's weights
-    (moved from the update tier to the tiers that hold copies). For an update (``engine ==
+    (moved from the update tier to the tiers that hold copies). For an update (``executor ==
     "write"``), ``cost`` is the optimiser step (digital, in the update tier) and ``write``
     the programming of every stored copy at replication 1 (placement shares it among the
     units holding a copy, times their replication). ``positions``: how many copies one
@@ -95,7 +95,7 @@ class OpSpec:
     pass_: str
     layer: str
     samples: int
-    engine: Executor
+    executor: Executor
     crossbars: int
     cost: OpCost
     deps: tuple[Dep, ...] = ()
