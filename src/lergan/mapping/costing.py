@@ -45,12 +45,14 @@ here). Formulas:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from lergan.errors import MappingError
-from lergan.hardware.cost import actions, lifetime, write_cost
+from lergan.hardware.cost import lifetime, write_cost
 from lergan.mapping.elementwise import bank_buffer
 from lergan.mapping.mapper import LayerPassMapping
+from lergan.mapping.memo import actions, per_object
 
 if TYPE_CHECKING:
     from lergan.hardware.schema import Architecture
@@ -90,10 +92,15 @@ class OperationCost:
 
 def _per_crossbar_area_m2(arch: Architecture) -> dict[str, float]:
     """Area of one crossbar and its share of its mat's peripherals and registers
-    (the component model's per-mat counts over crossbars per mat)."""
-    model = arch.components
-    return {name: model.per_crossbar(name) * model[name].area_m2
-            for name in model.counts["mat"]}
+    (the component model's per-mat counts over crossbars per mat), once per object."""
+    memo = per_object(arch)
+    hit = memo.get(("per_crossbar_area_m2",))
+    if hit is None:
+        model = arch.components
+        hit = memo["per_crossbar_area_m2",] = MappingProxyType(
+            {name: model.per_crossbar(name) * model[name].area_m2
+             for name in model.counts["mat"]})
+    return hit
 
 
 def cost(mapping: LayerPassMapping, arch: Architecture,

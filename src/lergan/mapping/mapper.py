@@ -20,6 +20,7 @@ section 3), per stored matrix tiled as in :mod:`lergan.mapping.tiling`:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -218,8 +219,18 @@ def map_pass(
     ``params_overrides`` replace fields of the mapping's parameters (for example
     ``gate_zero_row_tiles=True``, ``error_propagation="transposed-read"``).
     """
+    _check_replication(replication)
     params = from_architecture(arch, **params_overrides)
     geo = layer_geometry(layer, input_shape)
+    return _mapped_pass(geo, pass_, mode, samples, params, replication)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _mapped_pass(geo: LayerGeometry, pass_: str, mode: str, samples: int,
+                 params: MappingParams, replication: int) -> LayerPassMapping:
+    """:func:`place` of :func:`pass_spec`, memoised: a pure function of its arguments (the
+    layer's geometry and the mapping's parameters hold all it reads of the layer and the
+    preset), shared by every preset with the same parameters (a new ADC, other energies)."""
     return place(pass_spec(geo, pass_, mode, samples, params), geo, params, replication)
 
 
