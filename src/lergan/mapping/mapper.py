@@ -219,18 +219,25 @@ def map_pass(
     ``params_overrides`` replace fields of the mapping's parameters (for example
     ``gate_zero_row_tiles=True``, ``error_propagation="transposed-read"``).
     """
-    _check_replication(replication)
     params = from_architecture(arch, **params_overrides)
-    geo = layer_geometry(layer, input_shape)
-    return _mapped_pass(geo, pass_, mode, samples, params, replication)
+    return map_layer_pass(layer_geometry(layer, input_shape), pass_, mode, samples, params,
+                          replication)
+
+
+def map_layer_pass(geo: LayerGeometry, pass_: str, mode: str, samples: int,
+                   params: MappingParams, replication: int = 1) -> LayerPassMapping:
+    """:func:`map_pass` of a layer's geometry (:func:`~lergan.mapping.geometry.layer_geometry`)
+    with the mapping's parameters already built."""
+    _check_replication(replication)
+    return _place_pass(geo, pass_, mode, samples, params, replication)
 
 
 @functools.lru_cache(maxsize=4096, typed=True)
-def _mapped_pass(geo: LayerGeometry, pass_: str, mode: str, samples: int,
-                 params: MappingParams, replication: int) -> LayerPassMapping:
+def _place_pass(geo: LayerGeometry, pass_: str, mode: str, samples: int,
+                params: MappingParams, replication: int) -> LayerPassMapping:
     """:func:`place` of :func:`pass_spec`, memoised: a pure function of its arguments (the
-    layer's geometry and the mapping's parameters hold all it reads of the layer and the
-    preset), shared by every preset with the same parameters (a new ADC, other energies)."""
+    geometry and the parameters hold all it reads of the layer and the preset), shared by
+    every preset with the same parameters (other energies, another ADC)."""
     return place(pass_spec(geo, pass_, mode, samples, params), geo, params, replication)
 
 

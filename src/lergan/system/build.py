@@ -32,11 +32,15 @@ samples), producers feed its samples in the order it reads them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lergan.errors import LerganError
+from lergan.mapping import MODES, cost, from_architecture, map_layer_pass
+from lergan.mapping.elementwise import elementwise_cost, elementwise_work
+from lergan.mapping.geometry import LayerGeometry, layer_geometry
 from lergan.mapping.memo import per_object
 from lergan.system.tasks import Dep, OpCost, OpSpec
 from lergan.vocabulary import ZERO_INSERTING
@@ -45,6 +49,7 @@ if TYPE_CHECKING:
     from lergan.hardware.schema import Architecture
     from lergan.mapping.costing import OperationCost
     from lergan.workload.iteration import IterationGraph, Operation, Tensor
+    from lergan.workload.layers import Layer
 
 MAPPED_KINDS = ("linear", "conv", "conv_transpose")
 
@@ -52,19 +57,24 @@ def _mapped(op: Operation, arch: Architecture, mode: str, **overrides: Any) -> A
     """(LayerPassMapping, OperationCost) of a mapped layer's pass, memoised per preset
     object (the mapping itself is also memoised across presets with the same
     :class:`~lergan.mapping.MappingParams`, by :func:`lergan.mapping.map_operation`)."""
-    from lergan.mapping import cost, from_architecture, map_operation
-
     memo = per_object(arch)
     over = tuple(sorted(overrides.items()))
-    key = ("mapped", mode, op.layer_spec, op.pass_, tuple(op.input_shape), op.samples, over)
+    shape = tuple(op.input_shape)
+    key = ("mapped", mode, op.layer_spec, op.pass_, shape, op.samples, over)
     hit = memo.get(key)
     if hit is None:
         params = memo.get(("mapping params", over))
         if params is None:
             params = memo["mapping params", over] = from_architecture(arch, **overrides)
-        m = map_operation(op, params, mode)
+        m = map_layer_pass(_geometry(op.layer_spec, shape), op.pass_, mode, op.samples, params)
         hit = memo[key] = (m, cost(m, arch))
     return hit
+
+
+@functools.lru_cache(maxsize=4096)
+def _geometry(layer: Layer, input_shape: tuple[int, ...]) -> LayerGeometry:
+    """:func:`lergan.mapping.geometry.layer_geometry`, memoised (a workload layer is frozen)."""
+    return layer_geometry(layer, input_shape)
 
 
 #: what ``mode="auto"`` minimises per layer pass (:func:`choose_mode`)
@@ -90,8 +100,6 @@ def choose_mode(op: Operation, arch: Architecture, objective: str = "time", **ov
     of :data:`lergan.mapping.MODES`), and every mode's score. A pass without inserted zeros
     (not in :data:`lergan.vocabulary.ZERO_INSERTING`) maps alike in every mode: the first
     is taken without trying the others."""
-    from lergan.mapping import MODES
-
     if objective not in OBJECTIVES:
         raise LerganError(f"mode objective {objective!r}: expected one of {OBJECTIVES}")
     scores: dict[str, float] = {}
@@ -165,8 +173,6 @@ def _graph_ops(graph: IterationGraph, ope: tuple = ()
     """The records of the sources and what every operation's record needs of the graph
     (dependencies, steps, the digital work with ``ope``'s operations per element),
     memoised per graph object: a preset changes none of it."""
-    from lergan.mapping.elementwise import elementwise_work
-
     memo = per_object(graph)
     hit = memo.get(("graph ops", ope))
     if hit is not None:
@@ -226,8 +232,6 @@ def _graph_ops(graph: IterationGraph, ope: tuple = ()
 
 def _op_specs(graph: IterationGraph, arch: Architecture, mode: str, ope: tuple = (), wf: tuple = ()
               ) -> tuple[list[OpSpec], dict[str, Any], dict[str, dict[str, Any]]]:
-    from lergan.mapping.elementwise import elementwise_cost
-
     sources, graph_ops = _graph_ops(graph, ope)
     specs: list[OpSpec] = list(sources)
     mappings: dict[str, Any] = {}
