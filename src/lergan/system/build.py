@@ -53,10 +53,11 @@ if TYPE_CHECKING:
 
 MAPPED_KINDS = ("linear", "conv", "conv_transpose")
 
+
 def _mapped(op: Operation, arch: Architecture, mode: str, **overrides: Any) -> Any:
     """(LayerPassMapping, OperationCost) of a mapped layer's pass, memoised per preset
     object (the mapping itself is also memoised across presets with the same
-    :class:`~lergan.mapping.MappingParams`, by :func:`lergan.mapping.map_operation`)."""
+    :class:`~lergan.mapping.MappingParams`, by :func:`lergan.mapping.map_layer_pass`)."""
     memo = per_object(arch)
     over = tuple(sorted(overrides.items()))
     shape = tuple(op.input_shape)
