@@ -123,7 +123,9 @@ def op_specs(graph: IterationGraph, arch: Architecture, mode: str,
     Returns the records (sources first, then the graph's order) and the mappings of the
     mapped operations (by operation id) for reports. Memoised per preset object, graph
     object, mode, ``ops_per_element`` overrides and measured ``write_fractions`` (the graph
-    is kept alive by the memo). ``write_fractions`` (``"NET/LAYER"``, ``"NET"`` or ``"*"``
+    is kept alive by the memo), and what they need of the graph alone per graph object for
+    every preset (:func:`_graph_ops`): a graph must not change once simulated (build a new
+    one). ``write_fractions`` (``"NET/LAYER"``, ``"NET"`` or ``"*"``
     -> share of cells whose level changes per update, measured by ``lergan train``) replace
     ``write.fraction_rewritten`` for the updates they cover, with compare-before-write.
     """
