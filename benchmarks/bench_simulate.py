@@ -3,11 +3,16 @@
     .venv/bin/python benchmarks/bench_simulate.py [--arch lergan] [--batch 64] [--repeat 21]
 
 For each benchmark: the first call after import ("cold": builds the iteration graph and maps
-and costs every operation, both memoised afterwards) and the median of ``--repeat`` further
+and costs every operation, both memoised afterwards); the median of ``--repeat`` further
 calls ("warm": placement, interconnect, scheduling and accounting of the whole iteration,
-what a sweep over interconnect, budget or scheduling options repeats). Wall-clock seconds
-(``time.perf_counter``), whose spread (min .. max) shows the machine's load, and the median
-CPU time of this process (``time.process_time``), which other processes disturb less.
+what a sweep over interconnect, budget or scheduling options repeats); and the median of
+``--repeat`` calls on new hardware (the graph memoised, each call with an override not
+given before, so a new Architecture object whose operations are costed afresh, as in a
+sweep over hardware values): ``new-hw energy`` sets ``technology.leakage_fraction`` (what
+the mapping reads is unchanged, as with another ADC or other energies), ``new-hw geometry``
+also sets ``crossbar.rows`` (127, 126, ...: every operation is mapped afresh too). Wall-clock
+seconds (``time.perf_counter``), whose spread (min .. max) shows the machine's load, and CPU
+time of this process (``time.process_time``), which other processes disturb less.
 """
 
 from __future__ import annotations
@@ -15,6 +20,19 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
+
+
+def timed(call: Callable[[dict | None], object], overrides: list[dict | None]
+          ) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU seconds of ``call`` with each of ``overrides``."""
+    wall, cpu = [], []
+    for over in overrides:
+        t0, c0 = time.perf_counter(), time.process_time()
+        call(over)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return wall, cpu
 
 
 def main() -> None:
@@ -29,23 +47,34 @@ def main() -> None:
     from lergan.workload import suite
 
     names = args.only or suite.names()
-    print(f"arch {args.arch}, batch {args.batch}, {args.repeat} warm runs each")
-    print(f"{'benchmark':<10} {'tasks':>6} {'cold ms':>9} {'warm median ms':>15} "
-          f"{'min..max ms':>15} {'cpu median ms':>14} {'simulated ms':>13}")
+    fresh = iter(range(1, 1_000_000))  # a leakage fraction never given before, per call
+    print(f"arch {args.arch}, batch {args.batch}, {args.repeat} runs each; ms, medians "
+          "(wall min..max)")
+    print(f"{'':<10} {'':>5} {'':>6} {'warm':^26} {'new-hw energy':^13} "
+          f"{'new-hw geometry':^15}")
+    print(f"{'benchmark':<10} {'tasks':>5} {'cold':>6} {'wall':>6} {'min..max':>13} "
+          f"{'cpu':>5} {'wall':>6} {'cpu':>6} {'wall':>7} {'cpu':>7} {'simulated':>9}")
     for name in names:
         t0 = time.perf_counter()
         r = simulate(name, args.arch, args.batch)
         cold = time.perf_counter() - t0
-        times, cpu = [], []
-        for _ in range(args.repeat):
-            t0, c0 = time.perf_counter(), time.process_time()
-            simulate(name, args.arch, args.batch)
-            times.append(time.perf_counter() - t0)
-            cpu.append(time.process_time() - c0)
+        def call(over: dict | None, name: str = name) -> object:
+            return simulate(name, args.arch, args.batch, overrides=over)
+
+        wall, cpu = timed(call, [None] * args.repeat)
+        e_wall, e_cpu = timed(call, [
+            {"technology.leakage_fraction": 0.1 + next(fresh) * 1e-6}
+            for _ in range(args.repeat)])
+        g_wall, g_cpu = timed(call, [
+            {"crossbar.rows": 127 - i % 64,
+             "technology.leakage_fraction": 0.1 + next(fresh) * 1e-6}
+            for i in range(args.repeat)])
         tasks = sum(1 for i in r.timeline if i.kind != "transfer")
-        print(f"{name:<10} {tasks:>6} {cold * 1e3:>9.1f} {statistics.median(times) * 1e3:>15.1f} "
-              f"{min(times) * 1e3:>7.1f}..{max(times) * 1e3:<7.1f} "
-              f"{statistics.median(cpu) * 1e3:>14.1f} {r.time_s * 1e3:>13.3f}")
+        med = statistics.median
+        print(f"{name:<10} {tasks:>5} {cold * 1e3:>6.1f} {med(wall) * 1e3:>6.1f} "
+              f"{min(wall) * 1e3:>6.1f}..{max(wall) * 1e3:<6.1f}"
+              f"{med(cpu) * 1e3:>5.1f} {med(e_wall) * 1e3:>6.1f} {med(e_cpu) * 1e3:>6.1f} "
+              f"{med(g_wall) * 1e3:>7.1f} {med(g_cpu) * 1e3:>7.1f} {r.time_s * 1e3:>9.3f}")
 
 
 if __name__ == "__main__":

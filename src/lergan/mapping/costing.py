@@ -45,12 +45,14 @@ here). Formulas:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from lergan.errors import MappingError
-from lergan.hardware.cost import actions, lifetime, write_cost
+from lergan.hardware.cost import lifetime, write_cost
 from lergan.mapping.elementwise import bank_buffer
 from lergan.mapping.mapper import LayerPassMapping
+from lergan.mapping.memo import actions, per_object
 
 if TYPE_CHECKING:
     from lergan.hardware.schema import Architecture
@@ -90,10 +92,15 @@ class OperationCost:
 
 def _per_crossbar_area_m2(arch: Architecture) -> dict[str, float]:
     """Area of one crossbar and its share of its mat's peripherals and registers
-    (the component model's per-mat counts over crossbars per mat)."""
-    model = arch.components
-    return {name: model.per_crossbar(name) * model[name].area_m2
-            for name in model.counts["mat"]}
+    (the component model's per-mat counts over crossbars per mat), once per object."""
+    memo = per_object(arch)
+    hit = memo.get(("per_crossbar_area_m2",))
+    if hit is None:
+        model = arch.components
+        hit = memo["per_crossbar_area_m2",] = MappingProxyType(
+            {name: model.per_crossbar(name) * model[name].area_m2
+             for name in model.counts["mat"]})
+    return hit
 
 
 def cost(mapping: LayerPassMapping, arch: Architecture,
@@ -101,9 +108,10 @@ def cost(mapping: LayerPassMapping, arch: Architecture,
     """Cost one mapped operation on ``arch`` (a :class:`lergan.hardware.Architecture`)."""
 
     act = actions(arch)
+    model = arch.components
     m = mapping
     if digital_units is None:
-        digital_units = max(1, int(arch.components.per_bank("mac")))
+        digital_units = max(1, int(model.per_bank("mac")))
     if digital_units < 1:
         raise MappingError(f"digital_units must be at least 1, got {digital_units}")
     bank = bank_buffer(arch)
@@ -136,7 +144,7 @@ def cost(mapping: LayerPassMapping, arch: Architecture,
         e["cell_write"] += m.cells_compared * (
             arch.crossbar.read_energy_per_cell_j
             + act["adc.convert"].energy_j + act["sample_hold.sample"].energy_j)
-        compare_s = m.write_rounds * rows * arch.components.read_cycle_s
+        compare_s = m.write_rounds * rows * model.read_cycle_s
     if m.digital_macs:
         if "mac" not in arch.digital:
             raise MappingError(
@@ -146,11 +154,10 @@ def cost(mapping: LayerPassMapping, arch: Architecture,
         e["digital"] = m.digital_macs * act["digital.mac.op"].energy_j
 
     # ---- latency ---------------------------------------------------------------------
-    cycle = arch.components.read_cycle_s
+    cycle = model.read_cycle_s
     parts = {
         "read": m.read_cycles * cycle,
-        "write": (m.write_rounds * write_cost(arch, 0, rows).latency_s + compare_s
-                  if rows else 0.0),
+        "write": m.write_rounds * wc.latency_s + compare_s if rows else 0.0,
         "digital": (m.digital_macs / (digital_units * arch.technology.clock_hz)
                     if m.digital_macs else 0.0),
         "buffer": (m.buffer_read_bytes + m.buffer_write_bytes + m.accumulation_bytes)
@@ -162,7 +169,7 @@ def cost(mapping: LayerPassMapping, arch: Architecture,
     area = {k: v * m.crossbars for k, v in _per_crossbar_area_m2(arch).items()} if (
         m.crossbars) else {}
     if m.digital_macs:
-        area["digital.mac"] = digital_units * arch.components["mac"].area_m2
+        area["digital.mac"] = digital_units * model["mac"].area_m2
 
     # ---- writes and lifetime ------------------------------------------------------------
     in_use = m.cells_per_copy * m.replication

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from lergan.errors import MappingError
-from lergan.hardware.cost import actions
+from lergan.mapping.memo import actions
 
 if TYPE_CHECKING:
     from lergan.hardware.schema import Architecture
@@ -140,14 +140,13 @@ def elementwise_cost(kind: str, pass_: str, ops: float, read_bytes: float, write
                            max(parts.values()), parts, energy)
 
 
-def cost_elementwise_operation(op: Operation, tensors: Mapping[str, Tensor],
-                               arch: Architecture,
-                               ops_per_element: Mapping[tuple[str, str], float] | None = None,
-                               ) -> ElementwiseCost:
-    """Cost a MAC-free :class:`lergan.workload.iteration.Operation` of a graph whose
-    ``tensors`` give the bytes it reads (weights excluded: they stay where they are) and
-    writes. Layers count their output elements, losses the elements they compare
-    (:func:`loss_elements`)."""
+def elementwise_work(op: Operation, tensors: Mapping[str, Tensor],
+                     ops_per_element: Mapping[tuple[str, str], float] | None = None,
+                     ) -> tuple[str, str, float, float, float]:
+    """``(kind, pass, operations, bytes read, bytes written)`` of a MAC-free
+    :class:`lergan.workload.iteration.Operation`, what :func:`elementwise_cost` costs:
+    layers count their output elements, losses the elements they compare
+    (:func:`loss_elements`); weights read are not counted (they stay where they are)."""
     kind = "loss" if op.pass_ == "loss" else op.kind
     if kind == "loss":
         elements = loss_elements(op)
@@ -158,4 +157,14 @@ def cost_elementwise_operation(op: Operation, tensors: Mapping[str, Tensor],
                           ops_per_element)
     rd = sum(tensors[t].bytes for t in op.reads if tensors[t].kind != "weights")
     wr = sum(tensors[t].bytes for t in op.writes)
-    return elementwise_cost(kind, op.pass_, ops, rd, wr, arch, layer=op.layer)
+    return kind, op.pass_, ops, rd, wr
+
+
+def cost_elementwise_operation(op: Operation, tensors: Mapping[str, Tensor],
+                               arch: Architecture,
+                               ops_per_element: Mapping[tuple[str, str], float] | None = None,
+                               ) -> ElementwiseCost:
+    """Cost a MAC-free :class:`lergan.workload.iteration.Operation` of a graph whose
+    ``tensors`` give the bytes it reads and writes (:func:`elementwise_work`)."""
+    kind, pass_, ops, rd, wr = elementwise_work(op, tensors, ops_per_element)
+    return elementwise_cost(kind, pass_, ops, rd, wr, arch, layer=op.layer)

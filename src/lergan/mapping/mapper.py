@@ -20,6 +20,7 @@ section 3), per stored matrix tiled as in :mod:`lergan.mapping.tiling`:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -224,7 +225,24 @@ def map_pass(
     ``gate_zero_row_tiles=True``, ``error_propagation="transposed-read"``).
     """
     params = from_architecture(arch, **params_overrides)
-    geo = layer_geometry(layer, input_shape)
+    return map_layer_pass(layer_geometry(layer, input_shape), pass_, mode, samples, params,
+                          replication)
+
+
+def map_layer_pass(geo: LayerGeometry, pass_: str, mode: str, samples: int,
+                   params: MappingParams, replication: int = 1) -> LayerPassMapping:
+    """:func:`map_pass` of a layer's geometry (:func:`~lergan.mapping.geometry.layer_geometry`)
+    with the mapping's parameters already built."""
+    _check_replication(replication)
+    return _place_pass(geo, pass_, mode, samples, params, replication)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _place_pass(geo: LayerGeometry, pass_: str, mode: str, samples: int,
+                params: MappingParams, replication: int) -> LayerPassMapping:
+    """:func:`place` of :func:`pass_spec`, memoised: a pure function of its arguments (the
+    geometry and the parameters hold all it reads of the layer and the preset), shared by
+    every preset with the same parameters (other energies, another ADC)."""
     return place(pass_spec(geo, pass_, mode, samples, params), geo, params, replication)
 
 

@@ -101,8 +101,10 @@ class PassSpec:
 # ---- MAC counts of plain (non-zero-inserting) convolutions -------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def _conv_real_taps(n_in: int, n_out: int, k: int, s: int, p: int, d: int) -> int:
-    """Sum over outputs j of the taps u with ``0 <= j*s + u*d - p < n_in`` (one axis)."""
+    """Sum over outputs j of the taps u with ``0 <= j*s + u*d - p < n_in`` (one axis;
+    memoised: a layer's axes are counted again for every preset)."""
     return sum(
         sum(1 for u in range(k) if 0 <= j * s + u * d - p < n_in) for j in range(n_out)
     )

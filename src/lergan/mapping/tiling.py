@@ -14,6 +14,7 @@ Pure functions of explicit numbers; :class:`Tiling` bundles them for one matrix.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -111,10 +112,12 @@ class Tiling:
         return d
 
 
+@functools.lru_cache(maxsize=8192, typed=True)
 def tile(
     k: int, n: int, *, crossbar_rows: int, crossbar_cols: int, slices: int, sign: int
 ) -> Tiling:
-    """Tile a K x N matrix whose weights take ``slices`` cells and ``sign`` columns each."""
+    """Tile a K x N matrix whose weights take ``slices`` cells and ``sign`` columns each
+    (memoised: the matrices of a layer's passes recur in every mode and preset)."""
     _positive("slices", slices)
     _positive("sign", sign)
     return Tiling(

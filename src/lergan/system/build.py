@@ -32,13 +32,16 @@ samples), producers feed its samples in the order it reads them.
 
 from __future__ import annotations
 
-import weakref
+import functools
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lergan.errors import LerganError
-from lergan.mapping import MODES, cost, map_operation
-from lergan.mapping.elementwise import cost_elementwise_operation
+from lergan.mapping import MODES, cost, from_architecture, map_layer_pass
+from lergan.mapping.elementwise import elementwise_cost, elementwise_work
+from lergan.mapping.geometry import LayerGeometry, layer_geometry
+from lergan.mapping.memo import per_object
 from lergan.system.tasks import Dep, OpCost, OpSpec
 from lergan.vocabulary import ZERO_INSERTING
 
@@ -47,37 +50,34 @@ if TYPE_CHECKING:
     from lergan.mapping.costing import OperationCost
     from lergan.mapping.mapper import LayerPassMapping
     from lergan.workload.iteration import IterationGraph, Operation, Tensor
+    from lergan.workload.layers import Layer
 
 MAPPED_KINDS = ("linear", "conv", "conv_transpose")
 
-#: a layer pass's mapping and its cost
-_Mapped = tuple["LayerPassMapping", "OperationCost"]
 
-# Per-architecture memo of operation costs: a pure function's results, kept while the
-# Architecture object lives (load_preset returns the same object for the same overrides).
-_COSTS: dict[int, tuple[weakref.ref, dict[tuple, _Mapped]]] = {}
-
-
-def _cost_cache(arch: Architecture) -> dict[tuple, _Mapped]:
-    key = id(arch)
-    entry = _COSTS.get(key)
-    if entry is not None and entry[0]() is arch:
-        return entry[1]
-    cache: dict[tuple, _Mapped] = {}
-    _COSTS[key] = (weakref.ref(arch, lambda _r, k=key: _COSTS.pop(k, None)), cache)
-    return cache
-
-
-def _mapped(op: Operation, arch: Architecture, mode: str, **overrides: Any) -> _Mapped:
-    """(LayerPassMapping, OperationCost) of a mapped layer's pass, memoised per preset."""
-    cache = _cost_cache(arch)
-    key = (mode, op.layer_spec.model_dump_json(), op.pass_, tuple(op.input_shape), op.samples,
-           tuple(sorted(overrides.items())))
-    hit = cache.get(key)
+def _mapped(op: Operation, arch: Architecture, mode: str, **overrides: Any
+            ) -> tuple[LayerPassMapping, OperationCost]:
+    """(LayerPassMapping, OperationCost) of a mapped layer's pass, memoised per preset
+    object (the mapping itself is also memoised across presets with the same
+    :class:`~lergan.mapping.MappingParams`, by :func:`lergan.mapping.map_layer_pass`)."""
+    memo = per_object(arch)
+    over = tuple(sorted(overrides.items()))
+    shape = tuple(op.input_shape)
+    key = ("mapped", mode, op.layer_spec, op.pass_, shape, op.samples, over)
+    hit = memo.get(key)
     if hit is None:
-        m = map_operation(op, arch, mode, **overrides)
-        hit = cache[key] = (m, cost(m, arch))
+        params = memo.get(("mapping params", over))
+        if params is None:
+            params = memo["mapping params", over] = from_architecture(arch, **overrides)
+        m = map_layer_pass(_geometry(op.layer_spec, shape), op.pass_, mode, op.samples, params)
+        hit = memo[key] = (m, cost(m, arch))
     return hit
+
+
+@functools.lru_cache(maxsize=4096)
+def _geometry(layer: Layer, input_shape: tuple[int, ...]) -> LayerGeometry:
+    """:func:`lergan.mapping.geometry.layer_geometry`, memoised (a workload layer is frozen)."""
+    return layer_geometry(layer, input_shape)
 
 
 #: what ``mode="auto"`` minimises per layer pass (:func:`choose_mode`)
@@ -116,15 +116,6 @@ def choose_mode(op: Operation, arch: Architecture, objective: str = "time", **ov
     return best, scores
 
 
-def digital_cost(op: Operation, arch: Architecture, graph: IterationGraph,
-                 ops_per_element: tuple[tuple[tuple[str, str], float], ...] = ()) -> OpCost:
-    """Cost of a MAC-free operation on the bank's digital units, from the mapping layer
-    (:func:`lergan.mapping.elementwise.cost_elementwise_operation`)."""
-    c = cost_elementwise_operation(op, graph.tensors, arch, dict(ops_per_element) or None)
-    return OpCost(c.latency_s, c.energy_j, buffer_s=c.latency_parts_s["buffer"],
-                  stream_s=c.latency_s)
-
-
 def op_specs(graph: IterationGraph, arch: Architecture, mode: str,
              ops_per_element: Mapping[tuple[str, str], float] | None = None,
              write_fractions: Mapping[str, float] | None = None,
@@ -134,11 +125,13 @@ def op_specs(graph: IterationGraph, arch: Architecture, mode: str,
     Returns the records (sources first, then the graph's order) and the mappings of the
     mapped operations (by operation id) for reports. Memoised per preset object, graph
     object, mode, ``ops_per_element`` overrides and measured ``write_fractions`` (the graph
-    is kept alive by the memo). ``write_fractions`` (``"NET/LAYER"``, ``"NET"`` or ``"*"``
+    is kept alive by the memo), and what they need of the graph alone per graph object for
+    every preset (:func:`_graph_ops`): a graph must not change once simulated (build a new
+    one). ``write_fractions`` (``"NET/LAYER"``, ``"NET"`` or ``"*"``
     -> share of cells whose level changes per update, measured by ``lergan train``) replace
     ``write.fraction_rewritten`` for the updates they cover, with compare-before-write.
     """
-    cache = _cost_cache(arch)
+    cache = per_object(arch)
     ope = tuple(sorted((ops_per_element or {}).items()))
     wf = tuple(sorted((write_fractions or {}).items()))
     key = ("specs", id(graph), mode, ope) if not wf else ("specs", id(graph), mode, ope, wf)
@@ -155,31 +148,55 @@ def mode_choices(graph: IterationGraph, arch: Architecture, mode: str,
     mapped operation, the objective and every mode's score (empty for a fixed mode)."""
     op_specs(graph, arch, mode, ops_per_element)
     ope = tuple(sorted((ops_per_element or {}).items()))
-    return dict(_cost_cache(arch)[("specs", id(graph), mode, ope)][3])
+    return dict(per_object(arch)[("specs", id(graph), mode, ope)][3])
 
 
-def _op_specs(graph: IterationGraph, arch: Architecture, mode: str, ope: tuple = (), wf: tuple = ()
-              ) -> tuple[list[OpSpec], dict[str, Any], dict[str, dict[str, Any]]]:
-    specs: list[OpSpec] = []
-    mappings: dict[str, Any] = {}
-    mode, _, objective = mode.partition(":")
-    objective = objective or "time"
-    chosen: dict[tuple[str, str], str] = {}
-    choices: dict[str, dict[str, Any]] = {}
-    measured = dict(wf)  # write fractions measured by emulation, by NET/LAYER, NET or *
+@dataclass(frozen=True)
+class _GraphOp:
+    """What the record of one operation needs of the graph alone, whatever the preset.
 
+    ``pass_key``: operations with the same key (layer, pass, input shape, samples) map and
+    cost alike, so each key is mapped (and its mode chosen) once per call of
+    :func:`_op_specs`; ``keeps_copy``: the layer's error pass runs on crossbars, so it keeps
+    a transposed copy to update; ``work``: a MAC-free operation's
+    :func:`~lergan.mapping.elementwise.elementwise_work`.
+    """
+
+    op: Operation
+    deps: tuple[Dep, ...]
+    step: str
+    barrier: bool
+    accumulates: bool
+    pass_key: int = -1
+    keeps_copy: bool = False
+    weights_bytes: float = 0.0
+    work: tuple[str, str, float, float, float] | None = None
+
+
+def _graph_ops(graph: IterationGraph, ope: tuple = ()
+               ) -> tuple[tuple[OpSpec, ...], tuple[_GraphOp, ...]]:
+    """The records of the sources and what every operation's record needs of the graph
+    (dependencies, steps, the digital work with ``ope``'s operations per element),
+    memoised per graph object: a preset changes none of it."""
+    memo = per_object(graph)
+    hit = memo.get(("graph ops", ope))
+    if hit is not None:
+        return hit
     tensors = graph.tensors
     sources: dict[str, str] = {}
+    source_specs: list[OpSpec] = []
     for name, t in tensors.items():
         if t.producer is None and t.kind == "data" and t.consumers:
             sid = f"source:{name}"
             sources[name] = sid
-            specs.append(OpSpec(sid, "offchip", _step_of(graph, t), "source", name,
-                                max(t.samples, 1), "source", 0, OpCost(0.0, {})))
+            source_specs.append(OpSpec(sid, "offchip", _step_of(graph, t), "source", name,
+                                       max(t.samples, 1), "source", 0, OpCost(0.0, {})))
     producers = {o.id: o for o in graph.operations}
     # layers whose error pass runs on crossbars: only they hold a transposed copy to update
     with_error = {(o.network, o.layer) for o in graph.operations
                   if o.pass_ == "error" and o.kind in MAPPED_KINDS}
+    pass_keys: dict[tuple, int] = {}
+    out: list[_GraphOp] = []
     for op in graph.operations:
         deps: list[Dep] = []
         offset = 0
@@ -202,42 +219,75 @@ def _op_specs(graph: IterationGraph, arch: Architecture, mode: str, ope: tuple =
             deps.append(Dep(src, name, float(t.bytes), False, first))
         named = {d.src for d in deps}
         deps += [Dep(d, None, 0.0, True) for d in op.depends_on if d not in named]
-        kind = op.kind
-        step, net, layer, pass_ = step_label(op), op.network, op.layer, op.pass_
-        barrier = kind == "batch_norm" and pass_ in ("forward", "error")
-        accumulates = pass_ in ("weight_gradient", "update")
-        if kind in MAPPED_KINDS:
+        common = dict(
+            op=op, deps=tuple(deps), step=step_label(op),
+            barrier=op.kind == "batch_norm" and op.pass_ in ("forward", "error"),
+            accumulates=op.pass_ in ("weight_gradient", "update"))
+        if op.kind in MAPPED_KINDS:
+            key = (op.layer_spec, op.pass_, tuple(op.input_shape), op.samples)
+            out.append(_GraphOp(
+                **common, pass_key=pass_keys.setdefault(key, len(pass_keys)),
+                keeps_copy=(op.network, op.layer) in with_error,
+                weights_bytes=float(sum(tensors[w].bytes for w in op.writes))))
+        else:
+            out.append(_GraphOp(**common, work=elementwise_work(op, tensors, dict(ope))))
+    hit = memo["graph ops", ope] = (tuple(source_specs), tuple(out))
+    return hit
+
+
+def _op_specs(graph: IterationGraph, arch: Architecture, mode: str, ope: tuple = (), wf: tuple = ()
+              ) -> tuple[list[OpSpec], dict[str, Any], dict[str, dict[str, Any]]]:
+    sources, graph_ops = _graph_ops(graph, ope)
+    specs: list[OpSpec] = list(sources)
+    mappings: dict[str, Any] = {}
+    mode, _, objective = mode.partition(":")
+    objective = objective or "time"
+    chosen: dict[tuple[str, str], str] = {}
+    choices: dict[str, dict[str, Any]] = {}
+    measured = dict(wf)  # write fractions measured by emulation, by NET/LAYER, NET or *
+    # operations of the same layer pass (and mapping overrides) map and choose alike
+    decided: dict[tuple, tuple[str, dict[str, float]]] = {}
+    mapped: dict[tuple, Any] = {}
+    costed: dict[tuple, Any] = {}
+    for g in graph_ops:
+        op = g.op
+        net, layer, pass_ = op.network, op.layer, op.pass_
+        if g.work is None:  # a mapped layer's pass
             over = {}
-            if (pass_ == "update" and (net, layer) not in with_error
+            if (pass_ == "update" and not g.keeps_copy
                     and arch.training.error_propagation == "transposed-copy"):
                 over = {"error_propagation": "transposed-read"}  # no error pass: no copy
             if pass_ == "update" and measured:
                 f = measured.get(f"{net}/{layer}", measured.get(net, measured.get("*")))
                 if f is not None:  # measured by emulation: the controller compared
                     over = {**over, "fraction_rewritten": f, "compare_before_write": True}
+            key = (g.pass_key, tuple(sorted(over.items())))
+            md = mode
             if mode == "auto":
                 md = chosen.get((net, layer)) if pass_ == "update" else None
                 if md is None:
-                    md, scores = choose_mode(op, arch, objective, **over)
-                    choices[op.id] = {"mode": md, "objective": objective, "scores": scores}
+                    if key not in decided:
+                        decided[key] = choose_mode(op, arch, objective, **over)
+                    md, scores = decided[key]
+                    choices[op.id] = {"mode": md, "objective": objective,
+                                      "scores": dict(scores)}
                     if pass_ == "forward":
                         chosen.setdefault((net, layer), md)  # the update writes its copy
                 else:
                     choices[op.id] = {"mode": md, "objective": "the forward pass's copy"}
-                m, c = _mapped(op, arch, md, **over)
-            else:
-                m, c = _mapped(op, arch, mode, **over)
+            if (key, md) not in mapped:
+                mapped[key, md] = _mapped(op, arch, md, **over)
+            m, c = mapped[key, md]
             mappings[op.id] = m
             lp = c.latency_parts_s
             if pass_ == "update":
-                weights_bytes = float(sum(tensors[w].bytes for w in op.writes))
                 opt = {k: v for k, v in c.energy_j.items() if k != "cell_write"}
                 specs.append(OpSpec(
-                    op.id, net, step, pass_, layer, 1, "write", m.crossbars,
+                    op.id, net, g.step, pass_, layer, 1, "write", m.crossbars,
                     OpCost(max(lp["read"], lp["digital"], lp["buffer"]), opt,
                            buffer_s=lp["buffer"],
                            stream_s=max(lp["read"], lp["digital"], lp["buffer"])),
-                    tuple(deps), accumulates=True, weights_bytes=weights_bytes,
+                    g.deps, accumulates=True, weights_bytes=g.weights_bytes,
                     # the update writes back exactly its master weights and optimiser
                     # state (lergan.mapping.passes.update_spec)
                     state_bytes=float(m.buffer_write_bytes),
@@ -252,22 +302,25 @@ def _op_specs(graph: IterationGraph, arch: Architecture, mode: str, ope: tuple =
             positions = (max(1, m.mvm_steps // max(op.samples, 1))
                          if executor == "crossbar" and not m.write_rounds else 1)
             specs.append(OpSpec(
-                op.id, net, step, pass_, layer, op.samples, executor,
+                op.id, net, g.step, pass_, layer, op.samples, executor,
                 m.crossbars if executor == "crossbar" else 0,
                 OpCost(per_sample, dict(c.energy_j), float(c.cells_written),
                        float(m.cells_per_copy), max(m.write_rounds, 1),
                        lp["buffer"] / max(op.samples, 1),
                        max(lp["read"], lp["digital"], lp["buffer"]) / max(op.samples, 1)),
-                tuple(deps), barrier=barrier, accumulates=accumulates, positions=positions,
+                g.deps, barrier=g.barrier, accumulates=g.accumulates, positions=positions,
             ))
             continue
-        c = digital_cost(op, arch, graph, ope)
+        if g.work not in costed:
+            costed[g.work] = elementwise_cost(*g.work, arch, layer=layer)
+        c = costed[g.work]
         samples = 1 if pass_ == "update" else op.samples
         specs.append(OpSpec(
-            op.id, net, step, pass_, layer, samples, "digital", 0,
-            OpCost(c.latency_s / samples, dict(c.energy_j), buffer_s=c.buffer_s / samples,
-                   stream_s=c.stream_s / samples), tuple(deps),
-            barrier=barrier, accumulates=accumulates,
+            op.id, net, g.step, pass_, layer, samples, "digital", 0,
+            OpCost(c.latency_s / samples, dict(c.energy_j),
+                   buffer_s=c.latency_parts_s["buffer"] / samples,
+                   stream_s=c.latency_s / samples), g.deps,
+            barrier=g.barrier, accumulates=g.accumulates,
         ))
     return specs, mappings, choices
 
