@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -126,3 +127,24 @@ def test_too_few_buffer_ports_slow_the_iteration():
     assert all(u["slowdown"] == 1 for u in many.placement["buffer_ports"].values())
     assert few.time_s > many.time_s
     assert any("buffer ports oversubscribed" in n for n in few.notes)
+
+
+def test_ports_stretch_streaming_by_hand():
+    """Two units of one bank each stream 0.75 of a buffer's bandwidth (buffer 0.75 us of a
+    1 us sample): with one buffer they need 1.5, so streaming runs 1.5x slower (1.5 us a
+    sample); the programming part (0.5 us) is not stretched; another bank is untouched."""
+    from lergan.system.ports import share_ports
+    from lergan.system.tasks import OpCost, OpSpec, Task
+
+    cost = OpCost(1.5e-6, {}, buffer_s=0.75e-6, stream_s=1e-6)  # 0.5 us programming
+    ops = [OpSpec(n, "N", "D", "forward", n, 4, "crossbar", 1, cost) for n in "abc"]
+
+    def task(name, bank):
+        return Task(id=name, op=name, kind="compute", network="N", step="D",
+                    pass_="forward", layer=name, unit=f"N/{name}", bank=bank, tier="forward",
+                    samples=4, replication=1, latency_s=1.5e-6, energy_j={})
+
+    out, use = share_ports([task("a", 1), task("b", 1), task("c", 2)], ops, 1.0)
+    assert use[1].need == pytest.approx(1.5) and use[1].slowdown == pytest.approx(1.5)
+    assert use[2].slowdown == 1.0
+    assert [t.latency_s for t in out] == pytest.approx([2e-6, 2e-6, 1.5e-6])

@@ -172,3 +172,36 @@ def test_spilled_bytes_never_grow_with_capacity(factor, optimiser):
     small, big = spilled(factor), spilled(factor * 2)
     assert big[0] <= small[0]
     assert big[1] == small[1]  # the demand is the workload's, not the machine's
+
+
+def test_a_spilled_tensor_costs_its_round_trip_by_hand():
+    """One bank, a forward pass whose output the error pass reads: with no buffer the
+    1,000 bytes go to memory mats and back, 1 us each way at 1 GB/s, between the two."""
+    from lergan.system.engine import run_engine
+    from lergan.system.interconnect import Topology
+    from lergan.system.placement import ChipSpec
+    from lergan.system.tasks import Dep, OpCost, OpSpec
+
+    ops = [OpSpec("a", "N", "D", "forward", "l0", 1, "crossbar", 2,
+                  OpCost(1e-6, {"crossbar": 1e-9})),
+           OpSpec("b", "N", "D", "error", "l0", 1, "crossbar", 2,
+                  OpCost(1e-6, {"crossbar": 1e-9}), (Dep("a", "x", 1000.0),))]
+    links = {"internal_bus": LinkSpec("internal_bus", 1e9, 0.0, 0.0),
+             "offchip": OFF}
+    spec = StorageSpec(0.0, 1e6, 32768.0, 1e9, 1e9, 2e9, 2e-12, 1e-12, 0.0, OFF, 4)
+
+    def run(storage):
+        return run_engine(ops, ChipSpec(1, 16), Topology("2d-bus", 1, 1, links),
+                          layout="prime", replication="none", storage=storage)
+
+    plain, spilled = run(None), run(spec)
+    assert plain.time_s == pytest.approx(2e-6)
+    # write-out 1,000 B / min(port 1 GB/s, 1 mat x 1 GB/s) + read-back / min(1, 2) GB/s
+    assert spilled.time_s == pytest.approx(4e-6)
+    trip = [i for i in spilled.timeline if i.kind == "spill"]
+    assert len(trip) == 1 and trip[0].resource == "B1:memory"
+    assert (trip[0].start_s, trip[0].finish_s) == pytest.approx((1e-6, 3e-6))
+    comp = spilled.breakdown("component")
+    assert comp["memory_write"] == pytest.approx(1000 * 2e-12)
+    assert comp["memory_read"] == pytest.approx(1000 * 1e-12)
+    assert spilled.placement["storage"]["banks"]["B1"]["kept_bytes"] == 1000.0
