@@ -250,15 +250,27 @@ def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) 
     # kept tensors: written out as they arrive and read back once, before their first
     # reader, as one round trip per level for all that the reader is the first to read
     # (the port is busy for both; every reader of them waits for it)
+    top_buffer, top_memory = spec.buffer_bytes, spec.buffer_bytes + spec.memory_bytes
     for first_id, keys in by_first.items():
         first = by_id[first_id]
         bank = first.bank
-        at = filled.get((bank, first.step), banks[bank].state_bytes)
-        size = sum(kept[k] for k in keys)
-        filled[(bank, first.step)] = at + size
+        slot = (bank, first.step)
+        at = filled.get(slot)
+        if at is None:
+            at = banks[bank].state_bytes
+        size = 0.0
+        for k in keys:
+            size += kept[k]
+        end = filled[slot] = at + size
+        # the bytes of [at, end) past the buffer: in memory mats, then off chip
+        # (place_bytes, written out for the most frequent call)
+        if end <= top_buffer:
+            continue
+        levels = {"memory": max(0.0, min(end, top_memory) - max(at, top_buffer)),
+                  "offchip": max(0.0, end - max(at, top_memory))}
         deps = tuple(Dep(src, tensor, kept[(src, tensor, b)], True) for src, tensor, b in keys)
         waits = []
-        for level, res, w_s, r_s, w_e, r_e in legs(bank, place_bytes(at, size, spec)):
+        for level, res, w_s, r_s, w_e, r_e in legs(bank, levels):
             energy = {**w_e, **r_e} if level == "memory" else {
                 k: v + r_e[k] for k, v in w_e.items()}
             trip = _spill_task(f"spill:{first_id}:{level}", first, res, bank, w_s + r_s,
