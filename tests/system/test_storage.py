@@ -205,3 +205,14 @@ def test_a_spilled_tensor_costs_its_round_trip_by_hand():
     assert comp["memory_write"] == pytest.approx(1000 * 2e-12)
     assert comp["memory_read"] == pytest.approx(1000 * 1e-12)
     assert spilled.placement["storage"]["banks"]["B1"]["kept_bytes"] == 1000.0
+
+
+def test_swapped_weight_gradient_units_reload_no_weights():
+    """A weight-gradient unit programs its own operands (its cost holds those writes): in a
+    swap region it takes turns without a reload of the layer's weights."""
+    r = simulate("dcgan", "lergan", 8, options={"crossbar_budget": 512})
+    swapped_wg = [n for n, u in r.placement["units"].items() if u["swapped"]
+                  and n.endswith(":wg")]
+    assert swapped_wg  # the budget makes them take turns
+    assert not [i.id for i in r.timeline if i.kind == "reload" and "weight_gradient" in i.id]
+    assert [i.id for i in r.timeline if i.kind == "reload"]  # the weight holders still do

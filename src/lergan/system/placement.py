@@ -462,16 +462,16 @@ def _tasks(
             unit_res = f"{groups[u.group].name}:swap"
             upd = update_of.get((op.network, op.layer))
             prev = last_on_region.get(unit_res)
-            if upd is not None and upd.write is not None:
+            # a weight-gradient unit programs its own operands (its cost holds those
+            # writes): it takes its turn in the region without a reload of the weights
+            if u.holds_weights and upd is not None and upd.write is not None:
                 reload = reloads.get(uname)  # the same for every pass of the unit
                 if reload is None:
                     c = _full_copy(_share(upd.write, _copy_share(upd, u, holders, units), 1))
                     reload = reloads[uname] = (c, *hot_spot(c, 1, u.pieces))
                 rdeps = (Dep(prev, None, 0.0, True),) if prev else ()
-                if u.holds_weights:  # (a weight-gradient unit programs its own operands)
-                    rdeps = (*rdeps, _weights_fetch(op, upd, f"{op.id}:reload", weight_sources,
-                                                    follows[op.id], update_bit, tier_banks,
-                                                    tasks))
+                rdeps = (*rdeps, _weights_fetch(op, upd, f"{op.id}:reload", weight_sources,
+                                                follows[op.id], update_bit, tier_banks, tasks))
                 tasks.append(_reload_task(op, u, unit_res, reload, rdeps))
                 deps = (*deps, Dep(f"{op.id}:reload", None, 0.0, True))
             elif prev:
