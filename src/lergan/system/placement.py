@@ -26,8 +26,9 @@ cannot take more is passed over and the next busiest gains. Overrides fix a unit
 
 **Time-multiplexing**: when a group's layers do not fit at ``r = 1``, its least busy units
 move, one by one, into a shared *swap region* (as large as the largest of them) until the
-resident units plus the region fit. Swapped units take turns in the region, each pass
-preceded by a reload of that layer's weights (a write costed like that copy's share of the
+resident units plus the region fit. Swapped units take turns in the region, each pass of a
+unit that holds weights preceded by a reload of that layer's weights (a weight-gradient
+unit programs its own operands) (a write costed like that copy's share of the
 update, every cell of it: the approximate update's ``write.fraction_rewritten`` does not
 apply to a region that held another layer; the update itself then writes only the master
 copy, the next reload loads it). The weights a reload programs travel from where they
