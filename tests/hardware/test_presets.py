@@ -141,3 +141,15 @@ def test_prime_is_a_like_for_like_training_baseline():
     assert (prime.organisation.layout, prime.interconnect.topology,
             prime.training.mapping_mode) == ("prime", "2d-bus", "zero-inserting")
     assert (pub.precision.weight_bits, pub.precision.input_bits, pub.adc.bits) == (8, 6, 6)
+
+
+def test_a_copy_with_changes_derives_its_own_components():
+    """``model_copy(update=...)`` must not keep the original's cached component model."""
+    from lergan.hardware import load_preset
+
+    a = load_preset("lergan")
+    assert a.components.memory_bytes_per_bank > 0  # cached on the original
+    org = a.organisation.model_copy(update={"capacity_bytes": None, "compute_fraction": None})
+    b = a.model_copy(update={"organisation": org})
+    assert b.components.memory_bytes_per_bank == 0.0
+    assert a.model_copy().components is a.components  # nothing changed: shared

@@ -88,6 +88,10 @@ class ComponentModel:
     write_energy_per_cell_j: float
     write_latency_per_row_s: float
     buffer_write_energy_j_per_byte: dict[str, float] = field(default_factory=dict)
+    #: bytes one mat stores, and a bank's memory mats (its share of
+    #: ``organisation.capacity_bytes`` less its compute mats; 0 without a capacity)
+    mat_bytes: float = 0.0
+    memory_bytes_per_bank: float = 0.0
 
     def __getitem__(self, name: str) -> Component:
         try:
@@ -191,6 +195,10 @@ def derive(arch: Architecture) -> ComponentModel:
             if name not in comps:
                 raise HardwareError(f"organisation.per_{level}.{name}: no component named "
                                     f"{name!r}")
+    mat_bytes = xpm * cells * xb.cell_bits / 8
+    memory = 0.0
+    if org.capacity_bytes is not None:
+        memory = max(0.0, org.capacity_bytes / org.banks - org.mats_per_bank * mat_bytes)
     return ComponentModel(
         components=comps,
         counts=counts,
@@ -203,6 +211,8 @@ def derive(arch: Architecture) -> ComponentModel:
         write_energy_per_cell_j=w.pulses_per_write * w.energy_per_pulse_j,
         write_latency_per_row_s=w.pulses_per_write * w.pulse_s,
         buffer_write_energy_j_per_byte=bw,
+        mat_bytes=mat_bytes,
+        memory_bytes_per_bank=memory,
     )
 
 
@@ -261,11 +271,8 @@ def derived_values(arch: Architecture) -> list[DerivedValue]:
             ("organisation.capacity_bytes", "organisation.compute_fraction",
              "organisation.banks", "organisation.crossbars_per_mat", *xb,
              "crossbar.cell_bits")))
-        mat_bytes = org.crossbars_per_mat * arch.crossbar.rows * arch.crossbar.cols \
-            * arch.crossbar.cell_bits / 8
         out.append(DerivedValue(
-            "organisation.memory_bytes_per_bank",
-            max(0.0, org.capacity_bytes / org.banks - org.mats_per_bank * mat_bytes), "B",
+            "organisation.memory_bytes_per_bank", m.memory_bytes_per_bank, "B",
             "capacity_bytes / banks - mats_per_bank x mat bytes: the mats that store data "
             "(lergan.system.storage)",
             ("organisation.capacity_bytes", "organisation.banks",

@@ -15,6 +15,7 @@ area and peak power are sums over the same tables (:mod:`lergan.hardware.peak`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -453,6 +454,15 @@ class Architecture(_Frozen):
         if self._components is None:
             self._components = derive(self)
         return self._components
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None,
+                   deep: bool = False) -> Architecture:
+        """A copy (pydantic's); with ``update`` its component model is derived anew, not
+        the original's cached one."""
+        copy = super().model_copy(update=update, deep=deep)
+        if update:
+            copy._components = None
+        return copy
 
     def provenance(self, key: str) -> Provenance:
         """Where the number at dotted ``key`` comes from (``HardwareError`` if unknown)."""

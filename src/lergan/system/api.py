@@ -148,19 +148,15 @@ def storage_of(arch: Architecture, topology: Topology) -> StorageSpec:
     write model's and the read's (cell read and its conversion) energy per byte, and the
     memory channel."""
     org, xb, model = arch.organisation, arch.crossbar, arch.components
-    mat_bytes = org.crossbars_per_mat * xb.rows * xb.cols * xb.cell_bits / 8
     buffer_bytes = sum(model.per_bank(n) * b.capacity_bytes for n, b in arch.buffers.items()
                        if b.technology != "register")
-    memory_bytes = 0.0
-    if org.capacity_bytes is not None:
-        memory_bytes = max(0.0, org.capacity_bytes / org.banks - org.mats_per_bank * mat_bytes)
     port = bank_buffer(arch)
     row_bytes = org.crossbars_per_mat * xb.cols * xb.cell_bits / 8
     per_byte = 8 / xb.cell_bits  # cells per byte
     return StorageSpec(
         buffer_bytes=buffer_bytes,
-        memory_bytes=memory_bytes,
-        mat_bytes=mat_bytes,
+        memory_bytes=model.memory_bytes_per_bank,
+        mat_bytes=model.mat_bytes,
         port_bytes_per_s=arch.buffers[port].bandwidth_bytes_per_s * max(1.0, model.per_bank(
             port)),
         mat_write_bytes_per_s=row_bytes * arch.write.rows_in_parallel
