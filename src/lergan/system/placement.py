@@ -54,7 +54,16 @@ from lergan.errors import MappingError
 from lergan.system.interconnect import OFFCHIP
 from lergan.system.ordering import write_after_read
 from lergan.system.replication import plan_group, replication_overrides
-from lergan.system.tasks import PASS_TIER, Dep, Group, OpCost, OpSpec, Task, Unit
+from lergan.system.tasks import (
+    PASS_TIER,
+    Dep,
+    Group,
+    OpCost,
+    OpSpec,
+    Task,
+    Unit,
+    position_split,
+)
 from lergan.system.wear import hot_spot
 from lergan.vocabulary import TIERS
 
@@ -384,8 +393,8 @@ def _compute_task(op: OpSpec, u: Unit, unit_res: str, deps: tuple[Dep, ...]) -> 
         c = OpCost(c.latency_s * pieces, c.energy_j, c.cells_written, c.cells_in_use,
                    c.write_rounds)
     replication = u.replication if crossbar else 1
-    if replication > op.samples > 0 and op.positions > 1:
-        split = min(replication // op.samples, op.positions)
+    split = position_split(replication, op.samples, op.positions)
+    if split > 1:
         c = OpCost(c.latency_s / split, c.energy_j, c.cells_written, c.cells_in_use,
                    c.write_rounds)
     # an operation that writes no cells has no hot spot

@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from lergan.system.tasks import OpSpec, Task
+from lergan.system.tasks import OpSpec, Task, position_split
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,7 @@ def copies_at_once(task: Task, op: OpSpec) -> int:
     samples times the copies one sample's positions are split over."""
     r = max(task.replication, 1)
     n = max(task.samples, 1)
-    if r <= n:
-        return r
-    return n * min(r // n, max(op.positions, 1))
+    return r if r <= n else n * position_split(r, n, op.positions)
 
 
 def share_ports(tasks: Sequence[Task], ops: Sequence[OpSpec], ports: float

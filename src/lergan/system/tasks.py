@@ -188,3 +188,12 @@ class Group:
     multiplexed: bool = False
     swap_crossbars: int = 0
     fits: bool = True
+
+
+def position_split(replication: int, samples: int, positions: int) -> int:
+    """Copies one sample's output positions are spread over (PipeLayer's parallelism
+    granularity): beyond its samples, ``replication // samples`` copies per sample, at most
+    its ``positions`` (MVM steps per sample); 1 otherwise."""
+    if replication > samples > 0 and positions > 1:
+        return min(replication // samples, positions)
+    return 1
