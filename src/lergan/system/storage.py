@@ -98,7 +98,6 @@ class BankStore:
     bank: int
     state_bytes: float = 0.0
     kept_by_step: dict[str, float] = field(default_factory=dict)
-    shares: dict[str, float] = field(default_factory=dict)  # level -> share of each item
 
     @property
     def kept_bytes(self) -> float:
@@ -108,33 +107,36 @@ class BankStore:
     def demand_bytes(self) -> float:
         return self.state_bytes + self.kept_bytes
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self, spec: StorageSpec) -> dict[str, object]:
+        """The demand, and where it lands at its peak (``spec``'s levels, in order)."""
         d = self.demand_bytes
         return {"state_bytes": self.state_bytes, "kept_bytes": self.kept_bytes,
                 "kept_by_step": dict(self.kept_by_step), "demand_bytes": d,
-                **{f"{lv}_bytes": d * self.shares.get(lv, 0.0) for lv in LEVELS}}
-
-
-def split(demand: float, spec: StorageSpec) -> dict[str, float]:
-    """Share of a bank's demand in its buffer, its memory mats and off chip (sums to 1)."""
-    if demand <= 0:
-        return {"buffer": 1.0, "memory": 0.0, "offchip": 0.0}
-    buf = min(demand, spec.buffer_bytes)
-    mem = min(demand - buf, spec.memory_bytes)
-    off = demand - buf - mem
-    return {"buffer": buf / demand, "memory": mem / demand, "offchip": off / demand}
+                **{f"{lv}_bytes": v for lv, v in place_bytes(0.0, d, spec).items()}}
 
 
 def place_bytes(at: float, nbytes: float, spec: StorageSpec) -> dict[str, float]:
     """Bytes of an item that occupies ``[at, at + nbytes)`` of a bank's store, per level:
     the buffer holds the first ``buffer_bytes``, the memory mats the next
-    ``memory_bytes``, the rest is off chip."""
-    def part(lo: float, hi: float) -> float:
-        return max(0.0, min(at + nbytes, hi) - max(at, lo))
+    ``memory_bytes``, the rest is off chip (rooms left, so that tiny levels keep their
+    bytes exactly)."""
+    buf = min(nbytes, max(0.0, spec.buffer_bytes - at))
+    past = at - spec.buffer_bytes  # how far into the memory mats the item starts
+    mem = min(nbytes - buf, spec.memory_bytes if past <= 0 else
+              max(0.0, spec.memory_bytes - past))
+    return {"buffer": buf, "memory": mem, "offchip": nbytes - buf - mem}
 
-    buf, mem = spec.buffer_bytes, spec.buffer_bytes + spec.memory_bytes
-    return {"buffer": part(0.0, buf), "memory": part(buf, mem),
-            "offchip": part(mem, math.inf)}
+
+def _memory_s(nbytes: float, per_mat_bytes_per_s: float, spec: StorageSpec) -> float:
+    """Seconds to write or read ``nbytes`` of memory mats: the mats the bytes occupy work in
+    parallel, behind the bank's port."""
+    mats = max(1.0, math.ceil(nbytes / spec.mat_bytes))
+    return nbytes / min(spec.port_bytes_per_s, mats * per_mat_bytes_per_s)
+
+
+def _offchip_s(nbytes: float, spec: StorageSpec) -> float:
+    """Seconds to move ``nbytes`` one way over the memory channel."""
+    return spec.offchip.latency_s + nbytes / spec.offchip.bandwidth_bytes_per_s
 
 
 def _kept(dep: Dep, src: Task, task: Task) -> bool:
@@ -152,6 +154,7 @@ class Storage:
     tasks: list[Task]
     spilled_bytes: dict[str, float]
     memory_cells_written: float
+    spec: StorageSpec
 
     def notes(self) -> list[str]:
         """One line when data spills: how much, where to."""
@@ -164,7 +167,7 @@ class Storage:
                 f"{worst.demand_bytes / 1e6:,.1f} MB of state and kept tensors)"]
 
     def to_dict(self) -> dict[str, object]:
-        return {"banks": {f"B{b}": s.to_dict() for b, s in sorted(self.banks.items())},
+        return {"banks": {f"B{b}": s.to_dict(self.spec) for b, s in sorted(self.banks.items())},
                 "spilled_bytes": dict(self.spilled_bytes),
                 "memory_cells_written": self.memory_cells_written}
 
@@ -206,8 +209,6 @@ def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) 
                 s.kept_by_step[t.step] = s.kept_by_step.get(t.step, 0.0) + d.bytes
             elif readers[key][-1] != t.id:
                 readers[key].append(t.id)
-    for s in banks.values():
-        s.shares = split(s.demand_bytes, spec)
 
     # ---- moves -------------------------------------------------------------------------------
     spilled: dict[str, float] = defaultdict(float)
@@ -224,19 +225,17 @@ def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) 
         out = []
         mem = levels.get("memory", 0.0)
         if mem > 0:
-            mats = max(1.0, math.ceil(mem / spec.mat_bytes))
             out.append(("memory", f"B{bank}:memory",
-                        mem / min(spec.port_bytes_per_s, mats * spec.mat_write_bytes_per_s),
-                        mem / min(spec.port_bytes_per_s, mats * spec.mat_read_bytes_per_s),
+                        _memory_s(mem, spec.mat_write_bytes_per_s, spec),
+                        _memory_s(mem, spec.mat_read_bytes_per_s, spec),
                         {"memory_write": mem * spec.write_j_per_byte},
                         {"memory_read": mem * spec.read_j_per_byte}))
             spilled["memory"] += mem
             cells += mem * 8.0 / spec.cell_bits
         off = levels.get("offchip", 0.0)
         if off > 0:
-            link = spec.offchip
-            t_off = link.latency_s + off / link.bandwidth_bytes_per_s
-            e_off = {"link:offchip": 8.0 * off * link.energy_j_per_bit}
+            t_off = _offchip_s(off, spec)
+            e_off = {"link:offchip": 8.0 * off * spec.offchip.energy_j_per_bit}
             out.append(("off-chip", "offchip", t_off, t_off, e_off, e_off))
             spilled["offchip"] += off
         return out
@@ -250,7 +249,6 @@ def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) 
     # kept tensors: written out as they arrive and read back once, before their first
     # reader, as one round trip per level for all that the reader is the first to read
     # (the port is busy for both; every reader of them waits for it)
-    top_buffer, top_memory = spec.buffer_bytes, spec.buffer_bytes + spec.memory_bytes
     for first_id, keys in by_first.items():
         first = by_id[first_id]
         bank = first.bank
@@ -261,13 +259,10 @@ def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) 
         size = 0.0
         for k in keys:
             size += kept[k]
-        end = filled[slot] = at + size
-        # the bytes of [at, end) past the buffer: in memory mats, then off chip
-        # (place_bytes, written out for the most frequent call)
-        if end <= top_buffer:
-            continue
-        levels = {"memory": max(0.0, min(end, top_memory) - max(at, top_buffer)),
-                  "offchip": max(0.0, end - max(at, top_memory))}
+        filled[slot] = at + size
+        levels = place_bytes(at, size, spec)
+        if levels["memory"] <= 0 and levels["offchip"] <= 0:
+            continue  # in the buffer: nothing to move
         deps = tuple(Dep(src, tensor, kept[(src, tensor, b)], True) for src, tensor, b in keys)
         waits = []
         for level, res, w_s, r_s, w_e, r_e in legs(bank, levels):
@@ -325,7 +320,7 @@ def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) 
         out.append(t._replace(deps=(*t.deps, *more)) if more else t)
         if t.id in after:
             out.extend(after[t.id])
-    return Storage(banks, out, dict(spilled), cells)
+    return Storage(banks, out, dict(spilled), cells, spec)
 
 
 def _spill_task(tid: str, owner: Task, unit: str, bank: int, latency_s: float,
@@ -346,12 +341,11 @@ def _fetch_task(reload: Task, nbytes: float, bank: int, sh: Mapping[str, float],
     latency = buf / spec.port_bytes_per_s
     unit = f"B{bank}:memory"
     if mem > 0:
-        mats = max(1.0, math.ceil(mem / spec.mat_bytes))
         energy["memory_read"] = mem * spec.read_j_per_byte
-        latency += mem / min(spec.port_bytes_per_s, mats * spec.mat_read_bytes_per_s)
+        latency += _memory_s(mem, spec.mat_read_bytes_per_s, spec)
     if off > 0:
         energy["link:offchip"] = 8.0 * off * spec.offchip.energy_j_per_bit
-        latency += spec.offchip.latency_s + off / spec.offchip.bandwidth_bytes_per_s
+        latency += _offchip_s(off, spec)
     return Task(
         id=f"{reload.id}:fetch", op=reload.op, kind="spill", network=reload.network,
         step=reload.step, pass_="reload", layer=reload.layer, unit=unit,
