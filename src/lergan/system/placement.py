@@ -55,6 +55,7 @@ from lergan.system.interconnect import OFFCHIP
 from lergan.system.ordering import write_after_read
 from lergan.system.replication import plan_group, replication_overrides
 from lergan.system.tasks import (
+    MASTER_WEIGHTS,
     PASS_TIER,
     Dep,
     Group,
@@ -512,12 +513,12 @@ def _weights_fetch(op: OpSpec, upd: OpSpec, rid: str, weight_sources: dict[str, 
             if t.network == op.network and t.layer == op.layer:
                 src = t
     if src is None:
-        mid = f"{op.network}/{op.layer}:master-weights"
+        mid = f"{op.network}/{op.layer}{MASTER_WEIGHTS}"
         src = weight_sources.get(mid)
         if src is None:
             bank = tier_banks[(op.network, "update")][0]
             src = Task(id=mid, op=upd.id, kind="source", network=op.network, step=op.step,
-                       pass_="reload", layer=op.layer, unit=f"B{bank}:master-weights",
+                       pass_="reload", layer=op.layer, unit=f"B{bank}{MASTER_WEIGHTS}",
                        bank=bank, tier="update", samples=1, replication=1, latency_s=0.0,
                        energy_j={})
             tasks.append(src)

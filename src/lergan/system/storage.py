@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 
 from lergan.errors import LerganError
 from lergan.system.interconnect import LinkSpec
-from lergan.system.tasks import Dep, OpSpec, Task
+from lergan.system.tasks import MASTER_WEIGHTS, Dep, OpSpec, Task
 
 LEVELS = ("buffer", "memory", "offchip")
 
@@ -296,7 +296,7 @@ def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) 
             continue
         for d in t.deps:
             src = by_id.get(d.src)
-            if src is None or src.kind != "source" or not src.id.endswith(":master-weights"):
+            if src is None or src.kind != "source" or not src.id.endswith(MASTER_WEIGHTS):
                 continue
             ub = src.bank
             sh = state_levels.get(ub, {})

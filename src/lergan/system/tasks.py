@@ -19,6 +19,10 @@ from typing import Literal, NamedTuple
 Executor = Literal["crossbar", "digital", "write", "source"]
 TaskKind = Literal["compute", "write", "reload", "source", "spill"]
 
+#: Suffix of the source task that stands for a layer's master copy in its update tier, where
+#: a swapped layer's reload takes its weights from (placement adds it, storage reads it).
+MASTER_WEIGHTS = ":master-weights"
+
 #: Where a pass runs in the LerGAN layout (architecture section 4: forward, error, update tiers).
 PASS_TIER: dict[str, str] = {
     "forward": "forward",
