@@ -91,7 +91,10 @@ def test_update_is_one_op_per_parameter():
 
 def test_missing_digital_unit_is_named():
     lergan = load_preset("lergan")
-    arch = lergan.model_copy(update={"digital": {}})  # a preset without digital units
+    # a preset without digital units (and without the MACs its mats would count)
+    org = lergan.organisation.model_copy(update={"per_mat": {
+        k: v for k, v in lergan.organisation.per_mat.items() if k != "mac"}})
+    arch = lergan.model_copy(update={"digital": {}, "organisation": org})
     with pytest.raises(MappingError, match=r"bn1.*digital\.mac"):
         elementwise_cost("batch_norm", "forward", 10.0, 0.0, 0.0, arch, layer="bn1")
     # data movement alone needs no digital unit
