@@ -323,3 +323,39 @@ def _configured(pl):
     topo = topology("3d")
     topo.configure(demands(pl.tasks), list(dict.fromkeys(t.step for t in pl.tasks)))
     return topo
+
+
+@settings(max_examples=40)
+@given(config)
+def test_an_update_runs_where_most_of_its_bytes_are(c):
+    """Each optimiser sits on the bank of its update tier that exchanges the most bytes with
+    it (gradients in, new weights out to every copy and every reload's fetch), so no other
+    bank of the tier would keep more of them local; ties go to the tier's first bank."""
+    ops = gan_ops(c["g"], c["d"], c["batch"], fresh_d_weights=c["fresh"])
+    chip = ChipSpec(6, c["per_bank"], {"G": (1, 2, 3), "D": (4, 5, 6)})
+    try:
+        pl = place(ops, chip, layout=c["layout"], replication=c["replication"])
+    except MappingError:
+        return
+    by_id = {t.id: t for t in pl.tasks}
+    # bytes each optimiser (or master copy it stands for) exchanges with each bank
+    with_bank: dict[tuple[str, str], dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    home: dict[tuple[str, str], int] = {}
+    for t in pl.tasks:
+        if t.id.endswith(":optimiser") or t.id.endswith(":master-weights"):
+            home[(t.network, t.layer)] = t.bank
+        for d in t.deps:
+            src = by_id[d.src]
+            if d.src.endswith(":optimiser") or d.src.endswith(":master-weights"):
+                with_bank[(src.network, src.layer)][t.bank] += d.bytes  # weights out
+            if t.id.endswith(":optimiser") and d.bytes > 0:
+                with_bank[(t.network, t.layer)][src.bank] += d.bytes  # gradients in
+    tiers = {"G": (1, 2, 3), "D": (4, 5, 6)} if c["layout"] == "prime" else {
+        "G": (3,), "D": (6,)}
+    for key, bank in home.items():
+        local = with_bank[key].get(bank, 0.0)
+        for b in tiers[key[0]]:
+            other = with_bank[key].get(b, 0.0)
+            assert local >= other * (1 - 1e-12), (key, bank, dict(with_bank[key]))
+            if b < bank:  # an earlier bank of the tier only loses on bytes, not on a tie
+                assert local > other * (1 + 1e-12) or other == local == 0, key

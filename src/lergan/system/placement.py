@@ -165,7 +165,8 @@ def place(
     holders = _weight_holders(units)
     _fit_groups(ops, units, groups, op_units, update_of, replication_overrides(replication))
     _assign_banks(units, groups)
-    tasks, op_tasks = _tasks(ops, units, groups, op_units, update_of, holders, tier_banks)
+    opt_banks = _optimiser_banks(ops, units, op_units, update_of, holders, tier_banks)
+    tasks, op_tasks = _tasks(ops, units, groups, op_units, update_of, holders, opt_banks)
     return Placement(layout, write_after_read(ops, tasks), units, groups, op_tasks)
 
 
@@ -349,6 +350,49 @@ def _assign_banks(units: Mapping[str, Unit], groups: Mapping[str, Group]) -> Non
             u.bank = groups[u.group].banks[0]
 
 
+def _optimiser_banks(
+    ops: Sequence[OpSpec],
+    units: Mapping[str, Unit],
+    op_units: Mapping[str, list[str]],
+    update_of: Mapping[tuple[str, str], OpSpec],
+    holders: Mapping[tuple[str, str], list[str]],
+    tier_banks: Mapping[tuple[str, str], tuple[int, ...]],
+) -> dict[tuple[str, str], int]:
+    """The bank of each layer's optimiser (and master copy): of its update tier's banks,
+    the one that moves the fewest bytes between banks, its gradients in (from the banks of
+    the units that produce them) and its new weights out (to the bank of every unit that
+    holds a copy; a swapped one's region once per pass it runs, each after a reload that
+    fetches the weights); ties go to the tier's first bank.
+
+    A choice (``docs/model.md``, "Placement"): with one bank per tier (the ``lergan``
+    preset) it is that bank; with several (``prime``, larger organisations) the layer's
+    update runs where its data already is, as a memory controller that owns the bank would.
+    """
+    by_id = {o.id: o for o in ops}
+    uses: dict[str, int] = defaultdict(int)
+    for names in op_units.values():
+        for name in names:
+            uses[name] += 1
+    out: dict[tuple[str, str], int] = {}
+    for key, upd in update_of.items():
+        banks = tier_banks[(upd.network, "update")]
+        if len(banks) == 1:
+            out[key] = banks[0]
+            continue
+        inbound: dict[int, float] = defaultdict(float)  # bytes arriving from each bank
+        for d in upd.deps:
+            src = by_id.get(d.src)
+            names = op_units.get(d.src, ()) if src is not None else ()
+            for name in names:
+                inbound[units[name].bank] += d.bytes
+        for name in holders.get(key, ()):
+            u = units[name]
+            inbound[u.bank] += upd.weights_bytes * (uses[name] if u.swapped else 1)
+        total = sum(inbound.values())
+        out[key] = min(banks, key=lambda b: total - inbound.get(b, 0.0))  # first on ties
+    return out
+
+
 def _remap(deps: Sequence[Dep], expanded: Mapping[str, tuple[str, ...]]) -> tuple[Dep, ...]:
     """``deps`` with a dependency on an operation placed as several tasks (an update: its
     writes) replaced by one dependency on each of them."""
@@ -421,7 +465,7 @@ def _tasks(
     op_units: Mapping[str, list[str]],
     update_of: Mapping[tuple[str, str], OpSpec],
     holders: Mapping[tuple[str, str], list[str]],
-    tier_banks: Mapping[tuple[str, str], tuple[int, ...]],
+    opt_banks: Mapping[tuple[str, str], int],
 ) -> tuple[list[Task], dict[str, tuple[str, ...]]]:
     """The tasks of every operation in order, and the task ids of each operation.
 
@@ -454,8 +498,8 @@ def _tasks(
             op_tasks[op.id] = (op.id,)
             continue
         if op.executor == "write":
-            update = _update_tasks(op, _remap(op.deps, expanded), holders, units, groups,
-                                   tier_banks)
+            update = _update_tasks(op, _remap(op.deps, expanded), holders, units,
+                                   opt_banks[(op.network, op.layer)])
             tasks.extend(update)
             weight_sources[op.id] = update[0]  # the optimiser: where the new weights come from
             ids = tuple(t.id for t in update if t.kind == "write") or (update[0].id,)
@@ -482,7 +526,7 @@ def _tasks(
                     reload = reloads[uname] = (c, *hot_spot(c, 1, u.pieces))
                 rdeps = (Dep(prev, None, 0.0, True),) if prev else ()
                 rdeps = (*rdeps, _weights_fetch(op, upd, f"{op.id}:reload", weight_sources,
-                                                follows[op.id], update_bit, tier_banks, tasks))
+                                                follows[op.id], update_bit, opt_banks, tasks))
                 tasks.append(_reload_task(op, u, unit_res, reload, rdeps))
                 deps = (*deps, Dep(f"{op.id}:reload", None, 0.0, True))
             elif prev:
@@ -495,13 +539,13 @@ def _tasks(
 
 def _weights_fetch(op: OpSpec, upd: OpSpec, rid: str, weight_sources: dict[str, Task],
                    follows: int, update_bit: Mapping[str, int],
-                   tier_banks: Mapping[tuple[str, str], tuple[int, ...]],
-                   tasks: list[Task]) -> Dep:
+                   opt_banks: Mapping[tuple[str, str], int], tasks: list[Task]) -> Dep:
     """The dependency that brings a reload its weights from where they live: the latest
     update of the layer in this iteration that ``op`` follows (``follows``: the bits of the
     updates it depends on, even indirectly), from its optimiser in the update tier; else
-    the master copy in the update tier's first bank (a zero-time ``source`` task there,
-    added to ``tasks`` once per layer and kept in ``weight_sources`` under its id). The
+    the master copy at the layer's optimiser bank (:func:`_optimiser_banks`; a zero-time
+    ``source`` task there, added to ``tasks`` once per layer and kept in ``weight_sources``
+    under its id). The
     tensor is named per reload: the swap region held other weights in between, so every
     reload moves the layer's weights again (issue 9: a reload reads its weights where they
     live).
@@ -516,7 +560,7 @@ def _weights_fetch(op: OpSpec, upd: OpSpec, rid: str, weight_sources: dict[str, 
         mid = f"{op.network}/{op.layer}{MASTER_WEIGHTS}"
         src = weight_sources.get(mid)
         if src is None:
-            bank = tier_banks[(op.network, "update")][0]
+            bank = opt_banks[(op.network, op.layer)]
             src = Task(id=mid, op=upd.id, kind="source", network=op.network, step=op.step,
                        pass_="reload", layer=op.layer, unit=f"B{bank}{MASTER_WEIGHTS}",
                        bank=bank, tier="update", samples=1, replication=1, latency_s=0.0,
@@ -568,15 +612,13 @@ def _copy_share(op: OpSpec, u: Unit, holders: Mapping[tuple[str, str], list[str]
 
 def _update_tasks(op: OpSpec, deps: tuple[Dep, ...],
                   holders: Mapping[tuple[str, str], list[str]], units: Mapping[str, Unit],
-                  groups: Mapping[str, Group],
-                  tier_banks: Mapping[tuple[str, str], tuple[int, ...]]) -> list[Task]:
+                  bank: int) -> list[Task]:
     """An update: the optimiser step in the update tier, then one write per stored copy.
 
     The new weights travel from the update tier to each unit holding a copy, which is then
     programmed (its share of the layer's cells, times its replication). A unit in a
     swap region is not written: its next reload loads the new weights.
     """
-    bank = tier_banks[(op.network, "update")][0]
     opt_id = f"{op.id}:optimiser" if op.write is not None else op.id
     out = [Task(
         id=opt_id, op=op.id, kind="compute", network=op.network, step=op.step, pass_=op.pass_,
