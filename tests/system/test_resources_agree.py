@@ -148,3 +148,27 @@ def test_ports_stretch_streaming_by_hand():
     assert use[1].need == pytest.approx(1.5) and use[1].slowdown == pytest.approx(1.5)
     assert use[2].slowdown == 1.0
     assert [t.latency_s for t in out] == pytest.approx([2e-6, 2e-6, 1.5e-6])
+
+
+@settings(max_examples=8, deadline=None)
+@given(arch=st.sampled_from(["lergan", "lrgan", "prime", "lergan-2d-bus"]),
+       batch=st.integers(1, 8), share=st.floats(0.05, 1.0))
+def test_average_power_never_exceeds_the_peak_of_what_is_provisioned(arch, batch, share):
+    """Energy over time stays at or below the peak power of the same provisioned parts
+    (every component at its peak rate, the mats the budget provisions): time, energy and
+    power count the same units. With the whole chip the peak is the preset's
+    (``lergan peak``), and a smaller budget provisions less."""
+    from lergan.hardware.peak import peak
+    from lergan.system.api import load_architecture
+
+    whole = simulate(GAN, arch, batch)
+    assert whole.peak_power_w == pytest.approx(peak(load_architecture(arch, None)[0]).power_w,
+                                               rel=1e-12)
+    total = whole.options["crossbar_budget"]
+    budget = max(int(total * share), max(
+        g["crossbars"] for g in whole.placement["groups"].values()) * 6)
+    r = simulate(GAN, arch, batch, options={"crossbar_budget": min(budget, total)})
+    for x in (whole, r):
+        assert 0 < x.power_w <= x.peak_power_w
+        assert x.to_dict()["peak_power_w"] == x.peak_power_w
+    assert r.peak_power_w <= whole.peak_power_w * (1 + 1e-12)

@@ -121,8 +121,9 @@ def render(result: SimulationResult, show_all: bool = False) -> None:
         f"layout {r.options['layout']}, topology {r.options['topology']}), batch {r.batch}: "
         f"[bold]{r.time_s * 1e6:,.1f} us[/], [bold]{r.energy_j * 1e6:,.1f} uJ[/] "
         f"({r.dynamic_energy_j * 1e6:,.1f} dynamic + {r.static_energy_j * 1e6:,.1f} static), "
-        f"[bold]{r.area_mm2:.3f} mm2[/], {r.power_w:.3g} W average, "
-        f"{count(r.cells_written)} cells written",
+        f"[bold]{r.area_mm2:.3f} mm2[/], {r.power_w:.3g} W average"
+        + (f" ({r.peak_power_w:.3g} W peak), " if r.peak_power_w is not None else ", ")
+        + f"{count(r.cells_written)} cells written",
         highlight=False,
     )
     cv = r.converters

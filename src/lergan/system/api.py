@@ -222,6 +222,15 @@ def provisioned(arch: Architecture, pl: Placement, budget: int) -> tuple[list, l
     return area, static
 
 
+def peak_power_w(arch: Architecture, budget: int) -> float:
+    """Peak power (W) of what the design provisions: every component at its peak action
+    rate plus its static power (:func:`lergan.hardware.peak.breakdown`), mat-level ones for
+    the ``budget`` crossbars of the chip's (as :func:`provisioned` counts their area)."""
+    org = arch.organisation
+    frac = budget / (org.banks * org.mats_per_bank * org.crossbars_per_mat)
+    return sum(row.power_w * (frac if row.level == "mat" else 1.0) for row in breakdown(arch))
+
+
 def ops_per_element(opts: SimulationOptions) -> dict[tuple[str, str], float]:
     """``SimulationOptions.ops_per_element`` as the mapping's ``{(kind, pass): ops}``."""
     out: dict[tuple[str, str], float] = {}
@@ -299,7 +308,7 @@ def simulate(
                         for p, b in dropped.items())
             + " (adc.precision_policy 'truncate')")
     return replace(r, lifetime=iteration_lifetime(a, r.wear, r.time_s), converters=conv,
-                   notes=notes)
+                   notes=notes, peak_power_w=peak_power_w(a, budget))
 
 
 def check_replication_names(opts: SimulationOptions, units: dict[str, Any]) -> None:

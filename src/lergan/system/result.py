@@ -102,6 +102,9 @@ class SimulationResult:
     #: converter precision: ADC policy and bits, bits required and dropped per pass
     #: (:func:`lergan.hardware.converters.converter_precision`; simulate sets it)
     converters: dict[str, Any] = field(default_factory=dict)
+    #: peak power of what is provisioned, every component at its peak rate (W; simulate
+    #: sets it, :func:`lergan.system.api.peak_power_w`); ``power_w`` is the average
+    peak_power_w: float | None = None
 
     @property
     def power_w(self) -> float:
@@ -144,6 +147,7 @@ class SimulationResult:
             "energy_j": self.energy_j,
             "area_mm2": self.area_mm2,
             "power_w": self.power_w,
+            "peak_power_w": self.peak_power_w,
             "converters": self.converters,
             "dynamic_energy_j": self.dynamic_energy_j,
             "static_energy_j": self.static_energy_j,
