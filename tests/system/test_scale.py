@@ -20,6 +20,10 @@ def test_points_follow_the_capacity_and_name_a_bottleneck():
     for p in pts:
         assert p.power_w == pytest.approx(p.energy_j / p.time_s)
         assert p.bottleneck != "-" and 0 < p.bottleneck_share <= 1 + 1e-9
+        assert p.power_w < p.peak_power_w
+    # twice the mats provision more peak power (not quite twice: bank- and chip-level parts)
+    assert pts[0].peak_power_w < pts[1].peak_power_w < pts[2].peak_power_w < (
+        2 * pts[1].peak_power_w)
     # a preset sized by mats scales its mats
     isaac_like = scale(GAN, "prime", (1.0, 2.0), batch=4)
     assert isaac_like[1].crossbars == 2 * isaac_like[0].crossbars

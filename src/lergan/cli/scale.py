@@ -56,11 +56,11 @@ def scale_cmd(
         console.print_json(json.dumps([p.to_dict() for p in points]))
     else:
         t = Table(title=f"Scaling {arch} (batch {batch})", box=box.SIMPLE, pad_edge=False)
-        for col in ("GAN", "xbars", "ms", "mJ", "W", "bottleneck"):
+        for col in ("GAN", "xbars", "ms", "mJ", "W", "peak W", "bottleneck"):
             t.add_column(col, justify="left" if col in ("GAN", "bottleneck") else "right")
         for p in points:
             t.add_row(p.benchmark, f"{p.crossbars:,}", f"{p.time_s * 1e3:.3g}",
-                      f"{p.energy_j * 1e3:.3g}", f"{p.power_w:.3g}",
+                      f"{p.energy_j * 1e3:.3g}", f"{p.power_w:.3g}", f"{p.peak_power_w:.3g}",
                       f"{p.bottleneck} {p.bottleneck_share:.0%}")
         console.print(t)
     if out is not None:

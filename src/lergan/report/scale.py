@@ -28,13 +28,15 @@ def plot_scale(points: Sequence[ScalePoint], out: str | Path, title: str | None 
         x = [p.crossbars for p in pts]
         for ax, y in zip(axes, ([p.time_s * 1e3 for p in pts], [p.energy_j * 1e3 for p in pts],
                                 [p.power_w for p in pts]), strict=True):
-            ax.plot(x, y, marker="o", label=label)
+            line, = ax.plot(x, y, marker="o", label=label)
+        axes[2].plot(x, [p.peak_power_w for p in pts], linestyle="--", linewidth=0.8,
+                     color=line.get_color())  # the peak of what is provisioned
         last = pts[-1]
         axes[0].annotate(f"{last.bottleneck} ({last.bottleneck_share:.0%})",
                          (x[-1], last.time_s * 1e3), textcoords="offset points",
                          xytext=(-6, 8), ha="right", fontsize=7)
     for ax, ylabel in zip(axes, ("time per iteration (ms)", "energy per iteration (mJ)",
-                                 "average power (W)"), strict=True):
+                                 "power (W): average, peak dashed"), strict=True):
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel("compute crossbars (capacity x compute fraction)")

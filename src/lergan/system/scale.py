@@ -29,7 +29,8 @@ DEFAULT_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 
 @dataclass(frozen=True)
 class ScalePoint:
-    """One capacity: the iteration's time, energy, power, area and its bottleneck."""
+    """One capacity: the iteration's time, energy, average and peak power, area and its
+    bottleneck."""
 
     benchmark: str
     architecture: str
@@ -41,6 +42,7 @@ class ScalePoint:
     energy_j: float
     static_energy_j: float
     power_w: float
+    peak_power_w: float
     area_mm2: float
     bottleneck: str
     bottleneck_share: float
@@ -86,7 +88,8 @@ def scale(name_or_gan: str | GAN | IterationGraph, arch: str = "lergan",
         sized, *_ = load_architecture(arch, over)
         out.append(ScalePoint(r.benchmark, r.architecture, f, cap, sized.organisation.crossbars,
                               int(r.placement["crossbars_used"]), r.time_s, r.energy_j,
-                              r.static_energy_j, r.power_w, r.area_mm2, b, share))
+                              r.static_energy_j, r.power_w, float(r.peak_power_w or 0.0),
+                              r.area_mm2, b, share))
         if progress is not None:
             progress()
     return out
