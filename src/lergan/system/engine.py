@@ -171,7 +171,7 @@ def assemble(
 ) -> SimulationResult:
     """Turn a placement and its schedule into a :class:`SimulationResult`."""
     tasks = {t.id: t for t in pl.tasks}
-    energy = accounting.energy_entries(pl.tasks, sch, topology, static_power_w)
+    energy = accounting.energy_entries(pl.tasks, sch, topology, static_power_w, tasks)
     area = accounting.area_entries(area_m2, topology)
     time = accounting.time_entries(tasks, sch)
     # one pass over the tasks and one over the transfers; totals keep ``sum`` over the
