@@ -23,10 +23,12 @@ from lergan.system.storage import StorageSpec, place_data
 from lergan.system.tasks import OpSpec, Task
 
 
-def demands(tasks: Sequence[Task]) -> list[Demand]:
+def demands(tasks: Sequence[Task], by_id: Mapping[str, Task] | None = None) -> list[Demand]:
     """Bytes each step moves between banks (what the 3D configuration is chosen for): one
-    demand per (source, tensor, destination bank), as the schedule's transfers."""
-    by_id = {t.id: t for t in tasks}
+    demand per (source, tensor, destination bank), as the schedule's transfers
+    (``by_id``: the tasks by id, when the caller has them)."""
+    if by_id is None:
+        by_id = {t.id: t for t in tasks}
     seen: set[tuple[str, str | None, int]] = set()
     out = []
     make = Demand._make  # positional, with a check of the field count
@@ -101,15 +103,16 @@ def _run(ops, chip, topology, layout, crossbar_budget, replication, transfer_chu
         pl.tasks = st.tasks
         extra_placement = {**(extra_placement or {}), "storage": st.to_dict()}
         notes = [*notes, *st.notes()]
-    steps = list(dict.fromkeys(t.step for t in pl.tasks))
-    topology.configure(demands(pl.tasks), steps)
-    sch = schedule(pl.tasks, topology, transfer_chunks=transfer_chunks)
+    by_id = {t.id: t for t in pl.tasks}  # one for demands, schedule and assemble
+    steps = list(dict.fromkeys(map(_STEP, pl.tasks)))
+    topology.configure(demands(pl.tasks, by_id), steps)
+    sch = schedule(pl.tasks, topology, transfer_chunks=transfer_chunks, by_id=by_id)
     if provision is not None:
         area_m2, static_power_w = provision(pl)
     return assemble(pl, sch, topology, static_power_w=static_power_w, area_m2=area_m2,
                     benchmark=benchmark, architecture=architecture, batch=batch,
                     options=options, notes=[*notes, *multiplexing_notes(pl)],
-                    extra_placement=extra_placement)
+                    extra_placement=extra_placement, by_id=by_id)
 
 
 @contextlib.contextmanager
@@ -153,6 +156,7 @@ _START_ID = operator.itemgetter(Interval._fields.index("start_s"), Interval._fie
 #: the same values in the same order as a generator over the attributes, without its frames).
 _VALUE = operator.itemgetter(Entry._fields.index("value"))
 _CELLS_WRITTEN = operator.itemgetter(Task._fields.index("cells_written"))
+_STEP = operator.itemgetter(Task._fields.index("step"))
 
 
 def assemble(
@@ -168,9 +172,11 @@ def assemble(
     options: Mapping[str, Any] | None,
     notes: Sequence[str],
     extra_placement: Mapping[str, Any] | None = None,
+    by_id: Mapping[str, Task] | None = None,
 ) -> SimulationResult:
-    """Turn a placement and its schedule into a :class:`SimulationResult`."""
-    tasks = {t.id: t for t in pl.tasks}
+    """Turn a placement and its schedule into a :class:`SimulationResult` (``by_id``: the
+    placement's tasks by id, when the caller has them)."""
+    tasks = {t.id: t for t in pl.tasks} if by_id is None else by_id
     energy = accounting.energy_entries(pl.tasks, sch, topology, static_power_w, tasks)
     area = accounting.area_entries(area_m2, topology)
     time = accounting.time_entries(tasks, sch)
