@@ -104,19 +104,21 @@ def area_entries(area_m2: Iterable[tuple[str, str, float]], topology: Topology) 
 def time_entries(tasks: Mapping[str, Task], sch: Schedule) -> list[Entry]:
     """The makespan along the critical path, per task or transfer; the rest is ``wait``."""
     out: list[Entry] = []
-    for seg in sch.critical_path:
-        dt = seg.end - seg.start
+    new = tuple.__new__  # Entry(...) without the Python frame of its __new__ (six fields)
+    tasks_get = tasks.get
+    for node, start, end in sch.critical_path:
+        dt = end - start
         if dt <= 0:
             continue
-        t = tasks.get(seg.node)
+        t = tasks_get(node)
         if t is not None:
             pass_ = "reload" if t.kind == "reload" else t.pass_
-            out.append(Entry(t.network, t.step, pass_, t.layer, t.kind, dt))
+            out.append(new(Entry, (t.network, t.step, pass_, t.layer, t.kind, dt)))
             continue
-        x = sch.transfers[seg.node]
+        x = sch.transfers[node]
         src = tasks[x.src_task]
         comp = "+".join(dict.fromkeys(f"link:{h.spec.name}" for h in x.route.hops))
-        out.append(Entry(src.network, x.step, "transfer", src.layer, comp, dt))
+        out.append(new(Entry, (src.network, x.step, "transfer", src.layer, comp, dt)))
     rest = sch.makespan_s - sum(e.value for e in out)
     if rest > 1e-15 * max(sch.makespan_s, 1e-30):
         out.append(Entry("-", "-", "wait", "-", "wait", rest))
