@@ -426,7 +426,7 @@ def _transfer_timing(src: Timing, route: Route, rs: list[_Resource], nbytes: flo
     lat = route.latency_s
     first_avail = src.last if whole else src.first
     step = 0.0 if n <= 1 else (src.last - src.first) / (n - 1)
-    plan = _chunk_plan(n, min(n, max(chunks, 1)))
+    plan = _chunk_plan(n, n if n < chunks else chunks if chunks > 1 else 1)
     last_c = len(plan) - 1
     cursor = -math.inf
     start = first_end = end = 0.0
@@ -459,7 +459,13 @@ def _transfer_timing(src: Timing, route: Route, rs: list[_Resource], nbytes: flo
                     s, rbound = single.reserve(ready, dur, xid)
                     e = s + dur
             else:  # the earliest start free on every resource, reserved on each
-                s, rbound = _fit_for(rs, ready, dur)
+                for r in rs:
+                    ends = r.ends
+                    if ends and ready < ends[-1]:  # busy after ready: search
+                        s, rbound = _fit_for(rs, ready, dur)
+                        break
+                else:  # every resource free from ready on (what _fit_for would find)
+                    s = ready
                 e = s + dur
                 for r in rs:  # [s, e) is free on each
                     r.reserve(s, dur, xid)
