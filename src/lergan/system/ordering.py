@@ -17,6 +17,9 @@ from lergan.system.tasks import Dep, OpSpec, Task
 
 #: A dependency's source, by position (a C call per dependency, no Python frame).
 _SRC = operator.itemgetter(Dep._fields.index("src"))
+#: Where a Task holds its dependencies, and tuple.__new__ to build one positionally.
+_DEPS = Task._fields.index("deps")
+_new = tuple.__new__
 
 
 def write_after_read(ops: Sequence[OpSpec], tasks: list[Task]) -> list[Task]:
@@ -67,8 +70,8 @@ def write_after_read(ops: Sequence[OpSpec], tasks: list[Task]) -> list[Task]:
             bit = roots[t.op]
             extra = [Dep(r.id, whole=True) for r in readers[t.unit]
                      if r.op != t.op and not ancestors.get(r.op, 0) & bit]
-            if extra:
-                t = t._replace(deps=(*t.deps, *extra))
+            if extra:  # t._replace(deps=...) without its Python-level field loop
+                t = _new(Task, (*t[:_DEPS], (*t.deps, *extra), *t[_DEPS + 1:]))
         out.append(t)
     return toposort(out)
 

@@ -75,6 +75,10 @@ _TASK_FIELDS = operator.itemgetter(*(Task._fields.index(f) for f in (
     "barrier", "accumulates")))
 
 
+#: tuple.__new__, to build a NamedTuple positionally without its Python-level ``__new__``.
+_new = tuple.__new__
+
+
 @dataclass(slots=True)
 class Transfer:
     """Data moved between banks for one dependency (deduplicated per tensor and bank)."""
@@ -542,12 +546,12 @@ def _critical_path(sch: Schedule, last: str | None = None) -> list[Segment]:
         tm = sch.timings[node]
         at_finish = t >= tm.finish - 1e-12 * max(abs(tm.finish), 1e-30)
         if at_finish and tm.finish_by is not None and tm.finish_by_time < t:
-            segs.append(Segment(node, tm.finish_by_time, t))
+            segs.append(_new(Segment, (node, tm.finish_by_time, t)))
             node, t = tm.finish_by, tm.finish_by_time
             continue
         lo = min(tm.start, t)
         if t > lo:
-            segs.append(Segment(node, lo, t))
+            segs.append(_new(Segment, (node, lo, t)))
         if tm.start_by is None or tm.start_by not in sch.timings or lo <= 0:
             break
         node, t = tm.start_by, min(tm.start_by_time, lo)
