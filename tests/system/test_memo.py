@@ -2,7 +2,8 @@
 
 ``simulate`` keeps, per Architecture object, each layer pass's mapping and cost and the
 engine's records; per iteration graph, what the records need of the graph; across presets,
-the mappings of presets with the same mapping parameters (``lergan.mapping``). Over random
+the mappings of presets with the same mapping parameters (``lergan.mapping``) and the routes
+of topologies that route alike (``lergan.system.interconnect``). Over random
 presets and overrides, each simulated with random options one after another on one graph
 (so that what one call memoised is looked up by the next), every result must equal the one
 computed with every memo cleared.
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from lergan.errors import LerganError
 from lergan.hardware import loader
 from lergan.mapping import MODES, mapper, memo, passes, tiling
-from lergan.system import build, simulate
+from lergan.system import build, interconnect, simulate
 from lergan.system.api import iteration_graph
 from lergan.system.options import SimulationOptions
 from lergan.workload import suite
@@ -36,6 +37,7 @@ def clear_memos() -> None:
     passes._conv_real_taps.cache_clear()
     passes._plan.cache_clear()
     loader._load_cached.cache_clear()
+    interconnect._ROUTES.clear()
 
 
 def result(graph, arch, overrides, options) -> str:
@@ -57,12 +59,15 @@ overrides_st = st.fixed_dictionaries({}, optional={
     "write.fraction_rewritten": st.sampled_from([0.25, 1.0]),
     "training.error_propagation": st.sampled_from(["transposed-copy", "transposed-read"]),
     "training.weight_gradients": st.sampled_from(["crossbar", "digital"]),
+    "interconnect.links.offchip.bandwidth_bytes_per_s": st.sampled_from(["8 GB/s", "32 GB/s"]),
+    "interconnect.reconfiguration_latency_s": st.sampled_from([0.0, 1e-6]),
 })
 options_st = st.fixed_dictionaries({}, optional={
     "mode": st.sampled_from([*MODES, "auto"]),
     "mode_objective": st.sampled_from(["time", "energy", "edp"]),
     "write_fractions": st.sampled_from([{"*": 0.5}, {"G": 0.2}]),
     "ops_per_element": st.sampled_from([{"batch_norm/forward": 9.0}, {"loss/loss": 0.5}]),
+    "topology": st.sampled_from(["3d", "2d-bus", "2d-offchip"]),
 })
 preset_st = st.tuples(st.sampled_from(["lergan", "prime"]), overrides_st)
 

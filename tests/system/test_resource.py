@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from synthetic import topology
 
 from lergan.errors import InternalError
-from lergan.system.ordering import toposort
+from lergan.system.ordering import toposort, write_after_read
 from lergan.system.schedule import _fit_for, _Resource, schedule
-from lergan.system.tasks import Dep, Task
+from lergan.system.tasks import Dep, OpCost, OpSpec, Task
 
 quarter = st.integers(0, 60).map(lambda k: k / 4)
 length = st.integers(1, 12).map(lambda k: k / 4)
@@ -104,3 +104,24 @@ def test_broken_task_lists_are_internal_errors():
     assert [t.id for t in toposort([_task("a", "b"), _task("b")])] == ["b", "a"]
     with pytest.raises(InternalError, match="form a cycle"):
         toposort([_task("a", "b"), _task("b", "a")])
+
+
+def test_write_after_read_orders_the_update_after_old_reads():
+    """An update's write waits for a read of the old weights on its unit that does not depend
+    on it; a read that does (the next step's forward) is not waited for; a dependency on an
+    operation listed later is a bug, one on no operation is ignored."""
+    def op(id_: str, *deps: str) -> OpSpec:
+        return OpSpec(id_, "G", "d", "forward", "l", 1, "crossbar", 1, OpCost(1e-6, {}),
+                      tuple(Dep(d) for d in deps))
+
+    read = _task("read")._replace(unit="u")
+    write = _task("write", "grad")._replace(kind="write", pass_="update", unit="u")
+    later = _task("later", "write")._replace(unit="u")
+    tasks = [_task("grad"), write, read, later]
+    ops = [op("elsewhere"), op("grad", "elsewhere", "outside"), op("write", "grad"),
+           op("read"), op("later", "write")]
+    out = write_after_read(ops, tasks)
+    assert [t.id for t in out] == ["grad", "read", "write", "later"]
+    assert [d.src for d in out[2].deps] == ["grad", "read"]
+    with pytest.raises(InternalError, match="depends on 'read', listed after it"):
+        write_after_read([ops[0], op("grad", "read"), *ops[2:]], tasks)

@@ -23,13 +23,15 @@ from lergan.system.storage import StorageSpec, place_data
 from lergan.system.tasks import OpSpec, Task
 
 
-def demands(tasks: Sequence[Task]) -> list[Demand]:
+def demands(tasks: Sequence[Task], by_id: Mapping[str, Task] | None = None) -> list[Demand]:
     """Bytes each step moves between banks (what the 3D configuration is chosen for): one
-    demand per (source, tensor, destination bank), as the schedule's transfers."""
-    by_id = {t.id: t for t in tasks}
+    demand per (source, tensor, destination bank), as the schedule's transfers
+    (``by_id``: the tasks by id, when the caller has them)."""
+    if by_id is None:
+        by_id = {t.id: t for t in tasks}
     seen: set[tuple[str, str | None, int]] = set()
     out = []
-    make = Demand._make  # positional, with a check of the field count
+    new = tuple.__new__  # Demand._make without its Python frame (five fields)
     for t in tasks:
         bank = t.bank
         for src_id, tensor, nbytes, _, _ in t.deps:
@@ -42,7 +44,7 @@ def demands(tasks: Sequence[Task]) -> list[Demand]:
             if key in seen:
                 continue
             seen.add(key)
-            out.append(make((t.step, src.bank, bank, nbytes, src.network != t.network)))
+            out.append(new(Demand, (t.step, src.bank, bank, nbytes, src.network != t.network)))
     return out
 
 
@@ -101,15 +103,16 @@ def _run(ops, chip, topology, layout, crossbar_budget, replication, transfer_chu
         pl.tasks = st.tasks
         extra_placement = {**(extra_placement or {}), "storage": st.to_dict()}
         notes = [*notes, *st.notes()]
-    steps = list(dict.fromkeys(t.step for t in pl.tasks))
-    topology.configure(demands(pl.tasks), steps)
-    sch = schedule(pl.tasks, topology, transfer_chunks=transfer_chunks)
+    by_id = {t.id: t for t in pl.tasks}  # one for demands, schedule and assemble
+    steps = list(dict.fromkeys(map(_STEP, pl.tasks)))
+    topology.configure(demands(pl.tasks, by_id), steps)
+    sch = schedule(pl.tasks, topology, transfer_chunks=transfer_chunks, by_id=by_id)
     if provision is not None:
         area_m2, static_power_w = provision(pl)
     return assemble(pl, sch, topology, static_power_w=static_power_w, area_m2=area_m2,
                     benchmark=benchmark, architecture=architecture, batch=batch,
                     options=options, notes=[*notes, *multiplexing_notes(pl)],
-                    extra_placement=extra_placement)
+                    extra_placement=extra_placement, by_id=by_id)
 
 
 @contextlib.contextmanager
@@ -153,6 +156,7 @@ _START_ID = operator.itemgetter(Interval._fields.index("start_s"), Interval._fie
 #: the same values in the same order as a generator over the attributes, without its frames).
 _VALUE = operator.itemgetter(Entry._fields.index("value"))
 _CELLS_WRITTEN = operator.itemgetter(Task._fields.index("cells_written"))
+_STEP = operator.itemgetter(Task._fields.index("step"))
 
 
 def assemble(
@@ -168,24 +172,27 @@ def assemble(
     options: Mapping[str, Any] | None,
     notes: Sequence[str],
     extra_placement: Mapping[str, Any] | None = None,
+    by_id: Mapping[str, Task] | None = None,
 ) -> SimulationResult:
-    """Turn a placement and its schedule into a :class:`SimulationResult`."""
-    tasks = {t.id: t for t in pl.tasks}
-    energy = accounting.energy_entries(pl.tasks, sch, topology, static_power_w)
+    """Turn a placement and its schedule into a :class:`SimulationResult` (``by_id``: the
+    placement's tasks by id, when the caller has them)."""
+    tasks = {t.id: t for t in pl.tasks} if by_id is None else by_id
+    energy = accounting.energy_entries(pl.tasks, sch, topology, static_power_w, tasks)
     area = accounting.area_entries(area_m2, topology)
     time = accounting.time_entries(tasks, sch)
     # one pass over the tasks and one over the transfers; totals keep ``sum`` over the
     # same values in the same order
     timeline: list[Interval] = []
     append = timeline.append
-    make = Interval._make  # positional, with a check of the field count
+    new = tuple.__new__  # Interval._make without its Python frame (nine fields)
     timings = sch.timings
     written: list[Task] = []
     for t in pl.tasks:
         tm = timings[t.id]
-        if tm.finish > tm.start:
-            append(make((t.id, t.unit, t.kind, t.network, t.step, t.pass_, t.layer,
-                         tm.start, tm.finish)))
+        start, finish = tm.start, tm.finish
+        if finish > start:
+            append(new(Interval, (t.id, t.unit, t.kind, t.network, t.step, t.pass_, t.layer,
+                                  start, finish)))
         if t.cells_written > 0:
             written.append(t)
     bytes_by_link: dict[str, float] = {}
@@ -200,8 +207,8 @@ def assemble(
         resources = x.route.resources
         for res in resources:
             bytes_by_link[res] = bytes_by_link.get(res, 0.0) + nbytes
-        append(make((x.id, "+".join(resources) or "local", "transfer", src.network,
-                          x.step, "transfer", src.layer, tm.start, tm.finish)))
+        append(new(Interval, (x.id, "+".join(resources) or "local", "transfer", src.network,
+                              x.step, "transfer", src.layer, tm.start, tm.finish)))
         sent_bytes.append(nbytes)
         if x.crosses:
             crossing_bytes.append(nbytes)

@@ -39,6 +39,14 @@ from lergan.errors import LerganError
 OFFCHIP = 0
 TOPOLOGIES = ("3d", "2d-bus", "2d-offchip")
 
+#: Routes computed, shared by topologies that route alike (:meth:`Topology.route`), and an
+#: id per set of links and reconfiguration latency seen (so that the key hashes an int
+#: rather than the link records; ids are never reused); at most ``_ROUTES_MAX`` of each.
+_ROUTES: dict[tuple, Route] = {}
+_ROUTING_IDS: dict[tuple, int] = {}
+_NEXT_ID = itertools.count()
+_ROUTES_MAX = 1 << 14
+
 
 @dataclass(frozen=True, slots=True)
 class LinkSpec:
@@ -116,6 +124,8 @@ class Topology:
     direct: dict[str, frozenset[tuple[int, int]]] = field(default_factory=dict)
     new_links: dict[str, frozenset[tuple[int, int]]] = field(default_factory=dict)
     _cache: dict[tuple[str, int, int, bool], Route] = field(default_factory=dict)
+    #: what a route depends on besides its step's links (see :meth:`route`), set on first use
+    _routing_key: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.kind not in TOPOLOGIES:
@@ -176,7 +186,24 @@ class Topology:
         key = (step, src, dst, crosses)
         r = self._cache.get(key)
         if r is None:
-            r = self._route(step, src, dst, crosses)
+            # shared by topologies that route alike (a sweep builds a new one per call):
+            # the kind, links and reconfiguration latency, and the step's configuration
+            rk = self._routing_key
+            if rk is None:
+                what = (tuple(self.links.items()), self.reconfiguration_latency_s)
+                rid = _ROUTING_IDS.get(what)
+                if rid is None:
+                    if len(_ROUTING_IDS) >= _ROUTES_MAX:
+                        _ROUTING_IDS.clear()
+                    rid = _ROUTING_IDS[what] = next(_NEXT_ID)
+                rk = self._routing_key = (self.kind, rid)
+            shared = (*rk, self.direct.get(step), self.new_links.get(step), src, dst, crosses)
+            r = _ROUTES.get(shared)
+            if r is None:
+                r = self._route(step, src, dst, crosses)
+                if len(_ROUTES) >= _ROUTES_MAX:
+                    _ROUTES.clear()
+                _ROUTES[shared] = r
             self._cache[key] = r
         return r
 

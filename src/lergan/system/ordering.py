@@ -8,11 +8,18 @@ update's write on that unit must come after the read.
 from __future__ import annotations
 
 import heapq
+import operator
 from collections import defaultdict
 from collections.abc import Sequence
 
 from lergan.errors import InternalError
 from lergan.system.tasks import Dep, OpSpec, Task
+
+#: A dependency's source, by position (a C call per dependency, no Python frame).
+_SRC = operator.itemgetter(Dep._fields.index("src"))
+#: Where a Task holds its dependencies, and tuple.__new__ to build one positionally.
+_DEPS = Task._fields.index("deps")
+_new = tuple.__new__
 
 
 def write_after_read(ops: Sequence[OpSpec], tasks: list[Task]) -> list[Task]:
@@ -35,27 +42,36 @@ def write_after_read(ops: Sequence[OpSpec], tasks: list[Task]) -> list[Task]:
             roots[t.op] = 1 << len(roots)
     ancestors: dict[str, int] = {}
     if roots:
-        index = {op.id: i for i, op in enumerate(ops)}
+        # what an op passes on to its dependants: its ancestors and its own bit (one lookup
+        # per dependency); a dependency on an op not seen yet is one listed later (an
+        # error) or on no op at all (ignored)
+        passed: dict[str, int] = {}
+        passed_get = passed.get
         roots_get = roots.get
-        for i, op in enumerate(ops):
+        ids: set[str] | None = None
+        for op in ops:
             anc = 0
             for d in op.deps:
-                j = index.get(d.src)
-                if j is not None:
-                    if j >= i:
+                a = passed_get(d.src)
+                if a is None:
+                    if ids is None:
+                        ids = {o.id for o in ops}
+                    if d.src in ids:
                         raise InternalError(
                             f"operation {op.id}: depends on {d.src!r}, listed after it "
                             "(operations must be in topological order)")
-                    anc |= ancestors[d.src] | roots_get(d.src, 0)
+                    continue
+                anc |= a
             ancestors[op.id] = anc
+            passed[op.id] = anc | roots_get(op.id, 0)
     out: list[Task] = []
     for t in tasks:
         if t.kind == "write" and readers.get(t.unit):
             bit = roots[t.op]
             extra = [Dep(r.id, whole=True) for r in readers[t.unit]
                      if r.op != t.op and not ancestors.get(r.op, 0) & bit]
-            if extra:
-                t = t._replace(deps=(*t.deps, *extra))
+            if extra:  # t._replace(deps=...) without its Python-level field loop
+                t = _new(Task, (*t[:_DEPS], (*t.deps, *extra), *t[_DEPS + 1:]))
         out.append(t)
     return toposort(out)
 
@@ -67,16 +83,13 @@ def toposort(tasks: list[Task]) -> list[Task]:
     by position would return it unchanged), after one pass over the dependencies.
     """
     seen: set[str] = set()
-    in_order = True
+    covers = seen.issuperset
+    add = seen.add
     for t in tasks:
-        for d in t.deps:
-            if d.src not in seen:  # listed later, or unknown (reported below)
-                in_order = False
-                break
-        if not in_order:
+        if not covers(map(_SRC, t.deps)):  # one listed later, or unknown (reported below)
             break
-        seen.add(t.id)
-    if in_order:
+        add(t.id)
+    else:
         return list(tasks)
     index = {t.id: i for i, t in enumerate(tasks)}
     indeg = [0] * len(tasks)

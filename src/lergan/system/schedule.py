@@ -38,8 +38,9 @@ from __future__ import annotations
 import bisect
 import functools
 import math
+import operator
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -66,6 +67,16 @@ class Timing:
     start_by_time: float = 0.0
     finish_by: str | None = None
     finish_by_time: float = 0.0
+
+
+#: The fields of a Task that scheduling reads, in one C call (``_TASK_FIELDS(task)``).
+_TASK_FIELDS = operator.itemgetter(*(Task._fields.index(f) for f in (
+    "id", "step", "network", "unit", "bank", "samples", "replication", "latency_s", "deps",
+    "barrier", "accumulates")))
+
+
+#: tuple.__new__, to build a NamedTuple positionally without its Python-level ``__new__``.
+_new = tuple.__new__
 
 
 @dataclass(slots=True)
@@ -101,9 +112,16 @@ class Schedule:
     timings: dict[str, Timing]
     transfers: dict[str, Transfer]
     busy_s: dict[str, float]
-    intervals: dict[str, list[tuple[float, float, str]]]
+    resources: dict[str, _Resource]
     makespan_s: float
     critical_path: list[Segment] = field(default_factory=list)
+
+    @property
+    def intervals(self) -> dict[str, list[tuple[float, float, str]]]:
+        """Each resource's busy intervals ``(start, end, owner)``, sorted and merged where
+        they touch (an interval keeps the owner of its latest end)."""
+        return {name: list(zip(r.starts, r.ends, r.owners, strict=True))
+                for name, r in self.resources.items()}
 
     @property
     def critical_path_s(self) -> float:
@@ -204,21 +222,31 @@ def schedule(
     topology: Topology,
     *,
     transfer_chunks: int = 8,
+    by_id: Mapping[str, Task] | None = None,
 ) -> Schedule:
-    """Time ``tasks`` (in a topological order) and the transfers their dependencies need."""
-    by_id = {t.id: t for t in tasks}
+    """Time ``tasks`` (in a topological order) and the transfers their dependencies need
+    (``by_id``: the tasks by id, when the caller has them)."""
+    if by_id is None:
+        by_id = {t.id: t for t in tasks}
     if len(by_id) != len(tasks):
         dup = sorted(k for k, c in Counter(t.id for t in tasks).items() if c > 1)
         raise InternalError(f"schedule: task ids are not unique ({', '.join(dup[:5])}, ...)")
     timings: dict[str, Timing] = {}
+    # per scheduled task: its timing and what its consumers read of it (one lookup per
+    # dependency instead of one in ``by_id`` and one in ``timings``)
+    done: dict[str, tuple[Timing, int, str, bool]] = {}
+    done_get = done.get
     resources: dict[str, _Resource] = {}
     busy: dict[str, float] = {}
     transfers: dict[str, Transfer] = {}
-    xfer_key: dict[tuple[str, str | None, int], str] = {}
+    # per (source, tensor, destination bank): the transfer's id and timing
+    xfer_key: dict[tuple[str, str | None, int], tuple[str, Timing]] = {}
     # per (step, source bank, destination bank, crosses): the route, its resources, the
     # seconds per byte each resource is busy and the energy per byte of each hop
     routes: dict[tuple[str, int, int, bool], tuple] = {}
     inf = math.inf
+    makespan = -inf  # the latest finish, and the node (task or transfer) that has it
+    last = ""  # ties: the largest id
 
     def res(name: str) -> _Resource:
         r = resources.get(name)
@@ -228,11 +256,9 @@ def schedule(
         return r
 
     for task in tasks:
-        n = task.samples if task.samples > 1 else 1
-        r = task.replication if task.replication > 1 else 1
-        d = task.latency_s
-        barrier = task.barrier
-        bank = task.bank
+        tid, tstep, tnet, tunit, bank, n, r, d, deps, barrier, accumulates = _TASK_FIELDS(task)
+        n = n if n > 1 else 1
+        r = r if r > 1 else 1
         own = -(-n // r) * d  # its busy time: ceil(n / r) rounds of d
         ready = 0.0
         ready_by: str | None = None
@@ -241,53 +267,54 @@ def schedule(
         tail_time = 0.0
         latest = -inf  # barrier: the last input sample of all
         latest_by: str | None = None
-        for dep in task.deps:
-            src_id = dep.src
-            src = by_id.get(src_id)
-            if src is None:
-                raise InternalError(f"task {task.id}: depends on unknown task {src_id!r}")
-            st = timings.get(src_id)
-            if st is None:
+        for src_id, tensor, nbytes, dep_whole, first_sample in deps:
+            info = done_get(src_id)
+            if info is None:
+                if src_id not in by_id:
+                    raise InternalError(f"task {tid}: depends on unknown task {src_id!r}")
                 raise InternalError(
-                    f"task {task.id}: scheduled before its dependency {src_id!r} (order the "
+                    f"task {tid}: scheduled before its dependency {src_id!r} (order the "
                     "tasks topologically)"
                 )
+            st, src_bank, src_net, src_acc = info
             node = src_id
-            if dep.tensor is not None and dep.bytes > 0 and src.bank != bank:
-                key = (src_id, dep.tensor, bank)
-                xid = xfer_key.get(key)
-                if xid is None:
-                    xid = f"xfer:{src_id}:{dep.tensor}->B{bank}"
-                    crosses = src.bank != 0 and src.network != task.network
-                    rkey = (task.step, src.bank, bank, crosses)
-                    info = routes.get(rkey)
-                    if info is None:
-                        route = topology.route(task.step, src.bank, bank, crosses)
-                        info = routes[rkey] = (
+            if tensor is not None and nbytes > 0 and src_bank != bank:
+                key = (src_id, tensor, bank)
+                known = xfer_key.get(key)
+                if known is None:
+                    xid = f"xfer:{src_id}:{tensor}->B{bank}"
+                    crosses = src_bank != 0 and src_net != tnet
+                    rkey = (tstep, src_bank, bank, crosses)
+                    route_info = routes.get(rkey)
+                    if route_info is None:
+                        route = topology.route(tstep, src_bank, bank, crosses)
+                        route_info = routes[rkey] = (
                             route, [res(name) for name in route.resources],
                             tuple(route.seconds_per_byte_by_resource().items()),
                             tuple((f"link:{h.spec.name}", h.spec.energy_j_per_bit)
                                   for h in route.hops),
                         )
-                    route, rs, spb, hop_energy = info
-                    nbytes = dep.bytes
-                    whole = dep.whole or src.accumulates
+                    route, rs, spb, hop_energy = route_info
+                    whole = dep_whole or src_acc
                     xt = _transfer_timing(st, route, rs, nbytes, whole, src_id, xid,
                                           transfer_chunks)
                     timings[xid] = xt
+                    f = xt.finish
+                    if f > makespan or (f == makespan and xid > last):
+                        makespan, last = f, xid
                     energy: dict[str, float] = {}
                     for k, epb in hop_energy:  # Route.energy_by_link_j, per hop in order
                         energy[k] = energy.get(k, 0.0) + 8.0 * nbytes * epb
                     transfers[xid] = Transfer(
-                        xid, src_id, bank, src.bank, dep.tensor, nbytes, task.step,
-                        task.network, route, energy, crosses, whole,
+                        xid, src_id, bank, src_bank, tensor, nbytes, tstep,
+                        tnet, route, energy, crosses, whole,
                     )
                     for name, sec_per_byte in spb:
                         busy[name] += nbytes * sec_per_byte
-                    xfer_key[key] = xid
+                    xfer_key[key] = (xid, xt)
                     st = xt
                 else:
-                    st = timings[xid]
+                    xid, st = known
                 node = xid
             if barrier:
                 # every input sample before the first output: only the last one counts
@@ -295,7 +322,7 @@ def schedule(
                 if t > latest:
                     latest, latest_by = t, node
                 continue
-            if n == 1 or dep.whole or src.accumulates:
+            if n == 1 or dep_whole or src_acc:
                 t = st.last
                 if t > ready:
                     ready, ready_by = t, node
@@ -307,8 +334,7 @@ def schedule(
             # to the consumer's N; by default aligned on the last sample): breakpoints
             # (consumer sample index from 1, time available) at the first and last fed
             pn = st.n if st.n > 1 else 1
-            fs = dep.first_sample
-            off = n - pn if fs is None else fs
+            off = n - pn if first_sample is None else first_sample
             lo = 1 + off if off > 0 else 1
             hi = pn + off if pn + off < n else n
             if hi < lo:
@@ -339,31 +365,54 @@ def schedule(
             ready, ready_by = latest, latest_by
             tail, tail_by, tail_time = latest + own, latest_by, latest
         if own > 0:
-            unit = resources.get(task.unit) or res(task.unit)
-            s, rbound = unit.reserve(ready, own, task.id, tail)
-            busy[task.unit] += own
-            rtime = s
+            unit = resources.get(tunit) or res(tunit)
+            ends = unit.ends
+            if not ends or ready >= ends[-1]:
+                # free from ready on (most tasks): _Resource.reserve's first case, inline
+                s = ready
+                e = s + own
+                if e < tail:
+                    e = tail
+                if ends and ends[-1] >= s:  # touches the last interval: extend it
+                    if e >= ends[-1]:
+                        ends[-1] = e
+                        unit.owners[-1] = tid
+                else:
+                    unit.starts.append(s)
+                    ends.append(e)
+                    unit.owners.append(tid)
+                rbound = ready_by
+                rtime = ready
+            else:
+                s, rbound = unit.reserve(ready, own, tid, tail)
+                if rbound is None:
+                    rbound = ready_by
+                    rtime = ready
+                else:
+                    rtime = s
+            busy[tunit] += own
         else:
-            s, rbound, rtime = ready, None, 0.0
-        e = s + own if s + own > tail else tail
-        if task.accumulates:
-            timing = Timing(s, e, e, e, 1)
+            s, rbound, rtime = ready, ready_by, ready
+        e = s + own
+        if tail > e:
+            e = tail
+            finish_by, finish_by_time = tail_by, tail_time
+        else:
+            finish_by, finish_by_time = None, 0.0
+        if accumulates:
+            timing = Timing(s, e, e, e, 1, rbound, rtime, finish_by, finish_by_time)
         else:
             first = s + d
-            timing = Timing(s, e, first if first < e else e, e, n)
-        if rbound is not None:
-            timing.start_by, timing.start_by_time = rbound, rtime
-        else:
-            timing.start_by, timing.start_by_time = ready_by, ready
-        if tail > s + own:
-            timing.finish_by, timing.finish_by_time = tail_by, tail_time
-        timings[task.id] = timing
-    makespan = max((t.finish for t in timings.values()), default=0.0)
-    intervals = {
-        name: list(zip(r.starts, r.ends, r.owners, strict=False)) for name, r in resources.items()
-    }
-    sch = Schedule(timings, transfers, busy, intervals, makespan)
-    sch.critical_path = _critical_path(sch)
+            timing = Timing(s, e, first if first < e else e, e, n, rbound, rtime, finish_by,
+                            finish_by_time)
+        timings[tid] = timing
+        done[tid] = (timing, bank, tnet, accumulates)
+        if e > makespan or (e == makespan and tid > last):
+            makespan, last = e, tid
+    if makespan == -inf:  # nothing scheduled
+        makespan = 0.0
+    sch = Schedule(timings, transfers, busy, resources, makespan)
+    sch.critical_path = _critical_path(sch, last)
     return sch
 
 
@@ -381,7 +430,7 @@ def _transfer_timing(src: Timing, route: Route, rs: list[_Resource], nbytes: flo
     lat = route.latency_s
     first_avail = src.last if whole else src.first
     step = 0.0 if n <= 1 else (src.last - src.first) / (n - 1)
-    plan = _chunk_plan(n, min(n, max(chunks, 1)))
+    plan = _chunk_plan(n, n if n < chunks else chunks if chunks > 1 else 1)
     last_c = len(plan) - 1
     cursor = -math.inf
     start = first_end = end = 0.0
@@ -397,10 +446,30 @@ def _transfer_timing(src: Timing, route: Route, rs: list[_Resource], nbytes: flo
         rbound: str | None = None
         if dur > 0:
             if single is not None:  # one search that also reserves
-                s, rbound = single.reserve(ready, dur, xid)
-                e = s + dur
+                ends = single.ends
+                if not ends or ready >= ends[-1]:
+                    # free from ready on (most chunks): _Resource.reserve's first case
+                    s = ready
+                    e = s + dur
+                    if ends and ends[-1] >= s:  # touches the last interval: extend it
+                        if e >= ends[-1]:
+                            ends[-1] = e
+                            single.owners[-1] = xid
+                    else:
+                        single.starts.append(s)
+                        ends.append(e)
+                        single.owners.append(xid)
+                else:
+                    s, rbound = single.reserve(ready, dur, xid)
+                    e = s + dur
             else:  # the earliest start free on every resource, reserved on each
-                s, rbound = _fit_for(rs, ready, dur)
+                for r in rs:
+                    ends = r.ends
+                    if ends and ready < ends[-1]:  # busy after ready: search
+                        s, rbound = _fit_for(rs, ready, dur)
+                        break
+                else:  # every resource free from ready on (what _fit_for would find)
+                    s = ready
                 e = s + dur
                 for r in rs:  # [s, e) is free on each
                     r.reserve(s, dur, xid)
@@ -448,8 +517,9 @@ def _split(total: int, parts: int) -> list[range]:
     return [c for c in out if len(c)]
 
 
-def _critical_path(sch: Schedule) -> list[Segment]:
-    """Walk the binding constraints back from the node that finishes last.
+def _critical_path(sch: Schedule, last: str | None = None) -> list[Segment]:
+    """Walk the binding constraints back from the node that finishes last (``last``, when
+    the caller knows it: the latest finish, ties to the largest id).
 
     At a node entered at time ``t``: if ``t`` is its finish and its finish was bound by a
     binder, the node owns ``[binder time, t]`` and the walk goes on at the binder; otherwise
@@ -458,14 +528,17 @@ def _critical_path(sch: Schedule) -> list[Segment]:
     """
     if not sch.timings:
         return []
-    items = iter(sch.timings.items())
     node: str | None
-    node, first = next(items)
-    t = first.finish
-    for k, tm in items:  # the latest finish, ties to the largest id
-        f = tm.finish
-        if f > t or (f == t and k > node):
-            node, t = k, f
+    if last is not None:
+        node, t = last, sch.timings[last].finish
+    else:
+        items = iter(sch.timings.items())
+        node, first = next(items)
+        t = first.finish
+        for k, tm in items:  # the latest finish, ties to the largest id
+            f = tm.finish
+            if f > t or (f == t and k > node):
+                node, t = k, f
     segs: list[Segment] = []
     for _ in range(4 * len(sch.timings) + 8):
         if node is None:
@@ -473,12 +546,12 @@ def _critical_path(sch: Schedule) -> list[Segment]:
         tm = sch.timings[node]
         at_finish = t >= tm.finish - 1e-12 * max(abs(tm.finish), 1e-30)
         if at_finish and tm.finish_by is not None and tm.finish_by_time < t:
-            segs.append(Segment(node, tm.finish_by_time, t))
+            segs.append(_new(Segment, (node, tm.finish_by_time, t)))
             node, t = tm.finish_by, tm.finish_by_time
             continue
         lo = min(tm.start, t)
         if t > lo:
-            segs.append(Segment(node, lo, t))
+            segs.append(_new(Segment, (node, lo, t)))
         if tm.start_by is None or tm.start_by not in sch.timings or lo <= 0:
             break
         node, t = tm.start_by, min(tm.start_by_time, lo)
