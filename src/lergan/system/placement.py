@@ -398,10 +398,23 @@ def _remap(deps: Sequence[Dep], expanded: Mapping[str, tuple[str, ...]]) -> tupl
     writes) replaced by one dependency on each of them."""
     if expanded:
         for d in deps:
-            if d.src in expanded:
-                return tuple(Dep(tid, d.tensor, d.bytes, d.whole, d.first_sample)
-                             for d in deps for tid in expanded.get(d.src, (d.src,)))
+            if d[0] in expanded:  # Dep.src, by position (a NamedTuple's attribute is a call)
+                out: list[Dep] = []
+                for d2 in deps:
+                    ids = expanded.get(d2[0])
+                    if ids is None:
+                        out.append(d2)
+                        continue
+                    rest = d2[1:]
+                    for tid in ids:  # Dep(tid, tensor, bytes, whole, first_sample)
+                        out.append(_NEW(Dep, (tid, *rest)))
+                return tuple(out)
     return tuple(deps)
+
+
+#: builds a NamedTuple record from its fields in order without NamedTuple.__new__'s Python
+#: frame (the records are the same; :func:`_remap` makes hundreds per placement)
+_NEW = tuple.__new__
 
 
 def _source_task(op: OpSpec) -> Task:
@@ -438,7 +451,7 @@ def _compute_task(op: OpSpec, u: Unit, unit_res: str, deps: tuple[Dep, ...]) -> 
         c = OpCost(c.latency_s * pieces, c.energy_j, c.cells_written, c.cells_in_use,
                    c.write_rounds)
     replication = u.replication if crossbar else 1
-    split = position_split(replication, op.samples, op.positions)
+    split = position_split(replication, op.samples, op.positions) if replication > 1 else 1
     if split > 1:
         c = OpCost(c.latency_s / split, c.energy_j, c.cells_written, c.cells_in_use,
                    c.write_rounds)
