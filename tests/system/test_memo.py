@@ -36,6 +36,7 @@ def clear_memos() -> None:
     passes._conv_real_taps.cache_clear()
     passes._plan.cache_clear()
     loader._load_cached.cache_clear()
+    loader._TREES.clear()
 
 
 def result(graph, arch, overrides, options) -> str:
