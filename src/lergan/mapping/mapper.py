@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from lergan.errors import MappingError
 from lergan.mapping.geometry import LayerGeometry, layer_geometry
 from lergan.mapping.params import MappingParams, from_architecture
-from lergan.mapping.passes import PassSpec, pass_spec
+from lergan.mapping.passes import PassSpec, pass_spec, spec_params
 from lergan.mapping.tiling import (
     Tiling,
     ceil_div,
@@ -243,7 +243,28 @@ def _place_pass(geo: LayerGeometry, pass_: str, mode: str, samples: int,
     """:func:`place` of :func:`pass_spec`, memoised: a pure function of its arguments (the
     geometry and the parameters hold all it reads of the layer and the preset), shared by
     every preset with the same parameters (other energies, another ADC)."""
-    return place(pass_spec(geo, pass_, mode, samples, params), geo, params, replication)
+    return place(_pass_spec(geo, pass_, mode, samples, params), geo, params, replication)
+
+
+#: :func:`pass_spec` results by (geometry, pass, mode, samples and their type,
+#: :func:`spec_params`)
+_SPECS: dict[tuple, PassSpec] = {}
+_SPECS_MAX = 4096
+
+
+def _pass_spec(geo: LayerGeometry, pass_: str, mode: str, samples: int,
+               params: MappingParams) -> PassSpec:
+    """:func:`pass_spec`, memoised by what it reads of the parameters
+    (:func:`~lergan.mapping.passes.spec_params`): presets that differ only in the
+    crossbar's shape or what the tiling reads (``crossbar.rows``, ``cell_bits``, ...)
+    share a pass's spec, and only tile it afresh."""
+    key = (geo, pass_, mode, samples, type(samples), spec_params(params))
+    hit = _SPECS.get(key)
+    if hit is None:
+        if len(_SPECS) >= _SPECS_MAX:
+            _SPECS.clear()
+        hit = _SPECS[key] = pass_spec(geo, pass_, mode, samples, params)
+    return hit
 
 
 def map_operation(op: Operation, arch: Architecture | MappingParams,

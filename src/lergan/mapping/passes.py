@@ -367,6 +367,21 @@ def update_spec(geo: LayerGeometry, mode: str, samples: int, params: MappingPara
     )
 
 
+#: The :class:`MappingParams` fields :func:`pass_spec` reads (and ``crossbar_rows`` when
+#: ``gate_zero_row_tiles``): a pass's matrices, bits and digital work do not depend on the
+#: crossbar's shape, the cell and DAC bits, the sign scheme, the write fraction or the
+#: accumulator, which only :mod:`lergan.mapping.mapper` (tiling, counts) reads
+SPEC_FIELDS = ("weight_bits", "input_bits", "error_bits", "gradient_bits",
+               "master_weight_bits", "optimiser_state_bits", "error_propagation",
+               "weight_gradients", "optimiser", "gate_zero_row_tiles")
+
+
+def spec_params(params: MappingParams) -> tuple:
+    """What :func:`pass_spec` reads of ``params`` (:data:`SPEC_FIELDS`), as a memo key."""
+    return (*(getattr(params, f) for f in SPEC_FIELDS),
+            params.crossbar_rows if params.gate_zero_row_tiles else None)
+
+
 def pass_spec(
     geo: LayerGeometry, pass_: str, mode: str, samples: int, params: MappingParams
 ) -> PassSpec:
