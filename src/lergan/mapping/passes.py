@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 from dataclasses import dataclass, replace
 
 from lergan.errors import MappingError
@@ -376,9 +377,12 @@ SPEC_FIELDS = ("weight_bits", "input_bits", "error_bits", "gradient_bits",
                "weight_gradients", "optimiser", "gate_zero_row_tiles")
 
 
+_spec_fields = operator.attrgetter(*SPEC_FIELDS)
+
+
 def spec_params(params: MappingParams) -> tuple:
     """What :func:`pass_spec` reads of ``params`` (:data:`SPEC_FIELDS`), as a memo key."""
-    return (*(getattr(params, f) for f in SPEC_FIELDS),
+    return (*_spec_fields(params),
             params.crossbar_rows if params.gate_zero_row_tiles else None)
 
 
