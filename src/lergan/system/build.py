@@ -285,16 +285,14 @@ def _op_specs(graph: IterationGraph, arch: Architecture, mode: str, ope: tuple =
             mappings[op.id] = m
             if pass_ == "update":
                 crossbars, opt, state_bytes, write = rec
-                specs.append(OpSpec(
+                specs.append(OpSpec(  # positional (faster), in OpSpec's field order
                     op.id, net, g.step, pass_, layer, 1, "write", crossbars, opt, g.deps,
-                    accumulates=True, weights_bytes=g.weights_bytes,
-                    state_bytes=state_bytes, write=write))
+                    False, True, g.weights_bytes, write, 1, state_bytes))
                 continue
             executor, crossbars, oc, positions = rec
             specs.append(OpSpec(
                 op.id, net, g.step, pass_, layer, op.samples, executor, crossbars, oc,
-                g.deps, barrier=g.barrier, accumulates=g.accumulates, positions=positions,
-            ))
+                g.deps, g.barrier, g.accumulates, 0.0, None, positions))
             continue
         samples = 1 if pass_ == "update" else op.samples
         oc = costed.get((g.work, samples))
@@ -304,10 +302,8 @@ def _op_specs(graph: IterationGraph, arch: Architecture, mode: str, ope: tuple =
                 c.latency_s / samples, dict(c.energy_j),
                 buffer_s=c.latency_parts_s["buffer"] / samples,
                 stream_s=c.latency_s / samples)
-        specs.append(OpSpec(
-            op.id, net, g.step, pass_, layer, samples, "digital", 0, oc, g.deps,
-            barrier=g.barrier, accumulates=g.accumulates,
-        ))
+        specs.append(OpSpec(op.id, net, g.step, pass_, layer, samples, "digital", 0, oc, g.deps,
+                            g.barrier, g.accumulates))
     return specs, mappings, choices
 
 
