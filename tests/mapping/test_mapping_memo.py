@@ -30,6 +30,7 @@ LAYERS = [
 
 def clear_mapping_memos() -> None:
     mapper._place_pass.cache_clear()
+    mapper._SPECS.clear()
     tiling.tile.cache_clear()
     passes._conv_real_taps.cache_clear()
     passes._plan.cache_clear()
@@ -87,3 +88,63 @@ def test_per_architecture_memo_follows_the_object():
     b = load_preset("lergan", {"adc.bits": a.adc.bits + 1})
     assert actions(a) is actions(a)
     assert actions(a)["adc.convert"].energy_j < actions(b)["adc.convert"].energy_j
+
+
+#: values of every MappingParams field (the spec memo's test changes each one in turn)
+FIELD_VALUES = {
+    "crossbar_rows": [16, 64, 128, 256],
+    "crossbar_cols": [16, 64, 128],
+    "cell_bits": [1, 2, 4],
+    "dac_bits": [1, 2],
+    "weight_bits": [8, 16],
+    "input_bits": [8, 16],
+    "error_bits": [8, 16],
+    "gradient_bits": [16, 32],
+    "accumulator_bits": [24, 32],
+    "master_weight_bits": [16, 32],
+    "optimiser_state_bits": [16, 32],
+    "signed_weights": ["offset", "differential"],
+    "error_propagation": ["transposed-copy", "transposed-read"],
+    "weight_gradients": ["crossbar", "digital"],
+    "optimiser": ["sgd", "momentum", "adam"],
+    "fraction_rewritten": [1.0, 0.5],
+    "compare_before_write": [False, True],
+    "gate_zero_row_tiles": [False, True],
+}
+FIELD_ST = {f: st.sampled_from(v) for f, v in FIELD_VALUES.items()}
+
+
+def test_every_parameter_has_values():
+    assert set(FIELD_VALUES) == set(MappingParams.model_fields)
+
+
+@settings(max_examples=12)
+@given(st.sampled_from(range(len(LAYERS))), st.sampled_from(PASSES), st.integers(1, 3),
+       st.fixed_dictionaries(FIELD_ST), st.fixed_dictionaries(FIELD_ST))
+def test_pass_specs_are_memoised_by_all_they_read(i, pass_, samples, a, b):
+    """Parameters that agree on :func:`passes.spec_params` give the same spec (the fields
+    left out of the key change nothing), and the memo answers parameters that differ from
+    memoised ones in any one field with their own spec (in every mode, gated or not)."""
+    layer, shape = LAYERS[i]
+    geo = layer_geometry(layer, shape)
+    for mode in MODES:
+        pa = MappingParams(**a)
+        # b: a's key fields, every other field drawn anew
+        same_key = MappingParams(**{**b, **{f: a[f] for f in passes.SPEC_FIELDS}, **(
+            {"crossbar_rows": a["crossbar_rows"]} if a["gate_zero_row_tiles"] else {})})
+        assert passes.spec_params(same_key) == passes.spec_params(pa)
+        assert passes.pass_spec(geo, pass_, mode, samples, same_key) == passes.pass_spec(
+            geo, pass_, mode, samples, pa)
+        # each field changed alone, looked up after the base's spec was memoised: a key
+        # without a field the spec reads would answer with the base's spec
+        for gate in (False, True):
+            base = {**a, "gate_zero_row_tiles": gate}
+            for f, values in FIELD_VALUES.items():
+                for v in values:
+                    if v == base[f]:
+                        continue
+                    clear_mapping_memos()
+                    mapper._pass_spec(geo, pass_, mode, samples, MappingParams(**base))
+                    pf = MappingParams(**{**base, f: v})
+                    assert mapper._pass_spec(geo, pass_, mode, samples, pf) == (
+                        passes.pass_spec(geo, pass_, mode, samples, pf)), (mode, f, v)

@@ -33,11 +33,13 @@ def clear_memos() -> None:
     memo._MEMOS.clear()
     build._geometry.cache_clear()
     mapper._place_pass.cache_clear()
+    mapper._SPECS.clear()
     tiling.tile.cache_clear()
     passes._conv_real_taps.cache_clear()
     passes._plan.cache_clear()
     loader._load_cached.cache_clear()
     interconnect._ROUTES.clear()
+    loader._TREES.clear()
 
 
 def result(graph, arch, overrides, options) -> str:

@@ -229,3 +229,36 @@ def test_swapped_weight_gradient_units_reload_no_weights():
     assert swapped_wg  # the budget makes them take turns
     assert not [i.id for i in r.timeline if i.kind == "reload" and "weight_gradient" in i.id]
     assert [i.id for i in r.timeline if i.kind == "reload"]  # the weight holders still do
+
+
+def test_moves_are_whole_records(monkeypatch):
+    """place_data builds its spill tasks and their dependencies by position (and replaces a
+    reader's dependencies by slicing): each must be a whole record, every value in its
+    field. A field added to Task or Dep must be placed there too."""
+    from lergan.system import engine
+    from lergan.system.tasks import Dep, Task
+
+    out = []
+    place_data = engine.place_data
+
+    def recording(*args):
+        out.append(place_data(*args))
+        return out[-1]
+
+    monkeypatch.setattr(engine, "place_data", recording)
+    simulate("dcgan", "lergan", 8, options={"crossbar_budget": 1536},
+             overrides={"organisation.capacity_bytes": 192 * 2**20})
+    st_ = out[-1]
+    assert st_.spilled_bytes.get("memory", 0) > 0 and st_.spilled_bytes.get("offchip", 0) > 0
+    assert len({t.id for t in st_.tasks}) == len(st_.tasks)
+    moves = [t for t in st_.tasks if t.kind == "spill"]
+    assert {t.unit for t in moves} >= {"offchip"} and any(
+        t.unit.endswith(":memory") for t in moves)
+    for t in st_.tasks:
+        assert type(t) is Task and len(t) == len(Task._fields)
+        assert all(type(d) is Dep and len(d) == len(Dep._fields) for d in t.deps)
+    for t in moves:
+        assert t.pass_ in ("spill", "reload") and t.samples == t.replication == 1
+        assert t.accumulates and not t.barrier and t.cells_written == 0.0
+        assert isinstance(t.energy_j, dict) and t.latency_s > 0 and t.bank >= 1
+        assert all(d.whole for d in t.deps)

@@ -22,6 +22,7 @@ impossible values raise :class:`lergan.errors.HardwareError` naming the key.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import types
@@ -109,25 +110,50 @@ def _tag_leaves(node: Any, origin: str) -> Any:
 
 
 def raw_tree(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The preset's tree with its ``base`` chain merged (values as written, not converted)."""
+    """The preset's tree with its ``base`` chain merged (values as written, not converted);
+    the caller's own copy."""
+    return copy.deepcopy(_shared_tree(name_or_path, _seen))
+
+
+#: merged preset trees by resolved path, shared and read-only, each with its memo of
+#: converted subtrees (:func:`_convert`); like :func:`_read_yaml`'s, a file is read once
+_TREES: dict[str, tuple[dict[str, Any], dict[tuple[int, str], tuple]]] = {}
+_TREES_MAX = 64
+
+
+def _shared_tree(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    """:func:`raw_tree` built once per file and shared: never change it (copy what you
+    change, as :func:`_overridden` does)."""
+    return _shared_entry(name_or_path, _seen)[0]
+
+
+def _shared_entry(name_or_path: str | Path, _seen: tuple[str, ...] = ()
+                  ) -> tuple[dict[str, Any], dict[tuple[int, str], tuple]]:
     path = _resolve_path(name_or_path)
     key = str(path.resolve())
     if key in _seen:
         raise HardwareError(f"preset {str(name_or_path)!r}: circular base chain {_seen}")
+    hit = _TREES.get(key)
+    if hit is not None:
+        return hit
     data = _tag_leaves(_read_yaml(key), path.name)
     base = data.get("base")
     if base is None:
-        return data
-    if not isinstance(base, str) or not base.strip():
-        raise HardwareError(f"preset {str(name_or_path)!r}: base {base!r}: expected the name "
-                            "of a preset or the path of a .yaml file")
-    base_ref = base
-    if isinstance(base, str) and base.endswith((".yaml", ".yml")) and not Path(base).is_absolute():
-        base_ref = str(path.parent / base)
-    tree = _merge(raw_tree(base_ref, (*_seen, key)), {k: v for k, v in data.items()})
-    tree["base"] = base
-    tree["name"] = data.get("name", path.stem)  # a child never passes for its base
-    return tree
+        tree = data
+    else:
+        if not isinstance(base, str) or not base.strip():
+            raise HardwareError(f"preset {str(name_or_path)!r}: base {base!r}: expected the "
+                                "name of a preset or the path of a .yaml file")
+        base_ref = base
+        if base.endswith((".yaml", ".yml")) and not Path(base).is_absolute():
+            base_ref = str(path.parent / base)
+        tree = _merge(_shared_tree(base_ref, (*_seen, key)), {k: v for k, v in data.items()})
+        tree["base"] = base
+        tree["name"] = data.get("name", path.stem)  # a child never passes for its base
+    if len(_TREES) >= _TREES_MAX:
+        _TREES.clear()
+    entry = _TREES[key] = (tree, {})
+    return entry
 
 
 # ---- walking the schema -----------------------------------------------------------------
@@ -269,7 +295,35 @@ def _leaf_range(node: Mapping[str, Any], key: str, dim: str | None,
     return (low, high)
 
 
-def _convert(node: Any, ann: Any, dim: str | None, key: str, prov: dict[str, Provenance]) -> Any:
+def _convert(node: Any, ann: Any, dim: str | None, key: str, prov: dict[str, Provenance],
+             memo: dict[tuple[int, str], tuple] | None = None, record: bool = False) -> Any:
+    """The SI value of ``node`` (a group, a mapping of named entries or a leaf) at dotted
+    ``key`` of the schema, its leaves' provenance added to ``prov`` in file order.
+
+    ``memo``: converted subtrees of a shared tree (:func:`_shared_tree`) by (node identity,
+    key), with the provenance they add; ``record`` fills it (converting the shared tree
+    itself), otherwise it is read: a tree with overrides (:func:`_overridden`) shares
+    every subtree it does not change with its preset's tree, and converts only the rest.
+    What a node converts to depends on the node and its key alone; entries hold their
+    node, so an identity is never reused while its entry lives."""
+    if memo is None or not key:
+        return _convert_node(node, ann, dim, key, prov, memo, record)
+    hit = memo.get((id(node), key))
+    if hit is not None and hit[0] is node:
+        prov.update(hit[2])
+        return hit[1]
+    if not record:
+        return _convert_node(node, ann, dim, key, prov, memo, record)
+    sub: dict[str, Provenance] = {}
+    out = _convert_node(node, ann, dim, key, sub, memo, record)
+    memo[id(node), key] = (node, out, sub)
+    prov.update(sub)
+    return out
+
+
+def _convert_node(node: Any, ann: Any, dim: str | None, key: str,
+                  prov: dict[str, Provenance], memo: dict[tuple[int, str], tuple] | None,
+                  record: bool) -> Any:
     if _is_model(ann):
         if not isinstance(node, Mapping) or _is_leaf(node):
             raise HardwareError(f"{key}: expected a group of fields, got {node!r}")
@@ -284,7 +338,7 @@ def _convert(node: Any, ann: Any, dim: str | None, key: str, prov: dict[str, Pro
                 raise HardwareError(
                     f"{sub}: unknown key (known here: {', '.join(ann.model_fields)})"
                 )
-            out[name] = _convert(child, spec[0], spec[1], sub, prov)
+            out[name] = _convert(child, spec[0], spec[1], sub, prov, memo, record)
         return out
     if get_origin(ann) is dict:
         if not isinstance(node, Mapping) or _is_leaf(node):
@@ -293,7 +347,8 @@ def _convert(node: Any, ann: Any, dim: str | None, key: str, prov: dict[str, Pro
         vann, vdim = _strip_optional(val), _dim_of(val)
         if get_origin(vann) is typing.Annotated:
             vann = get_args(vann)[0]
-        return {n: _convert(c, vann, vdim, f"{key}.{n}", prov) for n, c in node.items()}
+        return {n: _convert(c, vann, vdim, f"{key}.{n}", prov, memo, record)
+                for n, c in node.items()}
     return _convert_leaf(node, key, dim, prov)
 
 
@@ -324,7 +379,14 @@ def _override_value(raw: Any, ann: Any, dim: str | None, key: str) -> Any:
 
 def apply_overrides(tree: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
     """Return a copy of ``tree`` with dotted-key ``overrides`` applied as user leaves."""
-    out = copy.deepcopy(tree)
+    return _overridden(copy.deepcopy(tree), overrides)
+
+
+def _overridden(tree: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """``tree`` with ``overrides`` applied, without changing ``tree``: the groups on the
+    path to each overridden leaf are copied, every other subtree is ``tree``'s own."""
+    out = dict(tree)
+    copied = {id(out)}  # the groups this call made, which it may change
     for key, raw in overrides.items():
         ann, dim = _schema_at(key)
         if _is_model(ann) or get_origin(ann) is dict:
@@ -336,7 +398,11 @@ def apply_overrides(tree: dict[str, Any], overrides: Mapping[str, Any]) -> dict[
             if part not in node or not isinstance(node[part], Mapping) or _is_leaf(node[part]):
                 prefix = ".".join(parts[: i + 1])
                 raise HardwareError(f"{key}: {prefix!r} is not in this preset")
-            node = node[part]
+            child = node[part]
+            if id(child) not in copied:
+                child = node[part] = dict(child)
+                copied.add(id(child))
+            node = child
         leaf: dict[str, Any] = {
             "value": value,
             "source": "user override",
@@ -421,11 +487,16 @@ def _load_cached(name: str, items: tuple[tuple[str, Any], ...]) -> Architecture:
 
 
 def _load(name_or_path: str | Path, overrides: Mapping[str, Any] | None) -> Architecture:
-    tree = raw_tree(name_or_path)
-    if overrides:
-        tree = apply_overrides(tree, overrides)
+    tree, memo = _shared_entry(name_or_path)
     prov: dict[str, Provenance] = {}
-    data = _convert(tree, Architecture, None, "", prov)
+    if overrides:
+        if not memo:  # the preset's own subtrees, converted once for every override
+            with contextlib.suppress(HardwareError):  # (an override may mend a bad leaf)
+                _convert(tree, Architecture, None, "", {}, memo, record=True)
+        tree = _overridden(tree, overrides)
+        data = _convert(tree, Architecture, None, "", prov, memo)
+    else:
+        data = _convert(tree, Architecture, None, "", prov, memo, record=not memo)
     name = str(data.get("name", name_or_path))
     try:
         arch = Architecture.model_validate(data)

@@ -450,10 +450,16 @@ class Architecture(_Frozen):
     @property
     def components(self) -> ComponentModel:
         """The chip's components derived from this description
-        (:class:`lergan.hardware.components.ComponentModel`, computed once)."""
-        if self._components is None:
-            self._components = derive(self)
-        return self._components
+        (:class:`lergan.hardware.components.ComponentModel`, computed once).
+
+        Read from pydantic's store of private attributes directly: ``self._components``
+        goes through ``BaseModel.__getattr__`` (about 2 us), and the costing reads this
+        hundreds of times per preset object."""
+        private = self.__pydantic_private__
+        model = private.get("_components") if private is not None else None
+        if model is None:
+            self._components = model = derive(self)
+        return model
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None,
                    deep: bool = False) -> Architecture:

@@ -103,36 +103,102 @@ def _per_crossbar_area_m2(arch: Architecture) -> dict[str, float]:
     return hit
 
 
+@dataclass(frozen=True)
+class _Rates:
+    """What :func:`cost` reads of an Architecture, gathered once per object (:func:`_rates`):
+    per-action energies (J), the read cycle and clock, the bank buffer and its bandwidth,
+    the default digital units. ``bank`` is ``None`` when the preset has no buffer (then
+    :func:`~lergan.mapping.elementwise.bank_buffer` raises, in :func:`cost`'s order);
+    ``mac`` is ``None`` without ``digital.mac``; ``in_reg`` / ``out_reg``: a byte written
+    and read through the input / output registers, when both exist."""
+
+    units: int
+    bank: str | None
+    crossbar: float
+    dac: float
+    sample_hold: float
+    adc: float
+    shift_add: float
+    buf_read: float
+    buf_write: float
+    in_reg: float | None
+    out_reg: float | None
+    mac: float | None
+    compare: float
+    cycle: float
+    clock_hz: float
+    bank_bw: float
+
+
+def _rates(arch: Architecture) -> _Rates:
+    memo = per_object(arch)
+    hit = memo.get(("cost rates",))
+    if hit is not None:
+        return hit
+    act = actions(arch)
+    model = arch.components
+    bank = bank_buffer(arch) if arch.buffers else None
+    regs = "input_register" in arch.buffers and "output_register" in arch.buffers
+    mac = act.get("digital.mac.op")
+    hit = memo["cost rates",] = _Rates(
+        units=max(1, int(model.per_bank("mac"))),
+        bank=bank,
+        crossbar=act["crossbar.read"].energy_j,
+        dac=act["dac.drive"].energy_j,
+        sample_hold=act["sample_hold.sample"].energy_j,
+        adc=act["adc.convert"].energy_j,
+        shift_add=act["shift_add.op"].energy_j,
+        buf_read=act[f"buffer.{bank}.read"].energy_j if bank else 0.0,
+        buf_write=act[f"buffer.{bank}.write"].energy_j if bank else 0.0,
+        in_reg=(act["buffer.input_register.write"].energy_j
+                + act["buffer.input_register.read"].energy_j) if regs else None,
+        out_reg=(act["buffer.output_register.write"].energy_j
+                 + act["buffer.output_register.read"].energy_j) if regs else None,
+        mac=mac.energy_j if mac is not None else None,
+        # compare before write: a cell read, its conversion and sample-and-hold
+        compare=(arch.crossbar.read_energy_per_cell_j + act["adc.convert"].energy_j
+                 + act["sample_hold.sample"].energy_j),
+        cycle=model.read_cycle_s,
+        clock_hz=arch.technology.clock_hz,
+        bank_bw=arch.buffers[bank].bandwidth_bytes_per_s if bank else 0.0,
+    )
+    return hit
+
+
+_FORMULAS = {
+    "read": "read_cycles x max(crossbar.read_cycle_s, cols / (ADCs x rate)) [ISAAC]",
+    "write": "write_rounds x ceil(rows / rows_in_parallel) x pulses x write.pulse_s"
+             " [PipeLayer; preset write model]",
+    "digital": "digital_macs / (units x technology.clock_hz) [NeuroSim V2.1]",
+    "latency": "write + max(read, digital, buffer)",
+}
+
+
 def cost(mapping: LayerPassMapping, arch: Architecture,
          digital_units: int | None = None) -> OperationCost:
     """Cost one mapped operation on ``arch`` (a :class:`lergan.hardware.Architecture`)."""
 
-    act = actions(arch)
-    model = arch.components
+    r = _rates(arch)
     m = mapping
     if digital_units is None:
-        digital_units = max(1, int(model.per_bank("mac")))
+        digital_units = r.units
     if digital_units < 1:
         raise MappingError(f"digital_units must be at least 1, got {digital_units}")
-    bank = bank_buffer(arch)
-    has_regs = "input_register" in arch.buffers and "output_register" in arch.buffers
+    if r.bank is None:
+        bank_buffer(arch)  # raises: no buffer to cost buffer traffic
     crossbar_io = m.form not in ("digital", "write")
 
     # ---- energy ----------------------------------------------------------------------
     e: dict[str, float] = dict.fromkeys(ENERGY_COMPONENTS, 0.0)
-    e["crossbar"] = m.crossbar_read_cycles * act["crossbar.read"].energy_j
-    e["dac"] = m.dac_activations * act["dac.drive"].energy_j
-    e["sample_hold"] = m.adc_conversions * act["sample_hold.sample"].energy_j
-    e["adc"] = m.adc_conversions * act["adc.convert"].energy_j
-    e["shift_add"] = (m.shift_add_ops + m.digital_adds) * act["shift_add.op"].energy_j
-    rd, wr = act[f"buffer.{bank}.read"].energy_j, act[f"buffer.{bank}.write"].energy_j
+    e["crossbar"] = m.crossbar_read_cycles * r.crossbar
+    e["dac"] = m.dac_activations * r.dac
+    e["sample_hold"] = m.adc_conversions * r.sample_hold
+    e["adc"] = m.adc_conversions * r.adc
+    e["shift_add"] = (m.shift_add_ops + m.digital_adds) * r.shift_add
+    rd, wr = r.buf_read, r.buf_write
     e["buffer"] = m.buffer_read_bytes * rd + m.buffer_write_bytes * wr
-    if crossbar_io and has_regs:
-        in_reg = act["buffer.input_register.write"].energy_j + act[
-            "buffer.input_register.read"].energy_j
-        out_reg = act["buffer.output_register.write"].energy_j + act[
-            "buffer.output_register.read"].energy_j
-        e["buffer"] += m.buffer_read_bytes * in_reg + m.buffer_write_bytes * out_reg
+    if crossbar_io and r.in_reg is not None:
+        e["buffer"] += m.buffer_read_bytes * r.in_reg + m.buffer_write_bytes * r.out_reg
     e["accumulation"] = m.accumulation_bytes / 2 * (rd + wr)
     rows = m.rows_per_write_round
     wc = write_cost(arch, m.cells_written, rows)
@@ -141,27 +207,25 @@ def cost(mapping: LayerPassMapping, arch: Architecture,
     if m.cells_compared:
         # compare before write: every covered cell read once (one row per read cycle,
         # each column converted), before the changed ones are programmed
-        e["cell_write"] += m.cells_compared * (
-            arch.crossbar.read_energy_per_cell_j
-            + act["adc.convert"].energy_j + act["sample_hold.sample"].energy_j)
-        compare_s = m.write_rounds * rows * model.read_cycle_s
+        e["cell_write"] += m.cells_compared * r.compare
+        compare_s = m.write_rounds * rows * r.cycle
     if m.digital_macs:
-        if "mac" not in arch.digital:
+        if r.mac is None:
             raise MappingError(
                 f"layer {m.layer!r} pass {m.pass_!r} needs digital MAC units but preset "
                 f"{arch.name!r} has no digital.mac"
             )
-        e["digital"] = m.digital_macs * act["digital.mac.op"].energy_j
+        e["digital"] = m.digital_macs * r.mac
 
     # ---- latency ---------------------------------------------------------------------
-    cycle = model.read_cycle_s
+    cycle = r.cycle
     parts = {
         "read": m.read_cycles * cycle,
         "write": m.write_rounds * wc.latency_s + compare_s if rows else 0.0,
-        "digital": (m.digital_macs / (digital_units * arch.technology.clock_hz)
+        "digital": (m.digital_macs / (digital_units * r.clock_hz)
                     if m.digital_macs else 0.0),
         "buffer": (m.buffer_read_bytes + m.buffer_write_bytes + m.accumulation_bytes)
-        / arch.buffers[bank].bandwidth_bytes_per_s,
+        / r.bank_bw,
     }
     latency = parts["write"] + max(parts["read"], parts["digital"], parts["buffer"])
 
@@ -169,7 +233,7 @@ def cost(mapping: LayerPassMapping, arch: Architecture,
     area = {k: v * m.crossbars for k, v in _per_crossbar_area_m2(arch).items()} if (
         m.crossbars) else {}
     if m.digital_macs:
-        area["digital.mac"] = digital_units * model["mac"].area_m2
+        area["digital.mac"] = digital_units * arch.components["mac"].area_m2
 
     # ---- writes and lifetime ------------------------------------------------------------
     in_use = m.cells_per_copy * m.replication
@@ -188,11 +252,5 @@ def cost(mapping: LayerPassMapping, arch: Architecture,
         writes_per_cell=per_cell,
         lifetime_operations=ops,
         read_cycle_s=cycle,
-        formulas={
-            "read": "read_cycles x max(crossbar.read_cycle_s, cols / (ADCs x rate)) [ISAAC]",
-            "write": "write_rounds x ceil(rows / rows_in_parallel) x pulses x write.pulse_s"
-                     " [PipeLayer; preset write model]",
-            "digital": "digital_macs / (units x technology.clock_hz) [NeuroSim V2.1]",
-            "latency": "write + max(read, digital, buffer)",
-        },
+        formulas=dict(_FORMULAS),
     )

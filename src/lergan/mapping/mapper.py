@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from lergan.errors import MappingError
 from lergan.mapping.geometry import LayerGeometry, layer_geometry
 from lergan.mapping.params import MappingParams, from_architecture
-from lergan.mapping.passes import PassSpec, pass_spec
+from lergan.mapping.passes import PassSpec, pass_spec, spec_params
 from lergan.mapping.tiling import (
     Tiling,
     ceil_div,
@@ -141,26 +141,31 @@ def place(spec: PassSpec, geo: LayerGeometry, params: MappingParams,
     cycles = bit_cycles * passes
     placed: list[MatrixPlacement] = []
     xbar_cycles = dac = adc = adds = mvms = executed = 0
+    crossbars_per_copy = cells_per_copy = 0
+    # (integer counts: the per-matrix figures are read once, Tiling's properties written out)
     for m in spec.matrices:
-        t = tile(m.k, m.n, crossbar_rows=R, crossbar_cols=C, slices=slices, sign=sign)
-        placed.append(MatrixPlacement(m.role, m.copies, m.mvms, t))
-        mvms += m.copies * m.mvms
-        executed += m.copies * m.mvms * m.k * m.n
+        k, n, copies, m_mvms = m.k, m.n, m.copies, m.mvms
+        t = tile(k, n, crossbar_rows=R, crossbar_cols=C, slices=slices, sign=sign)
+        placed.append(MatrixPlacement(m.role, copies, m_mvms, t))
+        r_tiles, c_tiles = t.row_tiles, t.col_tiles
+        physical_cols = n * slices * sign  # t.physical_cols
+        crossbars_per_copy += copies * (r_tiles * c_tiles)  # t.crossbars
+        cells_per_copy += copies * (k * physical_cols)  # t.cells
+        mvms += copies * m_mvms
+        executed += copies * m_mvms * k * n
         if spec.transposed_read:
-            xbar_cycles += m.copies * m.mvms * t.crossbars * cycles
-            dac += m.copies * m.mvms * m.n * t.row_tiles * cycles
-            adc += m.copies * m.mvms * m.k * t.col_tiles * cycles
-            adds += m.copies * m.mvms * m.k * (t.col_tiles - 1)
+            xbar_cycles += copies * m_mvms * (r_tiles * c_tiles) * cycles
+            dac += copies * m_mvms * n * r_tiles * cycles
+            adc += copies * m_mvms * k * c_tiles * cycles
+            adds += copies * m_mvms * k * (c_tiles - 1)
         else:
             tile_mvms = m.active_tile_mvms if m.active_tile_mvms is not None else (
-                m.mvms * t.row_tiles)
-            row_mvms = m.active_row_mvms if m.active_row_mvms is not None else m.mvms * m.k
-            xbar_cycles += m.copies * tile_mvms * t.col_tiles * cycles
-            dac += m.copies * row_mvms * t.col_tiles * cycles
-            adc += m.copies * tile_mvms * t.physical_cols * cycles
-            adds += m.copies * max(tile_mvms - m.mvms, 0) * m.n
-    crossbars_per_copy = sum(p.copies * p.tiling.crossbars for p in placed)
-    cells_per_copy = sum(p.copies * p.tiling.cells for p in placed)
+                m_mvms * r_tiles)
+            row_mvms = m.active_row_mvms if m.active_row_mvms is not None else m_mvms * k
+            xbar_cycles += copies * tile_mvms * c_tiles * cycles
+            dac += copies * row_mvms * c_tiles * cycles
+            adc += copies * tile_mvms * physical_cols * cycles
+            adds += copies * max(tile_mvms - m_mvms, 0) * n
     if spec.per_sample_program:
         rounds = ceil_div(spec.samples, replication)
         steps = rounds * max((m.mvms // spec.samples for m in spec.matrices), default=0)
@@ -243,7 +248,28 @@ def _place_pass(geo: LayerGeometry, pass_: str, mode: str, samples: int,
     """:func:`place` of :func:`pass_spec`, memoised: a pure function of its arguments (the
     geometry and the parameters hold all it reads of the layer and the preset), shared by
     every preset with the same parameters (other energies, another ADC)."""
-    return place(pass_spec(geo, pass_, mode, samples, params), geo, params, replication)
+    return place(_pass_spec(geo, pass_, mode, samples, params), geo, params, replication)
+
+
+#: :func:`pass_spec` results by (geometry, pass, mode, samples and their type,
+#: :func:`spec_params`)
+_SPECS: dict[tuple, PassSpec] = {}
+_SPECS_MAX = 4096
+
+
+def _pass_spec(geo: LayerGeometry, pass_: str, mode: str, samples: int,
+               params: MappingParams) -> PassSpec:
+    """:func:`pass_spec`, memoised by what it reads of the parameters
+    (:func:`~lergan.mapping.passes.spec_params`): presets that differ only in the
+    crossbar's shape or what the tiling reads (``crossbar.rows``, ``cell_bits``, ...)
+    share a pass's spec, and only tile it afresh."""
+    key = (geo, pass_, mode, samples, type(samples), spec_params(params))
+    hit = _SPECS.get(key)
+    if hit is None:
+        if len(_SPECS) >= _SPECS_MAX:
+            _SPECS.clear()
+        hit = _SPECS[key] = pass_spec(geo, pass_, mode, samples, params)
+    return hit
 
 
 def map_operation(op: Operation, arch: Architecture | MappingParams,

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 from dataclasses import dataclass, replace
 
 from lergan.errors import MappingError
@@ -365,6 +366,24 @@ def update_spec(geo: LayerGeometry, mode: str, samples: int, params: MappingPara
         extra_read_bytes=reads, extra_write_bytes=writes, weights=geo.weights,
         taps_stored=forward_spec(geo, mode, 1, params).taps_stored,
     )
+
+
+#: The :class:`MappingParams` fields :func:`pass_spec` reads (and ``crossbar_rows`` when
+#: ``gate_zero_row_tiles``): a pass's matrices, bits and digital work do not depend on the
+#: crossbar's shape, the cell and DAC bits, the sign scheme, the write fraction or the
+#: accumulator, which only :mod:`lergan.mapping.mapper` (tiling, counts) reads
+SPEC_FIELDS = ("weight_bits", "input_bits", "error_bits", "gradient_bits",
+               "master_weight_bits", "optimiser_state_bits", "error_propagation",
+               "weight_gradients", "optimiser", "gate_zero_row_tiles")
+
+
+_spec_fields = operator.attrgetter(*SPEC_FIELDS)
+
+
+def spec_params(params: MappingParams) -> tuple:
+    """What :func:`pass_spec` reads of ``params`` (:data:`SPEC_FIELDS`), as a memo key."""
+    return (*_spec_fields(params),
+            params.crossbar_rows if params.gate_zero_row_tiles else None)
 
 
 def pass_spec(

@@ -245,23 +245,25 @@ def _op_specs(graph: IterationGraph, arch: Architecture, mode: str, ope: tuple =
     chosen: dict[tuple[str, str], str] = {}
     choices: dict[str, dict[str, Any]] = {}
     measured = dict(wf)  # write fractions measured by emulation, by NET/LAYER, NET or *
-    # operations of the same layer pass (and mapping overrides) map and choose alike
+    no_copy = arch.training.error_propagation == "transposed-copy"
+    # operations of the same layer pass (and mapping overrides) map, choose and cost alike:
+    # each is mapped once, and the records' costs (OpCost, read-only like every record)
+    # are built once per (pass, overrides, mode) and per MAC-free work and samples
     decided: dict[tuple, tuple[str, dict[str, float]]] = {}
-    mapped: dict[tuple, Any] = {}
-    costed: dict[tuple, Any] = {}
+    mapped: dict[tuple, tuple[Any, tuple]] = {}
+    costed: dict[tuple, OpCost] = {}
     for g in graph_ops:
         op = g.op
         net, layer, pass_ = op.network, op.layer, op.pass_
         if g.work is None:  # a mapped layer's pass
             over = {}
-            if (pass_ == "update" and not g.keeps_copy
-                    and arch.training.error_propagation == "transposed-copy"):
+            if pass_ == "update" and not g.keeps_copy and no_copy:
                 over = {"error_propagation": "transposed-read"}  # no error pass: no copy
             if pass_ == "update" and measured:
                 f = measured.get(f"{net}/{layer}", measured.get(net, measured.get("*")))
                 if f is not None:  # measured by emulation: the controller compared
                     over = {**over, "fraction_rewritten": f, "compare_before_write": True}
-            key = (g.pass_key, tuple(sorted(over.items())))
+            key = (g.pass_key, tuple(sorted(over.items())) if over else ())
             md = mode
             if mode == "auto":
                 md = chosen.get((net, layer)) if pass_ == "update" else None
@@ -275,54 +277,63 @@ def _op_specs(graph: IterationGraph, arch: Architecture, mode: str, ope: tuple =
                         chosen.setdefault((net, layer), md)  # the update writes its copy
                 else:
                     choices[op.id] = {"mode": md, "objective": "the forward pass's copy"}
-            if (key, md) not in mapped:
-                mapped[key, md] = _mapped(op, arch, md, **over)
-            m, c = mapped[key, md]
+            hit = mapped.get((key, md))
+            if hit is None:
+                m, c = _mapped(op, arch, md, **over)
+                hit = mapped[key, md] = (m, _costs(m, c, pass_, op.samples))
+            m, rec = hit
             mappings[op.id] = m
-            lp = c.latency_parts_s
             if pass_ == "update":
-                opt = {k: v for k, v in c.energy_j.items() if k != "cell_write"}
-                specs.append(OpSpec(
-                    op.id, net, g.step, pass_, layer, 1, "write", m.crossbars,
-                    OpCost(max(lp["read"], lp["digital"], lp["buffer"]), opt,
-                           buffer_s=lp["buffer"],
-                           stream_s=max(lp["read"], lp["digital"], lp["buffer"])),
-                    g.deps, accumulates=True, weights_bytes=g.weights_bytes,
-                    # the update writes back exactly its master weights and optimiser
-                    # state (lergan.mapping.passes.update_spec)
-                    state_bytes=float(m.buffer_write_bytes),
-                    write=OpCost(lp["write"], {"cell_write": c.energy_j["cell_write"]},
-                                 float(c.cells_written), float(m.cells_per_copy * m.replication)),
-                ))
+                crossbars, opt, state_bytes, write = rec
+                specs.append(OpSpec(  # positional (faster), in OpSpec's field order
+                    op.id, net, g.step, pass_, layer, 1, "write", crossbars, opt, g.deps,
+                    False, True, g.weights_bytes, write, 1, state_bytes))
                 continue
-            executor = "digital" if m.form == "digital" else "crossbar"
-            per_sample = c.latency_s / max(op.samples, 1)
-            # a streaming pass may split one sample's MVM steps over copies; a pass that
-            # programs an operand per sample (crossbar weight gradients) may not
-            positions = (max(1, m.mvm_steps // max(op.samples, 1))
-                         if executor == "crossbar" and not m.write_rounds else 1)
+            executor, crossbars, oc, positions = rec
             specs.append(OpSpec(
-                op.id, net, g.step, pass_, layer, op.samples, executor,
-                m.crossbars if executor == "crossbar" else 0,
-                OpCost(per_sample, dict(c.energy_j), float(c.cells_written),
-                       float(m.cells_per_copy), max(m.write_rounds, 1),
-                       lp["buffer"] / max(op.samples, 1),
-                       max(lp["read"], lp["digital"], lp["buffer"]) / max(op.samples, 1)),
-                g.deps, barrier=g.barrier, accumulates=g.accumulates, positions=positions,
-            ))
+                op.id, net, g.step, pass_, layer, op.samples, executor, crossbars, oc,
+                g.deps, g.barrier, g.accumulates, 0.0, None, positions))
             continue
-        if g.work not in costed:
-            costed[g.work] = elementwise_cost(*g.work, arch, layer=layer)
-        c = costed[g.work]
         samples = 1 if pass_ == "update" else op.samples
-        specs.append(OpSpec(
-            op.id, net, g.step, pass_, layer, samples, "digital", 0,
-            OpCost(c.latency_s / samples, dict(c.energy_j),
-                   buffer_s=c.latency_parts_s["buffer"] / samples,
-                   stream_s=c.latency_s / samples), g.deps,
-            barrier=g.barrier, accumulates=g.accumulates,
-        ))
+        oc = costed.get((g.work, samples))
+        if oc is None:
+            c = elementwise_cost(*g.work, arch, layer=layer)
+            oc = costed[g.work, samples] = OpCost(
+                c.latency_s / samples, dict(c.energy_j),
+                buffer_s=c.latency_parts_s["buffer"] / samples,
+                stream_s=c.latency_s / samples)
+        specs.append(OpSpec(op.id, net, g.step, pass_, layer, samples, "digital", 0, oc, g.deps,
+                            g.barrier, g.accumulates))
     return specs, mappings, choices
+
+
+def _costs(m: LayerPassMapping, c: OperationCost, pass_: str, samples: int) -> tuple:
+    """What the record of a mapped operation takes from its mapping ``m`` and cost ``c``:
+    an update's ``(crossbars, optimiser step, state bytes, programming)``, another pass's
+    ``(executor, crossbars, cost per sample, positions)``."""
+    lp = c.latency_parts_s
+    if pass_ == "update":
+        opt = {k: v for k, v in c.energy_j.items() if k != "cell_write"}
+        return (m.crossbars,
+                OpCost(max(lp["read"], lp["digital"], lp["buffer"]), opt,
+                       buffer_s=lp["buffer"],
+                       stream_s=max(lp["read"], lp["digital"], lp["buffer"])),
+                # the update writes back exactly its master weights and optimiser state
+                # (lergan.mapping.passes.update_spec)
+                float(m.buffer_write_bytes),
+                OpCost(lp["write"], {"cell_write": c.energy_j["cell_write"]},
+                       float(c.cells_written), float(m.cells_per_copy * m.replication)))
+    executor = "digital" if m.form == "digital" else "crossbar"
+    n = max(samples, 1)
+    # a streaming pass may split one sample's MVM steps over copies; a pass that programs
+    # an operand per sample (crossbar weight gradients) may not
+    positions = (max(1, m.mvm_steps // n)
+                 if executor == "crossbar" and not m.write_rounds else 1)
+    return (executor, m.crossbars if executor == "crossbar" else 0,
+            OpCost(c.latency_s / n, dict(c.energy_j), float(c.cells_written),
+                   float(m.cells_per_copy), max(m.write_rounds, 1), lp["buffer"] / n,
+                   max(lp["read"], lp["digital"], lp["buffer"]) / n),
+            positions)
 
 
 def step_label(op: Operation) -> str:

@@ -53,15 +53,26 @@ def share_ports(tasks: Sequence[Task], ops: Sequence[OpSpec], ports: float
                 ) -> tuple[list[Task], dict[int, PortUse]]:
     """``tasks`` with the streaming part of every task in an oversubscribed bank stretched
     (see the module docstring), and each bank's :class:`PortUse`."""
-    specs: Mapping[str, OpSpec] = {o.id: o for o in ops}
-    need_of: dict[tuple[int, str], float] = defaultdict(float)
+    # what the need reads of each operation that streams through the buffer (the loop
+    # below visits every task; it is :func:`copies_at_once` times buffer_s / stream_s)
+    streams: dict[str, tuple[float, float, int]] = {}
+    for o in ops:
+        c = o.cost
+        if c.buffer_s > 0 and c.stream_s > 0:
+            streams[o.id] = (c.buffer_s, c.stream_s, o.positions)
+    need_of: dict[tuple[int, str], float] = {}
     for t in tasks:
-        o = specs.get(t.op)
-        if t.kind != "compute" or o is None or o.cost.buffer_s <= 0 or o.cost.stream_s <= 0:
+        if t.kind != "compute":
             continue
-        need = copies_at_once(t, o) * o.cost.buffer_s / o.cost.stream_s
+        st = streams.get(t.op)
+        if st is None:
+            continue
+        buffer_s, stream_s, positions = st
+        r = t.replication if t.replication > 1 else 1
+        n = t.samples if t.samples > 1 else 1
+        need = (r if r <= n else n * position_split(r, n, positions)) * buffer_s / stream_s
         key = (t.bank, t.unit)
-        if need > need_of[key]:
+        if need > need_of.setdefault(key, 0.0):
             need_of[key] = need
     by_bank: dict[int, float] = defaultdict(float)
     for (bank, _), need in need_of.items():
@@ -70,6 +81,7 @@ def share_ports(tasks: Sequence[Task], ops: Sequence[OpSpec], ports: float
     slow = {b: u.slowdown for b, u in use.items() if u.slowdown > 1.0}
     if not slow:
         return list(tasks), use
+    specs: Mapping[str, OpSpec] = {o.id: o for o in ops}
     out = []
     for t in tasks:
         k = slow.get(t.bank)

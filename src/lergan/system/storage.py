@@ -139,13 +139,6 @@ def _offchip_s(nbytes: float, spec: StorageSpec) -> float:
     return spec.offchip.latency_s + nbytes / spec.offchip.bandwidth_bytes_per_s
 
 
-def _kept(dep: Dep, src: Task, task: Task) -> bool:
-    """Whether ``task`` keeps the tensor of ``dep`` whole (see the module docstring)."""
-    if dep.tensor is None or dep.bytes <= 0 or src.kind == "source":
-        return False
-    return dep.whole or task.barrier or src.accumulates or src.pass_ != task.pass_
-
-
 @dataclass
 class Storage:
     """Every bank's store and the tasks that move spilled data."""
@@ -179,51 +172,60 @@ def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) 
     specs = {o.id: o for o in ops}
     banks: dict[int, BankStore] = {}
 
-    def store(b: int) -> BankStore:
-        s = banks.get(b)
-        if s is None:
-            s = banks[b] = BankStore(b)
-        return s
-
     # ---- demand ----------------------------------------------------------------------------
+    # (the loops unpack the records by position: they visit every task and dependency of
+    # every simulated iteration). A task keeps a tensor whole (see the module docstring)
+    # when it has bytes, does not come from off chip, and is read whole, by a barrier, from
+    # an accumulating task or from another pass.
     kept: dict[tuple[str, str, int], float] = {}  # (src, tensor, bank) -> bytes
     readers: dict[tuple[str, str, int], list[str]] = {}  # ... -> the tasks that read it
     optimisers: list[Task] = []
     for t in tasks:
-        if t.pass_ == "update" and t.kind == "compute" and t.op in specs:
-            o = specs[t.op]
-            if o.state_bytes > 0 and t.id in (o.id, f"{o.id}:optimiser"):
-                store(t.bank).state_bytes += o.state_bytes
+        tid, op, kind, _, step, pass_, _, _, bank = t[:9]
+        if pass_ == "update" and kind == "compute" and op in specs:
+            o = specs[op]
+            if o.state_bytes > 0 and tid in (o.id, f"{o.id}:optimiser"):
+                s = banks.get(bank)
+                if s is None:
+                    s = banks[bank] = BankStore(bank)
+                s.state_bytes += o.state_bytes
                 optimisers.append(t)
-        for d in t.deps:
-            if d.tensor is None:  # an ordering dependency: no data
+        barrier = t.barrier
+        for src_id, tensor, nbytes, whole, _ in t.deps:
+            if tensor is None or nbytes <= 0:  # an ordering dependency, or no data
                 continue
-            src = by_id.get(d.src)
-            if src is None or not _kept(d, src, t):
+            src = by_id.get(src_id)
+            if src is None or src.kind == "source" or not (
+                    whole or barrier or src.accumulates or src.pass_ != pass_):
                 continue
-            key = (d.src, d.tensor, t.bank)
-            if key not in kept:
-                kept[key] = d.bytes
-                readers[key] = [t.id]
-                s = store(t.bank)
-                s.kept_by_step[t.step] = s.kept_by_step.get(t.step, 0.0) + d.bytes
-            elif readers[key][-1] != t.id:
-                readers[key].append(t.id)
+            key = (src_id, tensor, bank)
+            names = readers.get(key)
+            if names is None:
+                kept[key] = nbytes
+                readers[key] = [tid]
+                s = banks.get(bank)
+                if s is None:
+                    s = banks[bank] = BankStore(bank)
+                by_step = s.kept_by_step
+                by_step[step] = by_step.get(step, 0.0) + nbytes
+            elif names[-1] != tid:
+                names.append(tid)
 
     # ---- moves -------------------------------------------------------------------------------
     spilled: dict[str, float] = defaultdict(float)
     cells = 0.0
-    before: dict[str, list[Task]] = defaultdict(list)  # task id -> tasks to insert before it
-    extra_deps: dict[str, list[Dep]] = defaultdict(list)
-    after: dict[str, list[Task]] = defaultdict(list)
+    before: dict[str, list[Task]] = {}  # task id -> tasks to insert before it
+    extra_deps: dict[str, list[Dep]] = {}
+    after: dict[str, list[Task]] = {}
+    buffer_bytes = spec.buffer_bytes
 
-    def legs(bank: int, levels: Mapping[str, float]
+    def legs(bank: int, mem: float, off: float
              ) -> list[tuple[str, str, float, float, dict, dict]]:
         """Per level below the buffer: (name, resource, write-out seconds, read-back
-        seconds, write-out energy, read-back energy) of the bytes ``levels`` puts there."""
+        seconds, write-out energy, read-back energy) of ``mem`` bytes in the memory mats
+        and ``off`` bytes off chip."""
         nonlocal cells
         out = []
-        mem = levels.get("memory", 0.0)
         if mem > 0:
             out.append(("memory", f"B{bank}:memory",
                         _memory_s(mem, spec.mat_write_bytes_per_s, spec),
@@ -232,7 +234,6 @@ def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) 
                         {"memory_read": mem * spec.read_j_per_byte}))
             spilled["memory"] += mem
             cells += mem * 8.0 / spec.cell_bits
-        off = levels.get("offchip", 0.0)
         if off > 0:
             t_off = _offchip_s(off, spec)
             e_off = {"link:offchip": 8.0 * off * spec.offchip.energy_j_per_bit}
@@ -243,16 +244,27 @@ def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) 
     # the state first, then each step's kept tensors in the order of their first reader
     filled: dict[tuple[int, str], float] = {}
     state_levels = {b: place_bytes(0.0, s.state_bytes, spec) for b, s in banks.items()}
-    by_first: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    by_first: dict[str, list[tuple[str, str, int]]] = {}
     for key, names in readers.items():
-        by_first[names[0]].append(key)
+        first_keys = by_first.get(names[0])
+        if first_keys is None:
+            by_first[names[0]] = [key]
+        else:
+            first_keys.append(key)
     # kept tensors: written out as they arrive and read back once, before their first
     # reader, as one round trip per level for all that the reader is the first to read
-    # (the port is busy for both; every reader of them waits for it)
+    # (the port is busy for both; every reader of them waits for it). ``legs`` and
+    # ``_spill_task`` inlined: the same figures, in the same order, for the hundreds of
+    # round trips of an iteration.
+    buffer_bytes, memory_bytes = spec.buffer_bytes, spec.memory_bytes
+    mat_w, mat_r = spec.mat_write_bytes_per_s, spec.mat_read_bytes_per_s
+    mat_bytes, port, ceil = spec.mat_bytes, spec.port_bytes_per_s, math.ceil
+    w_j, r_j, cell_bits = spec.write_j_per_byte, spec.read_j_per_byte, spec.cell_bits
+    off_j = spec.offchip.energy_j_per_bit
     for first_id, keys in by_first.items():
         first = by_id[first_id]
-        bank = first.bank
-        slot = (bank, first.step)
+        _, op, _, network, step, _, layer, _, bank, tier = first[:10]
+        slot = (bank, step)
         at = filled.get(slot)
         if at is None:
             at = banks[bank].state_bytes
@@ -260,33 +272,62 @@ def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) 
         for k in keys:
             size += kept[k]
         filled[slot] = at + size
-        levels = place_bytes(at, size, spec)
-        if levels["memory"] <= 0 and levels["offchip"] <= 0:
+        # place_bytes(at, size, spec), its arithmetic
+        buf = min(size, max(0.0, buffer_bytes - at))
+        past = at - buffer_bytes
+        mem = min(size - buf, memory_bytes if past <= 0 else max(0.0, memory_bytes - past))
+        off = size - buf - mem
+        if mem <= 0 and off <= 0:
             continue  # in the buffer: nothing to move
-        deps = tuple(Dep(src, tensor, kept[(src, tensor, b)], True) for src, tensor, b in keys)
+        deps = tuple([_new(Dep, (src, tensor, kept[src, tensor, b], True, None))
+                      for src, tensor, b in keys])
         waits = []
-        for level, res, w_s, r_s, w_e, r_e in legs(bank, levels):
-            energy = {**w_e, **r_e} if level == "memory" else {
-                k: v + r_e[k] for k, v in w_e.items()}
-            trip = _spill_task(f"spill:{first_id}:{level}", first, res, bank, w_s + r_s,
-                               energy, deps)
-            before[first_id].append(trip)
-            waits.append(Dep(trip.id, None, 0.0, True))
-        if waits:
-            for name in dict.fromkeys(n for key in keys for n in readers[key]):
-                extra_deps[name] += waits
+        trips = before.setdefault(first_id, [])
+        if mem > 0:
+            tid = f"spill:{first_id}:memory"
+            mats = max(1.0, ceil(mem / mat_bytes))  # _memory_s's, written out
+            trips.append(_new(Task, (
+                tid, op, "spill", network, step, "spill", layer, f"B{bank}:memory", bank,
+                tier, 1, 1, mem / min(port, mats * mat_w) + mem / min(port, mats * mat_r),
+                {"memory_write": mem * w_j, "memory_read": mem * r_j}, deps, False, True,
+                0.0, 0, 0.0, 0.0)))
+            waits.append(_new(Dep, (tid, None, 0.0, True, None)))
+            spilled["memory"] += mem
+            cells += mem * 8.0 / cell_bits
+        if off > 0:
+            t_off = _offchip_s(off, spec)
+            e_off = 8.0 * off * off_j
+            tid = f"spill:{first_id}:off-chip"
+            trips.append(_new(Task, (
+                tid, op, "spill", network, step, "spill", layer, "offchip", bank, tier, 1,
+                1, t_off + t_off, {"link:offchip": e_off + e_off}, deps, False, True, 0.0, 0,
+                0.0, 0.0)))
+            waits.append(_new(Dep, (tid, None, 0.0, True, None)))
+            spilled["offchip"] += off
+        if len(keys) == 1:
+            names = readers[keys[0]]
+        else:
+            names = dict.fromkeys([n for key in keys for n in readers[key]])
+        for name in names:
+            more = extra_deps.get(name)
+            if more is None:
+                extra_deps[name] = list(waits)
+            else:
+                more += waits
     # state: loaded before the optimiser step, written back after it (each layer's share
     # of its bank's state levels)
     for t in optimisers:
         st_bytes = specs[t.op].state_bytes
         total = banks[t.bank].state_bytes
         levels = {k: v * st_bytes / total for k, v in state_levels[t.bank].items()}
-        for level, res, w_s, r_s, w_e, r_e in legs(t.bank, levels):
+        for level, res, w_s, r_s, w_e, r_e in legs(t.bank, levels["memory"],
+                                                   levels["offchip"]):
             load = _spill_task(f"state:{t.op}:from-{level}", t, res, t.bank, r_s, r_e, ())
-            before[t.id].append(load)
-            extra_deps[t.id].append(Dep(load.id, None, 0.0, True))
-            after[t.id].append(_spill_task(f"state:{t.op}:to-{level}", t, res, t.bank, w_s,
-                                           w_e, (Dep(t.id, None, 0.0, True),)))
+            before.setdefault(t.id, []).append(load)
+            extra_deps.setdefault(t.id, []).append(Dep(load.id, None, 0.0, True))
+            after.setdefault(t.id, []).append(_spill_task(
+                f"state:{t.op}:to-{level}", t, res, t.bank, w_s, w_e,
+                (Dep(t.id, None, 0.0, True),)))
     # a reload that takes its weights from the master copy (placement's ``:master-weights``
     # source in the update tier) reads them where the state lives, once per reload; one
     # that takes them from this iteration's update gets them from the optimiser directly
@@ -303,33 +344,45 @@ def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) 
             total = sum(sh.values())
             shares = {k: v / total for k, v in sh.items()} if total > 0 else {"buffer": 1.0}
             fetch = _fetch_task(t, d.bytes, ub, shares, spec)
-            before[t.id].append(fetch)
+            before.setdefault(t.id, []).append(fetch)
             moved[t.id] = Dep(fetch.id, d.tensor, d.bytes, True)
             for lv in ("memory", "offchip"):
                 spilled[f"fetched from {lv}"] += d.bytes * shares.get(lv, 0.0)
 
+    # a task's dependencies replaced by position (``Task._replace`` without its field walk)
     out: list[Task] = []
+    new = tuple.__new__
     for t in tasks:
-        if t.id in before:
-            out.extend(before[t.id])
-        if t.id in moved:  # the master copy's weights come through the fetch
-            fetch = moved[t.id]
-            t = t._replace(deps=tuple(fetch if d.tensor == fetch.tensor else d
-                                      for d in t.deps))
-        more = extra_deps.get(t.id)
-        out.append(t._replace(deps=(*t.deps, *more)) if more else t)
-        if t.id in after:
-            out.extend(after[t.id])
+        tid = t.id
+        if tid in before:
+            out.extend(before[tid])
+        deps = t.deps
+        if tid in moved:  # the master copy's weights come through the fetch
+            fetch = moved[tid]
+            deps = tuple(fetch if d.tensor == fetch.tensor else d for d in deps)
+        more = extra_deps.get(tid)
+        if more:
+            deps = (*deps, *more)
+        out.append(t if deps is t.deps else new(Task, (*t[:_DEPS], deps, *t[_DEPS + 1:])))
+        if tid in after:
+            out.extend(after[tid])
     return Storage(banks, out, dict(spilled), cells, spec)
+
+
+#: position of :attr:`Task.deps` in the record
+_DEPS = Task._fields.index("deps")
 
 
 def _spill_task(tid: str, owner: Task, unit: str, bank: int, latency_s: float,
                 energy_j: Mapping[str, float], deps: tuple[Dep, ...]) -> Task:
     """A move of stored data on ``unit`` (a bank's memory port or the memory channel),
     labelled with the task it serves."""
-    return Task._make((tid, owner.op, "spill", owner.network, owner.step, "spill",
+    return _new(Task, (tid, owner.op, "spill", owner.network, owner.step, "spill",
                        owner.layer, unit, bank, owner.tier, 1, 1, latency_s, energy_j, deps,
                        False, True, 0.0, 0, 0.0, 0.0))
+
+
+_new = tuple.__new__  # a record from all its fields in order (``Task._make`` without a check)
 
 
 def _fetch_task(reload: Task, nbytes: float, bank: int, sh: Mapping[str, float],
