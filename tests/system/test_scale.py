@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from typer.testing import CliRunner
 
@@ -55,3 +57,17 @@ def test_scale_command_writes_the_figure(tmp_path):
                                  "--out", str(out)])
     assert r.exit_code == 0, r.output
     assert out.stat().st_size > 10_000 and "bottleneck" in r.output
+
+
+@pytest.mark.parametrize("arch", ["lergan", "lergan-2d-bus"])
+def test_doubling_the_memory_is_faster_until_a_named_bottleneck(arch):
+    """The issue's criterion on the default design and its 2D ablation (a small DCGAN,
+    batch 64, 1/4x to 16x): each doubling is at least as fast as the one before and the
+    last point names what stops it. The simulated time is not guaranteed monotone in
+    general (docs/model.md, Monotonicity: the `prime` layout's curve here rises at 1x and
+    4x); this keeps the default design's curve as documented."""
+    pts = scale(GAN, arch, (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0), batch=64)
+    times = [p.time_s for p in pts]
+    assert all(b <= a * (1 + 1e-12) for a, b in itertools.pairwise(times))
+    assert times[-1] < 0.5 * times[0]
+    assert pts[-1].bottleneck.endswith("weight gradient")
