@@ -136,6 +136,13 @@ def _adc_energy_factor(arch: Architecture) -> float:
     return base ** (a.bits - a.reference_bits)
 
 
+def mat_capacity_bytes(crossbars_per_mat: float, rows: float, cols: float,
+                       cell_bits: float) -> float:
+    """What one mat stores: its crossbars' cells at ``cell_bits`` each, in bytes (the one
+    formula the component model and the schema's sizing from a capacity share)."""
+    return crossbars_per_mat * rows * cols * cell_bits / 8
+
+
 def derive(arch: Architecture) -> ComponentModel:
     """The component model of ``arch`` (use ``arch.components``, which caches it)."""
     t, xb, org, w = arch.technology, arch.crossbar, arch.organisation, arch.write
@@ -195,7 +202,7 @@ def derive(arch: Architecture) -> ComponentModel:
             if name not in comps:
                 raise HardwareError(f"organisation.per_{level}.{name}: no component named "
                                     f"{name!r}")
-    mat_bytes = xpm * cells * xb.cell_bits / 8
+    mat_bytes = mat_capacity_bytes(xpm, xb.rows, xb.cols, xb.cell_bits)
     memory = 0.0
     if org.capacity_bytes is not None:
         memory = max(0.0, org.capacity_bytes / org.banks - org.mats_per_bank * mat_bytes)

@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from lergan.errors import HardwareError
-from lergan.hardware.components import ComponentModel, derive
+from lergan.hardware.components import ComponentModel, derive, mat_capacity_bytes
 from lergan.hardware.converters import required_adc_bits
 from lergan.hardware.units import Dim
 from lergan.vocabulary import (
@@ -380,8 +380,8 @@ class Architecture(_Frozen):
         if org.get("compute_fraction") is None:
             raise ValueError("organisation.compute_fraction: needed with capacity_bytes")
         try:
-            mat_bytes = (org["crossbars_per_mat"] * xb["rows"] * xb["cols"]
-                         * xb["cell_bits"] / 8)
+            mat_bytes = mat_capacity_bytes(org["crossbars_per_mat"], xb["rows"], xb["cols"],
+                                           xb["cell_bits"])
             mats = org["capacity_bytes"] / mat_bytes / org["banks"] * org["compute_fraction"]
         except (KeyError, TypeError, ZeroDivisionError):
             return data  # the field validators name what is missing or wrong
