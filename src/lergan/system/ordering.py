@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import operator
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from lergan.errors import InternalError
 from lergan.system.tasks import Dep, OpSpec, Task
@@ -22,12 +22,20 @@ _DEPS = Task._fields.index("deps")
 _new = tuple.__new__
 
 
-def write_after_read(ops: Sequence[OpSpec], tasks: list[Task]) -> list[Task]:
+def write_after_read(
+    ops: Sequence[OpSpec],
+    tasks: list[Task],
+    follows: tuple[Mapping[str, int], Mapping[str, int]] | None = None,
+) -> list[Task]:
     """Make each weight write wait for the reads of the old weights on its unit.
 
     A read of a unit's weights that does not (even indirectly) depend on the update uses the
     weights from before it (in the same step, or in a later step with stale weights), so the
     write must come after it. Tasks are then re-ordered topologically (stable).
+
+    ``follows``, where the caller has it (placement does): the updates each operation
+    follows, even indirectly (operation id -> one bit per update), and each update's bit;
+    otherwise they are found here (checking that ``ops`` are in topological order).
     """
     readers: dict[str, list[Task]] = defaultdict(list)
     for t in tasks:
@@ -40,8 +48,12 @@ def write_after_read(ops: Sequence[OpSpec], tasks: list[Task]) -> list[Task]:
     for t in tasks:
         if t.kind == "write" and t.op not in roots and readers.get(t.unit):
             roots[t.op] = 1 << len(roots)
-    ancestors: dict[str, int] = {}
-    if roots:
+    ancestors: Mapping[str, int] = {}
+    if roots and follows is not None:
+        ancestors, bits = follows
+        roots = {uid: bits[uid] for uid in roots}
+    elif roots:
+        ancestors = {}
         # what an op passes on to its dependants: its ancestors and its own bit (one lookup
         # per dependency); a dependency on an op not seen yet is one listed later (an
         # error) or on no op at all (ignored)
@@ -62,7 +74,7 @@ def write_after_read(ops: Sequence[OpSpec], tasks: list[Task]) -> list[Task]:
                             "(operations must be in topological order)")
                     continue
                 anc |= a
-            ancestors[op.id] = anc
+            ancestors[op.id] = anc  # type: ignore[index]
             passed[op.id] = anc | roots_get(op.id, 0)
     out: list[Task] = []
     for t in tasks:

@@ -49,6 +49,7 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from lergan.errors import MappingError
 from lergan.system.interconnect import OFFCHIP
@@ -166,8 +167,9 @@ def place(
     _fit_groups(ops, units, groups, op_units, update_of, replication_overrides(replication))
     _assign_banks(units, groups)
     opt_banks = _optimiser_banks(ops, units, op_units, update_of, holders, tier_banks)
-    tasks, op_tasks = _tasks(ops, units, groups, op_units, update_of, holders, opt_banks)
-    return Placement(layout, write_after_read(ops, tasks), units, groups, op_tasks)
+    tasks, op_tasks, follows = _tasks(ops, units, groups, op_units, update_of, holders,
+                                      opt_banks)
+    return Placement(layout, write_after_read(ops, tasks, follows), units, groups, op_tasks)
 
 
 def _crossbar_budget(chip: ChipSpec, crossbar_budget: int | None) -> int:
@@ -432,7 +434,7 @@ def _reload_task(op: OpSpec, u: Unit, region: str, cost: tuple[OpCost, float, fl
     """Loading a swapped unit's weights into its group's swap region before ``op``, after
     ``deps`` (the region's previous pass, the weights' move from where they live)."""
     c, hot, hot_cells = cost
-    return Task._make((  # Task's fields in order, as in _compute_task
+    return _NEW(Task, (  # Task's fields in order, as in _compute_task
         f"{op.id}:reload", op.id, "reload", op.network, op.step, "reload", op.layer,
         region, u.bank, u.tier, 1, 1, c.latency_s, dict(c.energy_j),  # .. energy_j
         deps, False, True,  # deps .. accumulates
@@ -457,9 +459,9 @@ def _compute_task(op: OpSpec, u: Unit, unit_res: str, deps: tuple[Dep, ...]) -> 
                    c.write_rounds)
     # an operation that writes no cells has no hot spot
     hot, hot_cells = hot_spot(c, replication, pieces) if c.cells_written > 0 else (0.0, 0.0)
-    # the placement's hot path: Task's 21 fields by position (checked by _make), since
-    # binding them by keyword took a third of the placement's time
-    return Task._make((
+    # the placement's hot path: Task's 21 fields by position (tuple.__new__, without
+    # _make's Python frame), since binding them by keyword took a third of its time
+    return _NEW(Task, (
         op.id, op.id, "compute", op.network, op.step, op.pass_, op.layer,  # id .. layer
         unit_res, u.bank, u.tier,  # unit, bank, tier
         1 if op.accumulates and op.executor == "digital" and op.samples <= 1
@@ -471,6 +473,10 @@ def _compute_task(op: OpSpec, u: Unit, unit_res: str, deps: tuple[Dep, ...]) -> 
     ))
 
 
+#: a dependency's source, by position (a C call per dependency, no Python frame)
+_SRC = itemgetter(0)
+
+
 def _tasks(
     ops: Sequence[OpSpec],
     units: Mapping[str, Unit],
@@ -479,75 +485,113 @@ def _tasks(
     update_of: Mapping[tuple[str, str], OpSpec],
     holders: Mapping[tuple[str, str], list[str]],
     opt_banks: Mapping[tuple[str, str], int],
-) -> tuple[list[Task], dict[str, tuple[str, ...]]]:
-    """The tasks of every operation in order, and the task ids of each operation.
+) -> tuple[list[Task], dict[str, tuple[str, ...]],
+           tuple[dict[str, int], dict[str, int]] | None]:
+    """The tasks of every operation in order, the task ids of each operation, and which
+    updates each operation follows, even indirectly (operation id -> one bit per update,
+    and update id -> its bit; :func:`lergan.system.ordering.write_after_read` reuses them;
+    ``None`` when an operation depends on one not listed before it).
 
     Digital work takes turns on its bank's pool of MAC units (:func:`digital_pool`). The
     passes of swapped units take turns in their group's swap region, each after a reload
     of its layer's weights.
     """
     tasks: list[Task] = []
+    append = tasks.append
     op_tasks: dict[str, tuple[str, ...]] = {}
     last_on_region: dict[str, str] = {}  # swap region -> the last operation that ran in it
     reloads: dict[str, tuple[OpCost, float, float]] = {}  # swapped unit -> cost, hot spot
     expanded: dict[str, tuple[str, ...]] = {}  # operations placed as tasks of other ids
+    expanded_disjoint = expanded.keys().isdisjoint
     # update op id -> its optimiser task; "NET/LAYER:master-weights" -> the master copy
     weight_sources: dict[str, Task] = {}
     # which updates each operation follows, even indirectly (one bit per update): where a
-    # swapped layer's reload takes its weights from; only needed when something is swapped
-    track = any(u.swapped for u in units.values())
+    # swapped layer's reload takes its weights from, and which reads a write must wait for
     update_bit: dict[str, int] = {}
     follows: dict[str, int] = {}
+    passed: dict[str, int] = {}  # what an op passes on: the updates it follows, and itself
+    passed_get = passed.get
+    pools: dict[int, str] = {}  # bank -> its digital pool
+    in_order = True  # every dependency on an operation listed before
     for op in ops:
-        if track:
-            bits = 0
-            for d in op.deps:
-                bits |= follows.get(d.src, 0) | update_bit.get(d.src, 0)
-            follows[op.id] = bits
-            if op.executor == "write":
-                update_bit[op.id] = 1 << len(update_bit)
-        if op.executor == "source":
-            tasks.append(_source_task(op))
-            op_tasks[op.id] = (op.id,)
+        oid = op.id
+        executor = op.executor
+        op_deps = op.deps
+        bits = 0
+        for d in op_deps:
+            a = passed_get(d[0])  # Dep.src, by position
+            if a is None:  # listed later, or no operation: write_after_read checks
+                in_order = False
+            else:
+                bits |= a
+        follows[oid] = bits
+        if executor == "write":
+            bit = update_bit[oid] = 1 << len(update_bit)
+            passed[oid] = bits | bit
+        else:
+            passed[oid] = bits
+        if executor == "source":
+            append(_source_task(op))
+            op_tasks[oid] = (oid,)
             continue
-        if op.executor == "write":
-            update = _update_tasks(op, _remap(op.deps, expanded), holders, units,
+        if executor == "write":
+            update = _update_tasks(op, _remap(op_deps, expanded), holders, units,
                                    opt_banks[(op.network, op.layer)])
             tasks.extend(update)
-            weight_sources[op.id] = update[0]  # the optimiser: where the new weights come from
+            weight_sources[oid] = update[0]  # the optimiser: where the new weights come from
             ids = tuple(t.id for t in update if t.kind == "write") or (update[0].id,)
-            op_tasks[op.id] = ids
-            if ids != (op.id,):
-                expanded[op.id] = ids
+            op_tasks[oid] = ids
+            if ids != (oid,):
+                expanded[oid] = ids
             continue
-        (uname,) = op_units[op.id]
+        (uname,) = op_units[oid]
         u = units[uname]
-        # nothing to replace before the first update is placed
-        deps = _remap(op.deps, expanded) if expanded else tuple(op.deps)
-        crossbar = op.executor == "crossbar"
-        unit_res = uname if crossbar else digital_pool(u.bank)
-        if u.swapped and crossbar:
-            unit_res = f"{groups[u.group].name}:swap"
-            upd = update_of.get((op.network, op.layer))
-            prev = last_on_region.get(unit_res)
-            # a weight-gradient unit programs its own operands (its cost holds those
-            # writes): it takes its turn in the region without a reload of the weights
-            if u.holds_weights and upd is not None and upd.write is not None:
-                reload = reloads.get(uname)  # the same for every pass of the unit
-                if reload is None:
-                    c = _full_copy(_share(upd.write, _copy_share(upd, u, holders, units), 1))
-                    reload = reloads[uname] = (c, *hot_spot(c, 1, u.pieces))
-                rdeps = (Dep(prev, None, 0.0, True),) if prev else ()
-                rdeps = (*rdeps, _weights_fetch(op, upd, f"{op.id}:reload", weight_sources,
-                                                follows[op.id], update_bit, opt_banks, tasks))
-                tasks.append(_reload_task(op, u, unit_res, reload, rdeps))
-                deps = (*deps, Dep(f"{op.id}:reload", None, 0.0, True))
-            elif prev:
-                deps = (*deps, Dep(prev, None, 0.0, True))
-            last_on_region[unit_res] = op.id
-        tasks.append(_compute_task(op, u, unit_res, deps))
-        op_tasks[op.id] = (op.id,)
-    return tasks, op_tasks
+        # nothing to replace unless it depends on an operation placed as other tasks
+        if expanded and not expanded_disjoint(map(_SRC, op_deps)):
+            deps = _remap(op_deps, expanded)
+        else:
+            deps = tuple(op_deps)
+        if executor == "crossbar":
+            unit_res = uname
+            if u.swapped:
+                unit_res = f"{groups[u.group].name}:swap"
+                upd = update_of.get((op.network, op.layer))
+                prev = last_on_region.get(unit_res)
+                # a weight-gradient unit programs its own operands (its cost holds those
+                # writes): it takes its turn in the region without a reload of the weights
+                if u.holds_weights and upd is not None and upd.write is not None:
+                    reload = reloads.get(uname)  # the same for every pass of the unit
+                    if reload is None:
+                        c = _full_copy(_share(upd.write, _copy_share(upd, u, holders, units),
+                                              1))
+                        reload = reloads[uname] = (c, *hot_spot(c, 1, u.pieces))
+                    rdeps = (Dep(prev, None, 0.0, True),) if prev else ()
+                    rdeps = (*rdeps, _weights_fetch(op, upd, f"{oid}:reload",
+                                                    weight_sources, bits, update_bit,
+                                                    opt_banks, tasks))
+                    append(_reload_task(op, u, unit_res, reload, rdeps))
+                    deps = (*deps, Dep(f"{oid}:reload", None, 0.0, True))
+                elif prev:
+                    deps = (*deps, Dep(prev, None, 0.0, True))
+                last_on_region[unit_res] = oid
+            append(_compute_task(op, u, unit_res, deps))
+        else:  # digital: no pieces, no copies
+            bank = u.bank
+            unit_res = pools.get(bank)
+            if unit_res is None:
+                unit_res = pools[bank] = digital_pool(bank)
+            c = op.cost
+            hot, hot_cells = hot_spot(c) if c.cells_written > 0 else (0.0, 0.0)
+            append(_NEW(Task, (  # as _compute_task, for a digital operation
+                oid, oid, "compute", op.network, op.step, op.pass_, op.layer,
+                unit_res, bank, u.tier,
+                1 if op.accumulates and executor == "digital" and op.samples <= 1
+                else op.samples,
+                1, c.latency_s, c.energy_j, deps, op.barrier, op.accumulates,
+                c.cells_written, 0, hot, hot_cells,
+            )))
+        op_tasks[oid] = (oid,)
+    return tasks, op_tasks, (follows, update_bit) if in_order else None
 
 
 def _weights_fetch(op: OpSpec, upd: OpSpec, rid: str, weight_sources: dict[str, Task],
@@ -580,7 +624,7 @@ def _weights_fetch(op: OpSpec, upd: OpSpec, rid: str, weight_sources: dict[str, 
                        energy_j={})
             tasks.append(src)
             weight_sources[mid] = src
-    return Dep._make((src.id, f"{op.layer}.weights>{rid}", upd.weights_bytes, True, None))
+    return _NEW(Dep, (src.id, f"{op.layer}.weights>{rid}", upd.weights_bytes, True, None))
 
 
 def digital_pool(bank: int) -> str:
