@@ -313,6 +313,7 @@ def _fit_groups(
         upd = update_of.get((u.network, u.layer))
         w = upd.write.latency_s if upd is not None and upd.write is not None else 0.0
         reload_s[u.name] = w * uses[u.name]
+    memo: dict = {}  # auto_replication's copies of units alike, this placement only
     for gname, us in by_group.items():
         g = groups[gname]
         g.demand = sum(u.crossbars for u in us)
@@ -327,7 +328,7 @@ def _fit_groups(
             if u.crossbars > slots:
                 u.pieces = -(-u.crossbars // slots)
         g.fits = g.demand <= g.capacity
-        swap_size = plan_group(g, us, overrides, reload_s)
+        swap_size = plan_group(g, us, overrides, reload_s, memo)
         g.demand = sum(u.total_crossbars for u in us if not u.swapped) + swap_size
 
 
