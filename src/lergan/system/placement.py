@@ -49,6 +49,7 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from operator import itemgetter
 
 from lergan.errors import MappingError
@@ -224,20 +225,23 @@ def _groups(
     return groups, tier_banks
 
 
-def _unit_name(op: OpSpec, tier: str, layout: str, error_copy: bool) -> str:
-    """The unit that runs ``op``: the layer's crossbars in a tier (``lergan``) or in its
-    network's banks (``prime``; ``:T`` the transposed copy), a weight-gradient unit
-    (``:wg``) or a digital pass (``:<pass>:digital``)."""
+@cache  # a pure function of strings: placement asks it once per operation
+def _unit_name(network: str, layer: str, pass_: str, executor: str, tier: str, layout: str,
+               error_copy: bool) -> str:
+    """The unit that runs an operation (its network, layer, pass and executor): the
+    layer's crossbars in a tier (``lergan``) or in its network's banks (``prime``; ``:T``
+    the transposed copy), a weight-gradient unit (``:wg``) or a digital pass
+    (``:<pass>:digital``)."""
     if layout == "lergan":
-        name = f"{op.network}/{tier}/{op.layer}"
+        name = f"{network}/{tier}/{layer}"
     else:
-        name = f"{op.network}/{op.layer}"
-        if op.pass_ == "error" and error_copy and op.executor == "crossbar":
+        name = f"{network}/{layer}"
+        if pass_ == "error" and error_copy and executor == "crossbar":
             name += ":T"
-    if op.pass_ == "weight_gradient":
+    if pass_ == "weight_gradient":
         name += ":wg"
-    if op.executor == "digital":
-        name += f":{op.pass_}:digital"
+    if executor == "digital":
+        name += f":{pass_}:digital"
     return name
 
 
@@ -249,30 +253,38 @@ def _units(
     units: dict[str, Unit] = {}
     op_units: dict[str, list[str]] = {}
     update_of: dict[tuple[str, str], OpSpec] = {}
+    error_copy = chip.error_copy
     for op in ops:
-        if op.executor == "source":
+        executor = op.executor
+        if executor == "source":
             op_units[op.id] = []
             continue
-        tier = PASS_TIER.get(op.pass_, "forward")
-        if op.executor == "write":
+        pass_ = op.pass_
+        if executor == "write":
             update_of[(op.network, op.layer)] = op
             op_units[op.id] = []  # an update writes the weight holders (_update_tasks)
             continue
-        if op.pass_ == "error" and op.executor == "crossbar" and not chip.error_copy:
+        tier = PASS_TIER.get(pass_, "forward")
+        crossbar = executor == "crossbar"
+        if crossbar and pass_ == "error" and not error_copy:
             tier = "forward"  # transposed read of the forward copy
-        name = _unit_name(op, tier, layout, chip.error_copy)
+        name = _unit_name(op.network, op.layer, pass_, executor, tier, layout, error_copy)
         u = units.get(name)
         if u is None:
             u = units[name] = Unit(name, op.network, op.layer, tier, 0,
                                    _group_name(layout, op.network, tier))
-        if op.executor == "crossbar":
+        if crossbar:
             if op.crossbars > u.crossbars:
                 u.crossbars = op.crossbars
-            u.busy_estimate_s += op.samples * op.cost.latency_s
-            if op.samples > u.max_samples:
-                u.max_samples = op.samples
-            u.max_split = op.positions if not u.max_split else min(u.max_split, op.positions)
-            u.holds_weights = u.holds_weights or op.pass_ in ("forward", "error")
+            samples = op.samples
+            u.busy_estimate_s += samples * op.cost.latency_s
+            if samples > u.max_samples:
+                u.max_samples = samples
+            positions, split = op.positions, u.max_split
+            # (the fewest positions: min(split, positions) without the builtin's call)
+            u.max_split = positions if not split or positions < split else split
+            if not u.holds_weights:
+                u.holds_weights = pass_ in ("forward", "error")
         op_units[op.id] = [name]
     return units, op_units, update_of
 
