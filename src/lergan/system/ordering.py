@@ -38,15 +38,21 @@ def write_after_read(
     otherwise they are found here (checking that ``ops`` are in topological order).
     """
     readers: dict[str, list[Task]] = defaultdict(list)
-    for t in tasks:
-        if t.kind == "compute" and t.pass_ in ("forward", "error"):
-            readers[t.unit].append(t)
+    writes: list[int] = []  # the positions of the writes
+    for i, t in enumerate(tasks):
+        kind = t.kind
+        if kind == "compute":
+            if t.pass_ in ("forward", "error"):
+                readers[t.unit].append(t)
+        elif kind == "write":
+            writes.append(i)
     # one bit per update whose write has readers; an op's ancestors as the bits of those
     # updates it depends on, even indirectly (ops are topologically ordered): small ints,
     # instead of one bit per op
     roots: dict[str, int] = {}
-    for t in tasks:
-        if t.kind == "write" and t.op not in roots and readers.get(t.unit):
+    for i in writes:
+        t = tasks[i]
+        if t.op not in roots and readers.get(t.unit):
             roots[t.op] = 1 << len(roots)
     ancestors: Mapping[str, int] = {}
     if roots and follows is not None:
@@ -76,15 +82,15 @@ def write_after_read(
                 anc |= a
             ancestors[op.id] = anc  # type: ignore[index]
             passed[op.id] = anc | roots_get(op.id, 0)
-    out: list[Task] = []
-    for t in tasks:
-        if t.kind == "write" and readers.get(t.unit):
+    out = list(tasks)
+    for i in writes:
+        t = tasks[i]
+        if readers.get(t.unit):
             bit = roots[t.op]
             extra = [Dep(r.id, whole=True) for r in readers[t.unit]
                      if r.op != t.op and not ancestors.get(r.op, 0) & bit]
             if extra:  # t._replace(deps=...) without its Python-level field loop
-                t = _new(Task, (*t[:_DEPS], (*t.deps, *extra), *t[_DEPS + 1:]))
-        out.append(t)
+                out[i] = _new(Task, (*t[:_DEPS], (*t.deps, *extra), *t[_DEPS + 1:]))
     return toposort(out)
 
 
