@@ -522,6 +522,8 @@ def _tasks(
     # swapped layer's reload takes its weights from, and which reads a write must wait for
     update_bit: dict[str, int] = {}
     follows: dict[str, int] = {}
+    updates: list[str] = []  # the update of each bit
+    layer_bits: dict[tuple[str, str], int] = {}  # the bits of each layer's updates
     passed: dict[str, int] = {}  # what an op passes on: the updates it follows, and itself
     passed_get = passed.get
     pools: dict[int, str] = {}  # bank -> its digital pool
@@ -541,6 +543,9 @@ def _tasks(
         if executor == "write":
             bit = update_bit[oid] = 1 << len(update_bit)
             passed[oid] = bits | bit
+            updates.append(oid)
+            key = (op.network, op.layer)
+            layer_bits[key] = layer_bits.get(key, 0) | bit
         else:
             passed[oid] = bits
         if executor == "source":
@@ -580,8 +585,8 @@ def _tasks(
                         reload = reloads[uname] = (c, *hot_spot(c, 1, u.pieces))
                     rdeps = (Dep(prev, None, 0.0, True),) if prev else ()
                     rdeps = (*rdeps, _weights_fetch(op, upd, f"{oid}:reload",
-                                                    weight_sources, bits, update_bit,
-                                                    opt_banks, tasks))
+                                                    weight_sources, bits, updates,
+                                                    layer_bits, opt_banks, tasks))
                     append(_reload_task(op, u, unit_res, reload, rdeps))
                     deps = (*deps, Dep(f"{oid}:reload", None, 0.0, True))
                 elif prev:
@@ -608,11 +613,13 @@ def _tasks(
 
 
 def _weights_fetch(op: OpSpec, upd: OpSpec, rid: str, weight_sources: dict[str, Task],
-                   follows: int, update_bit: Mapping[str, int],
+                   follows: int, updates: Sequence[str],
+                   layer_bits: Mapping[tuple[str, str], int],
                    opt_banks: Mapping[tuple[str, str], int], tasks: list[Task]) -> Dep:
     """The dependency that brings a reload its weights from where they live: the latest
     update of the layer in this iteration that ``op`` follows (``follows``: the bits of the
-    updates it depends on, even indirectly), from its optimiser in the update tier; else
+    updates it depends on, even indirectly; ``updates``: the update of each bit, in order;
+    ``layer_bits``: the bits of each layer's updates), from its optimiser in the update tier; else
     the master copy at the layer's optimiser bank (:func:`_optimiser_banks`; a zero-time
     ``source`` task there, added to ``tasks`` once per layer and kept in ``weight_sources``
     under its id). The
@@ -621,11 +628,9 @@ def _weights_fetch(op: OpSpec, upd: OpSpec, rid: str, weight_sources: dict[str, 
     live).
     """
     src = None
-    for uid, bit in update_bit.items():  # in the order of the updates
-        if follows & bit:
-            t = weight_sources[uid]
-            if t.network == op.network and t.layer == op.layer:
-                src = t
+    mine = follows & layer_bits.get((op.network, op.layer), 0)
+    if mine:  # the latest of them: the highest bit
+        src = weight_sources[updates[mine.bit_length() - 1]]
     if src is None:
         mid = f"{op.network}/{op.layer}{MASTER_WEIGHTS}"
         src = weight_sources.get(mid)
