@@ -46,10 +46,11 @@ full reload of the layer). Only a group without a single crossbar is refused
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import chain
 from operator import itemgetter
 
 from lergan.errors import MappingError
@@ -165,9 +166,11 @@ def place(
     groups, tier_banks = _groups(ops, chip, layout, budget)
     units, op_units, update_of = _units(ops, chip, layout)
     holders = _weight_holders(units)
-    _fit_groups(ops, units, groups, op_units, update_of, replication_overrides(replication))
+    # the operations each unit runs (ops ids are unique: op_units has one entry per op)
+    uses = Counter(chain.from_iterable(op_units.values()))
+    _fit_groups(units, groups, update_of, uses, replication_overrides(replication))
     _assign_banks(units, groups)
-    opt_banks = _optimiser_banks(ops, units, op_units, update_of, holders, tier_banks)
+    opt_banks = _optimiser_banks(ops, units, op_units, update_of, holders, tier_banks, uses)
     tasks, op_tasks, follows = _tasks(ops, units, groups, op_units, update_of, holders,
                                       opt_banks)
     return Placement(layout, write_after_read(ops, tasks, follows), units, groups, op_tasks)
@@ -299,27 +302,22 @@ def _weight_holders(units: Mapping[str, Unit]) -> dict[tuple[str, str], list[str
 
 
 def _fit_groups(
-    ops: Sequence[OpSpec],
     units: Mapping[str, Unit],
     groups: Mapping[str, Group],
-    op_units: Mapping[str, list[str]],
     update_of: Mapping[tuple[str, str], OpSpec],
+    uses: Mapping[str, int],
     overrides: Mapping[str, int],
 ) -> None:
     """Fit each group's crossbar units in its capacity: a layer larger than the group in
     pieces, then swapped units and copies (:func:`lergan.system.replication.plan_group`).
 
     A unit's reload time (its share of the update's programming time, once per use of the
-    unit) is what keeping it in a swap region costs.
+    unit: ``uses``, the operations it runs) is what keeping it in a swap region costs.
     """
     by_group: dict[str, list[Unit]] = defaultdict(list)
     for u in units.values():
         if u.crossbars > 0:
             by_group[u.group].append(u)
-    uses: dict[str, int] = defaultdict(int)
-    for op in ops:
-        for name in op_units.get(op.id, ()):
-            uses[name] += 1
     reload_s = {}
     for u in units.values():
         upd = update_of.get((u.network, u.layer))
@@ -372,6 +370,7 @@ def _optimiser_banks(
     update_of: Mapping[tuple[str, str], OpSpec],
     holders: Mapping[tuple[str, str], list[str]],
     tier_banks: Mapping[tuple[str, str], tuple[int, ...]],
+    uses: Mapping[str, int],
 ) -> dict[tuple[str, str], int]:
     """The bank of each layer's optimiser (and master copy): of its update tier's banks,
     the one that moves the fewest bytes between banks, its gradients in (from the banks of
@@ -384,10 +383,6 @@ def _optimiser_banks(
     update runs where its data already is, as a memory controller that owns the bank would.
     """
     by_id = {o.id: o for o in ops}
-    uses: dict[str, int] = defaultdict(int)
-    for names in op_units.values():
-        for name in names:
-            uses[name] += 1
     out: dict[tuple[str, str], int] = {}
     for key, upd in update_of.items():
         banks = tier_banks[(upd.network, "update")]
@@ -695,12 +690,12 @@ def _update_tasks(op: OpSpec, deps: tuple[Dep, ...],
     swap region is not written: its next reload loads the new weights.
     """
     opt_id = f"{op.id}:optimiser" if op.write is not None else op.id
-    out = [Task(
-        id=opt_id, op=op.id, kind="compute", network=op.network, step=op.step, pass_=op.pass_,
-        layer=op.layer, unit=digital_pool(bank), bank=bank,
-        tier="update", samples=1, replication=1, latency_s=op.cost.latency_s,
-        energy_j=op.cost.energy_j, deps=deps, accumulates=True,
-    )]
+    out = [_NEW(Task, (  # Task's fields in order, as in _compute_task
+        opt_id, op.id, "compute", op.network, op.step, op.pass_, op.layer,  # id .. layer
+        digital_pool(bank), bank, "update", 1, 1,  # unit .. replication
+        op.cost.latency_s, op.cost.energy_j, deps, False, True,  # latency .. accumulates
+        0.0, 0, 0.0, 0.0,  # cells_written, crossbars, writes_per_cell, cells_in_use
+    ))]
     if op.write is None:
         return out
     names = holders.get((op.network, op.layer), [])
@@ -711,14 +706,13 @@ def _update_tasks(op: OpSpec, deps: tuple[Dep, ...],
             continue
         c = _share(op.write, _copy_share(op, u, holders, units), u.replication)
         hot, hot_cells = hot_spot(c)
-        out.append(Task(
-            id=f"{op.id}@{uname}", op=op.id, kind="write", network=op.network, step=op.step,
-            pass_=op.pass_, layer=op.layer, unit=uname, bank=u.bank, tier=u.tier, samples=1,
-            replication=1, latency_s=c.latency_s, energy_j=dict(c.energy_j),
-            deps=(Dep(opt_id, f"{op.layer}.weights", op.weights_bytes, True),),
-            accumulates=True, cells_written=c.cells_written, crossbars=u.total_crossbars,
-            writes_per_cell=hot, cells_in_use=hot_cells,
-        ))
+        out.append(_NEW(Task, (  # Task's fields in order
+            f"{op.id}@{uname}", op.id, "write", op.network, op.step, op.pass_, op.layer,
+            uname, u.bank, u.tier, 1, 1, c.latency_s, dict(c.energy_j),  # unit .. energy_j
+            (_NEW(Dep, (opt_id, f"{op.layer}.weights", op.weights_bytes, True, None)),),
+            False, True, c.cells_written, u.total_crossbars,  # barrier .. crossbars
+            hot, hot_cells,  # writes_per_cell, cells_in_use
+        )))
         written = True
     if not written and not names:
         # no crossbars hold this layer (nothing mapped): the write goes with the optimiser
