@@ -34,8 +34,9 @@ def write_after_read(
     write must come after it. Tasks are then re-ordered topologically (stable).
 
     ``follows``, where the caller has it (placement does): the updates each operation
-    follows, even indirectly (operation id -> one bit per update), and each update's bit;
-    otherwise they are found here (checking that ``ops`` are in topological order).
+    follows, even indirectly (operation id -> one bit per update; an update's own bit may
+    be set too, as a write is never checked against its own update), and each update's
+    bit; otherwise they are found here (checking that ``ops`` are in topological order).
     """
     readers: dict[str, list[Task]] = defaultdict(list)
     writes: list[int] = []  # the positions of the writes

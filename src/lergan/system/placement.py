@@ -497,8 +497,9 @@ def _tasks(
            tuple[dict[str, int], dict[str, int]] | None]:
     """The tasks of every operation in order, the task ids of each operation, and which
     updates each operation follows, even indirectly (operation id -> one bit per update,
-    and update id -> its bit; :func:`lergan.system.ordering.write_after_read` reuses them;
-    ``None`` when an operation depends on one not listed before it).
+    an update's own bit included, and update id -> its bit;
+    :func:`lergan.system.ordering.write_after_read` reuses them; ``None`` when an
+    operation depends on one not listed before it).
 
     Digital work takes turns on its bank's pool of MAC units (:func:`digital_pool`). The
     passes of swapped units take turns in their group's swap region, each after a reload
@@ -516,7 +517,6 @@ def _tasks(
     # which updates each operation follows, even indirectly (one bit per update): where a
     # swapped layer's reload takes its weights from, and which reads a write must wait for
     update_bit: dict[str, int] = {}
-    follows: dict[str, int] = {}
     updates: list[str] = []  # the update of each bit
     layer_bits: dict[tuple[str, str], int] = {}  # the bits of each layer's updates
     passed: dict[str, int] = {}  # what an op passes on: the updates it follows, and itself
@@ -534,7 +534,6 @@ def _tasks(
                 in_order = False
             else:
                 bits |= a
-        follows[oid] = bits
         if executor == "write":
             bit = update_bit[oid] = 1 << len(update_bit)
             passed[oid] = bits | bit
@@ -604,7 +603,7 @@ def _tasks(
                 c.cells_written, 0, hot, hot_cells,
             )))
         op_tasks[oid] = (oid,)
-    return tasks, op_tasks, (follows, update_bit) if in_order else None
+    return tasks, op_tasks, (passed, update_bit) if in_order else None
 
 
 def _weights_fetch(op: OpSpec, upd: OpSpec, rid: str, weight_sources: dict[str, Task],
