@@ -88,7 +88,8 @@ def write_after_read(
         t = tasks[i]
         if readers.get(t.unit):
             bit = roots[t.op]
-            extra = [Dep(r.id, whole=True) for r in readers[t.unit]
+            # Dep(r.id, whole=True), by position (no NamedTuple.__new__ frame per record)
+            extra = [_new(Dep, (r.id, None, 0.0, True, None)) for r in readers[t.unit]
                      if r.op != t.op and not ancestors.get(r.op, 0) & bit]
             if extra:  # t._replace(deps=...) without its Python-level field loop
                 out[i] = _new(Task, (*t[:_DEPS], (*t.deps, *extra), *t[_DEPS + 1:]))

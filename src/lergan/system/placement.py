@@ -577,14 +577,14 @@ def _tasks(
                         c = _full_copy(_share(upd.write, _copy_share(upd, u, holders, units),
                                               1))
                         reload = reloads[uname] = (c, *hot_spot(c, 1, u.pieces))
-                    rdeps = (Dep(prev, None, 0.0, True),) if prev else ()
+                    rdeps = (_NEW(Dep, (prev, None, 0.0, True, None)),) if prev else ()
                     rdeps = (*rdeps, _weights_fetch(op, upd, f"{oid}:reload",
                                                     weight_sources, bits, updates,
                                                     layer_bits, opt_banks, tasks))
                     append(_reload_task(op, u, unit_res, reload, rdeps))
-                    deps = (*deps, Dep(f"{oid}:reload", None, 0.0, True))
+                    deps = (*deps, _NEW(Dep, (f"{oid}:reload", None, 0.0, True, None)))
                 elif prev:
-                    deps = (*deps, Dep(prev, None, 0.0, True))
+                    deps = (*deps, _NEW(Dep, (prev, None, 0.0, True, None)))
                 last_on_region[unit_res] = oid
             append(_compute_task(op, u, unit_res, deps))
         else:  # digital: no pieces, no copies
