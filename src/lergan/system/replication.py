@@ -33,6 +33,8 @@ def replication_overrides(replication: str | int | Mapping[str, int]) -> dict[st
 
 
 def override_for(u: Unit, overrides: Mapping[str, int]) -> int | None:
+    if not overrides:  # auto: nothing fixed (no key to build)
+        return None
     if u.name in overrides:
         return overrides[u.name]
     key = f"{u.network}/{u.layer}"
@@ -81,24 +83,31 @@ def _copies(units: tuple[UnitKey, ...], spare: float) -> tuple[int, ...]:
     if not heap:
         return tuple(reps)
     heapq.heapify(heap)
-    pop, push = heapq.heappop, heapq.heappush
+    pop, pushpop = heapq.heappop, heapq.heappushpop
     # once the spare crossbars are fewer than the smallest unit's, every unit left in the
     # heap would be popped and passed over (a step is a copy or more): stop there
     least = min(units[i][2] for _, i in heap)
     if least < 0:  # (no crossbars are negative; kept exact for any input)
         least = -math.inf
-    while heap and not spare < least:  # (NaN spare: on, as the plain loop would)
-        i = pop(heap)[1]
+    # the entries are distinct (one per unit, its index in each), so the order they leave
+    # the heap in is that of their values: a grown unit's push and the next pop are one
+    # heappushpop (which hands the entry straight back while it is still the busiest)
+    top = pop(heap)
+    while not spare < least:  # (NaN spare: on, as the plain loop would)
+        i = top[1]
         _f, busy, crossbars, samples, split = units[i]
         r = reps[i]
         n = samples if samples > 1 else 1
         step = 1 if r < n else n
         if r + step > n * (split if split > 1 else 1) or crossbars * step > spare:
-            continue  # this unit cannot grow: leave it, try the next busiest
+            if not heap:  # this unit cannot grow: leave it, try the next busiest
+                break
+            top = pop(heap)
+            continue
         r += step
         reps[i] = r
         spare -= crossbars * step
-        push(heap, (-busy / r, i))
+        top = pushpop(heap, (-busy / r, i))
     return tuple(reps)
 
 
