@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import operator
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from lergan.errors import InternalError
 from lergan.system.tasks import Dep, OpSpec, Task
@@ -22,26 +22,45 @@ _DEPS = Task._fields.index("deps")
 _new = tuple.__new__
 
 
-def write_after_read(ops: Sequence[OpSpec], tasks: list[Task]) -> list[Task]:
+def write_after_read(
+    ops: Sequence[OpSpec],
+    tasks: list[Task],
+    follows: tuple[Mapping[str, int], Mapping[str, int]] | None = None,
+) -> list[Task]:
     """Make each weight write wait for the reads of the old weights on its unit.
 
     A read of a unit's weights that does not (even indirectly) depend on the update uses the
     weights from before it (in the same step, or in a later step with stale weights), so the
     write must come after it. Tasks are then re-ordered topologically (stable).
+
+    ``follows``, where the caller has it (placement does): the updates each operation
+    follows, even indirectly (operation id -> one bit per update; an update's own bit may
+    be set too, as a write is never checked against its own update), and each update's
+    bit; otherwise they are found here (checking that ``ops`` are in topological order).
     """
     readers: dict[str, list[Task]] = defaultdict(list)
-    for t in tasks:
-        if t.kind == "compute" and t.pass_ in ("forward", "error"):
-            readers[t.unit].append(t)
+    writes: list[int] = []  # the positions of the writes
+    for i, t in enumerate(tasks):
+        kind = t.kind
+        if kind == "compute":
+            if t.pass_ in ("forward", "error"):
+                readers[t.unit].append(t)
+        elif kind == "write":
+            writes.append(i)
     # one bit per update whose write has readers; an op's ancestors as the bits of those
     # updates it depends on, even indirectly (ops are topologically ordered): small ints,
     # instead of one bit per op
     roots: dict[str, int] = {}
-    for t in tasks:
-        if t.kind == "write" and t.op not in roots and readers.get(t.unit):
+    for i in writes:
+        t = tasks[i]
+        if t.op not in roots and readers.get(t.unit):
             roots[t.op] = 1 << len(roots)
-    ancestors: dict[str, int] = {}
-    if roots:
+    ancestors: Mapping[str, int] = {}
+    if roots and follows is not None:
+        ancestors, bits = follows
+        roots = {uid: bits[uid] for uid in roots}
+    elif roots:
+        ancestors = {}
         # what an op passes on to its dependants: its ancestors and its own bit (one lookup
         # per dependency); a dependency on an op not seen yet is one listed later (an
         # error) or on no op at all (ignored)
@@ -62,17 +81,18 @@ def write_after_read(ops: Sequence[OpSpec], tasks: list[Task]) -> list[Task]:
                             "(operations must be in topological order)")
                     continue
                 anc |= a
-            ancestors[op.id] = anc
+            ancestors[op.id] = anc  # type: ignore[index]
             passed[op.id] = anc | roots_get(op.id, 0)
-    out: list[Task] = []
-    for t in tasks:
-        if t.kind == "write" and readers.get(t.unit):
+    out = list(tasks)
+    for i in writes:
+        t = tasks[i]
+        if readers.get(t.unit):
             bit = roots[t.op]
-            extra = [Dep(r.id, whole=True) for r in readers[t.unit]
+            # Dep(r.id, whole=True), by position (no NamedTuple.__new__ frame per record)
+            extra = [_new(Dep, (r.id, None, 0.0, True, None)) for r in readers[t.unit]
                      if r.op != t.op and not ancestors.get(r.op, 0) & bit]
             if extra:  # t._replace(deps=...) without its Python-level field loop
-                t = _new(Task, (*t[:_DEPS], (*t.deps, *extra), *t[_DEPS + 1:]))
-        out.append(t)
+                out[i] = _new(Task, (*t[:_DEPS], (*t.deps, *extra), *t[_DEPS + 1:]))
     return toposort(out)
 
 

@@ -46,9 +46,12 @@ full reload of the layer). Only a group without a single crossbar is refused
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from itertools import chain
+from operator import itemgetter
 
 from lergan.errors import MappingError
 from lergan.system.interconnect import OFFCHIP
@@ -163,11 +166,14 @@ def place(
     groups, tier_banks = _groups(ops, chip, layout, budget)
     units, op_units, update_of = _units(ops, chip, layout)
     holders = _weight_holders(units)
-    _fit_groups(ops, units, groups, op_units, update_of, replication_overrides(replication))
+    # the operations each unit runs (ops ids are unique: op_units has one entry per op)
+    uses = Counter(chain.from_iterable(op_units.values()))
+    _fit_groups(units, groups, update_of, uses, replication_overrides(replication))
     _assign_banks(units, groups)
-    opt_banks = _optimiser_banks(ops, units, op_units, update_of, holders, tier_banks)
-    tasks, op_tasks = _tasks(ops, units, groups, op_units, update_of, holders, opt_banks)
-    return Placement(layout, write_after_read(ops, tasks), units, groups, op_tasks)
+    opt_banks = _optimiser_banks(ops, units, op_units, update_of, holders, tier_banks, uses)
+    tasks, op_tasks, follows = _tasks(ops, units, groups, op_units, update_of, holders,
+                                      opt_banks)
+    return Placement(layout, write_after_read(ops, tasks, follows), units, groups, op_tasks)
 
 
 def _crossbar_budget(chip: ChipSpec, crossbar_budget: int | None) -> int:
@@ -222,20 +228,23 @@ def _groups(
     return groups, tier_banks
 
 
-def _unit_name(op: OpSpec, tier: str, layout: str, error_copy: bool) -> str:
-    """The unit that runs ``op``: the layer's crossbars in a tier (``lergan``) or in its
-    network's banks (``prime``; ``:T`` the transposed copy), a weight-gradient unit
-    (``:wg``) or a digital pass (``:<pass>:digital``)."""
+@cache  # a pure function of strings: placement asks it once per operation
+def _unit_name(network: str, layer: str, pass_: str, executor: str, tier: str, layout: str,
+               error_copy: bool) -> str:
+    """The unit that runs an operation (its network, layer, pass and executor): the
+    layer's crossbars in a tier (``lergan``) or in its network's banks (``prime``; ``:T``
+    the transposed copy), a weight-gradient unit (``:wg``) or a digital pass
+    (``:<pass>:digital``)."""
     if layout == "lergan":
-        name = f"{op.network}/{tier}/{op.layer}"
+        name = f"{network}/{tier}/{layer}"
     else:
-        name = f"{op.network}/{op.layer}"
-        if op.pass_ == "error" and error_copy and op.executor == "crossbar":
+        name = f"{network}/{layer}"
+        if pass_ == "error" and error_copy and executor == "crossbar":
             name += ":T"
-    if op.pass_ == "weight_gradient":
+    if pass_ == "weight_gradient":
         name += ":wg"
-    if op.executor == "digital":
-        name += f":{op.pass_}:digital"
+    if executor == "digital":
+        name += f":{pass_}:digital"
     return name
 
 
@@ -247,30 +256,38 @@ def _units(
     units: dict[str, Unit] = {}
     op_units: dict[str, list[str]] = {}
     update_of: dict[tuple[str, str], OpSpec] = {}
+    error_copy = chip.error_copy
     for op in ops:
-        if op.executor == "source":
+        executor = op.executor
+        if executor == "source":
             op_units[op.id] = []
             continue
-        tier = PASS_TIER.get(op.pass_, "forward")
-        if op.executor == "write":
+        pass_ = op.pass_
+        if executor == "write":
             update_of[(op.network, op.layer)] = op
             op_units[op.id] = []  # an update writes the weight holders (_update_tasks)
             continue
-        if op.pass_ == "error" and op.executor == "crossbar" and not chip.error_copy:
+        tier = PASS_TIER.get(pass_, "forward")
+        crossbar = executor == "crossbar"
+        if crossbar and pass_ == "error" and not error_copy:
             tier = "forward"  # transposed read of the forward copy
-        name = _unit_name(op, tier, layout, chip.error_copy)
+        name = _unit_name(op.network, op.layer, pass_, executor, tier, layout, error_copy)
         u = units.get(name)
         if u is None:
             u = units[name] = Unit(name, op.network, op.layer, tier, 0,
                                    _group_name(layout, op.network, tier))
-        if op.executor == "crossbar":
+        if crossbar:
             if op.crossbars > u.crossbars:
                 u.crossbars = op.crossbars
-            u.busy_estimate_s += op.samples * op.cost.latency_s
-            if op.samples > u.max_samples:
-                u.max_samples = op.samples
-            u.max_split = op.positions if not u.max_split else min(u.max_split, op.positions)
-            u.holds_weights = u.holds_weights or op.pass_ in ("forward", "error")
+            samples = op.samples
+            u.busy_estimate_s += samples * op.cost.latency_s
+            if samples > u.max_samples:
+                u.max_samples = samples
+            positions, split = op.positions, u.max_split
+            # (the fewest positions: min(split, positions) without the builtin's call)
+            u.max_split = positions if not split or positions < split else split
+            if not u.holds_weights:
+                u.holds_weights = pass_ in ("forward", "error")
         op_units[op.id] = [name]
     return units, op_units, update_of
 
@@ -285,32 +302,28 @@ def _weight_holders(units: Mapping[str, Unit]) -> dict[tuple[str, str], list[str
 
 
 def _fit_groups(
-    ops: Sequence[OpSpec],
     units: Mapping[str, Unit],
     groups: Mapping[str, Group],
-    op_units: Mapping[str, list[str]],
     update_of: Mapping[tuple[str, str], OpSpec],
+    uses: Mapping[str, int],
     overrides: Mapping[str, int],
 ) -> None:
     """Fit each group's crossbar units in its capacity: a layer larger than the group in
     pieces, then swapped units and copies (:func:`lergan.system.replication.plan_group`).
 
     A unit's reload time (its share of the update's programming time, once per use of the
-    unit) is what keeping it in a swap region costs.
+    unit: ``uses``, the operations it runs) is what keeping it in a swap region costs.
     """
     by_group: dict[str, list[Unit]] = defaultdict(list)
     for u in units.values():
         if u.crossbars > 0:
             by_group[u.group].append(u)
-    uses: dict[str, int] = defaultdict(int)
-    for op in ops:
-        for name in op_units.get(op.id, ()):
-            uses[name] += 1
     reload_s = {}
     for u in units.values():
         upd = update_of.get((u.network, u.layer))
         w = upd.write.latency_s if upd is not None and upd.write is not None else 0.0
         reload_s[u.name] = w * uses[u.name]
+    memo: dict = {}  # auto_replication's copies of units alike, this placement only
     for gname, us in by_group.items():
         g = groups[gname]
         g.demand = sum(u.crossbars for u in us)
@@ -325,7 +338,7 @@ def _fit_groups(
             if u.crossbars > slots:
                 u.pieces = -(-u.crossbars // slots)
         g.fits = g.demand <= g.capacity
-        swap_size = plan_group(g, us, overrides, reload_s)
+        swap_size = plan_group(g, us, overrides, reload_s, memo)
         g.demand = sum(u.total_crossbars for u in us if not u.swapped) + swap_size
 
 
@@ -357,6 +370,7 @@ def _optimiser_banks(
     update_of: Mapping[tuple[str, str], OpSpec],
     holders: Mapping[tuple[str, str], list[str]],
     tier_banks: Mapping[tuple[str, str], tuple[int, ...]],
+    uses: Mapping[str, int],
 ) -> dict[tuple[str, str], int]:
     """The bank of each layer's optimiser (and master copy): of its update tier's banks,
     the one that moves the fewest bytes between banks, its gradients in (from the banks of
@@ -369,10 +383,6 @@ def _optimiser_banks(
     update runs where its data already is, as a memory controller that owns the bank would.
     """
     by_id = {o.id: o for o in ops}
-    uses: dict[str, int] = defaultdict(int)
-    for names in op_units.values():
-        for name in names:
-            uses[name] += 1
     out: dict[tuple[str, str], int] = {}
     for key, upd in update_of.items():
         banks = tier_banks[(upd.network, "update")]
@@ -432,7 +442,7 @@ def _reload_task(op: OpSpec, u: Unit, region: str, cost: tuple[OpCost, float, fl
     """Loading a swapped unit's weights into its group's swap region before ``op``, after
     ``deps`` (the region's previous pass, the weights' move from where they live)."""
     c, hot, hot_cells = cost
-    return Task._make((  # Task's fields in order, as in _compute_task
+    return _NEW(Task, (  # Task's fields in order, as in _compute_task
         f"{op.id}:reload", op.id, "reload", op.network, op.step, "reload", op.layer,
         region, u.bank, u.tier, 1, 1, c.latency_s, dict(c.energy_j),  # .. energy_j
         deps, False, True,  # deps .. accumulates
@@ -457,9 +467,9 @@ def _compute_task(op: OpSpec, u: Unit, unit_res: str, deps: tuple[Dep, ...]) -> 
                    c.write_rounds)
     # an operation that writes no cells has no hot spot
     hot, hot_cells = hot_spot(c, replication, pieces) if c.cells_written > 0 else (0.0, 0.0)
-    # the placement's hot path: Task's 21 fields by position (checked by _make), since
-    # binding them by keyword took a third of the placement's time
-    return Task._make((
+    # the placement's hot path: Task's 21 fields by position (tuple.__new__, without
+    # _make's Python frame), since binding them by keyword took a third of its time
+    return _NEW(Task, (
         op.id, op.id, "compute", op.network, op.step, op.pass_, op.layer,  # id .. layer
         unit_res, u.bank, u.tier,  # unit, bank, tier
         1 if op.accumulates and op.executor == "digital" and op.samples <= 1
@@ -471,6 +481,10 @@ def _compute_task(op: OpSpec, u: Unit, unit_res: str, deps: tuple[Dep, ...]) -> 
     ))
 
 
+#: a dependency's source, by position (a C call per dependency, no Python frame)
+_SRC = itemgetter(0)
+
+
 def _tasks(
     ops: Sequence[OpSpec],
     units: Mapping[str, Unit],
@@ -479,83 +493,127 @@ def _tasks(
     update_of: Mapping[tuple[str, str], OpSpec],
     holders: Mapping[tuple[str, str], list[str]],
     opt_banks: Mapping[tuple[str, str], int],
-) -> tuple[list[Task], dict[str, tuple[str, ...]]]:
-    """The tasks of every operation in order, and the task ids of each operation.
+) -> tuple[list[Task], dict[str, tuple[str, ...]],
+           tuple[dict[str, int], dict[str, int]] | None]:
+    """The tasks of every operation in order, the task ids of each operation, and which
+    updates each operation follows, even indirectly (operation id -> one bit per update,
+    an update's own bit included, and update id -> its bit;
+    :func:`lergan.system.ordering.write_after_read` reuses them; ``None`` when an
+    operation depends on one not listed before it).
 
     Digital work takes turns on its bank's pool of MAC units (:func:`digital_pool`). The
     passes of swapped units take turns in their group's swap region, each after a reload
     of its layer's weights.
     """
     tasks: list[Task] = []
+    append = tasks.append
     op_tasks: dict[str, tuple[str, ...]] = {}
     last_on_region: dict[str, str] = {}  # swap region -> the last operation that ran in it
     reloads: dict[str, tuple[OpCost, float, float]] = {}  # swapped unit -> cost, hot spot
     expanded: dict[str, tuple[str, ...]] = {}  # operations placed as tasks of other ids
+    expanded_disjoint = expanded.keys().isdisjoint
     # update op id -> its optimiser task; "NET/LAYER:master-weights" -> the master copy
     weight_sources: dict[str, Task] = {}
     # which updates each operation follows, even indirectly (one bit per update): where a
-    # swapped layer's reload takes its weights from; only needed when something is swapped
-    track = any(u.swapped for u in units.values())
+    # swapped layer's reload takes its weights from, and which reads a write must wait for
     update_bit: dict[str, int] = {}
-    follows: dict[str, int] = {}
+    updates: list[str] = []  # the update of each bit
+    layer_bits: dict[tuple[str, str], int] = {}  # the bits of each layer's updates
+    passed: dict[str, int] = {}  # what an op passes on: the updates it follows, and itself
+    passed_get = passed.get
+    pools: dict[int, str] = {}  # bank -> its digital pool
+    in_order = True  # every dependency on an operation listed before
     for op in ops:
-        if track:
-            bits = 0
-            for d in op.deps:
-                bits |= follows.get(d.src, 0) | update_bit.get(d.src, 0)
-            follows[op.id] = bits
-            if op.executor == "write":
-                update_bit[op.id] = 1 << len(update_bit)
-        if op.executor == "source":
-            tasks.append(_source_task(op))
-            op_tasks[op.id] = (op.id,)
+        oid = op.id
+        executor = op.executor
+        op_deps = op.deps
+        bits = 0
+        for d in op_deps:
+            a = passed_get(d[0])  # Dep.src, by position
+            if a is None:  # listed later, or no operation: write_after_read checks
+                in_order = False
+            else:
+                bits |= a
+        if executor == "write":
+            bit = update_bit[oid] = 1 << len(update_bit)
+            passed[oid] = bits | bit
+            updates.append(oid)
+            key = (op.network, op.layer)
+            layer_bits[key] = layer_bits.get(key, 0) | bit
+        else:
+            passed[oid] = bits
+        if executor == "source":
+            append(_source_task(op))
+            op_tasks[oid] = (oid,)
             continue
-        if op.executor == "write":
-            update = _update_tasks(op, _remap(op.deps, expanded), holders, units,
+        if executor == "write":
+            update = _update_tasks(op, _remap(op_deps, expanded), holders, units,
                                    opt_banks[(op.network, op.layer)])
             tasks.extend(update)
-            weight_sources[op.id] = update[0]  # the optimiser: where the new weights come from
+            weight_sources[oid] = update[0]  # the optimiser: where the new weights come from
             ids = tuple(t.id for t in update if t.kind == "write") or (update[0].id,)
-            op_tasks[op.id] = ids
-            if ids != (op.id,):
-                expanded[op.id] = ids
+            op_tasks[oid] = ids
+            if ids != (oid,):
+                expanded[oid] = ids
             continue
-        (uname,) = op_units[op.id]
+        (uname,) = op_units[oid]
         u = units[uname]
-        # nothing to replace before the first update is placed
-        deps = _remap(op.deps, expanded) if expanded else tuple(op.deps)
-        crossbar = op.executor == "crossbar"
-        unit_res = uname if crossbar else digital_pool(u.bank)
-        if u.swapped and crossbar:
-            unit_res = f"{groups[u.group].name}:swap"
-            upd = update_of.get((op.network, op.layer))
-            prev = last_on_region.get(unit_res)
-            # a weight-gradient unit programs its own operands (its cost holds those
-            # writes): it takes its turn in the region without a reload of the weights
-            if u.holds_weights and upd is not None and upd.write is not None:
-                reload = reloads.get(uname)  # the same for every pass of the unit
-                if reload is None:
-                    c = _full_copy(_share(upd.write, _copy_share(upd, u, holders, units), 1))
-                    reload = reloads[uname] = (c, *hot_spot(c, 1, u.pieces))
-                rdeps = (Dep(prev, None, 0.0, True),) if prev else ()
-                rdeps = (*rdeps, _weights_fetch(op, upd, f"{op.id}:reload", weight_sources,
-                                                follows[op.id], update_bit, opt_banks, tasks))
-                tasks.append(_reload_task(op, u, unit_res, reload, rdeps))
-                deps = (*deps, Dep(f"{op.id}:reload", None, 0.0, True))
-            elif prev:
-                deps = (*deps, Dep(prev, None, 0.0, True))
-            last_on_region[unit_res] = op.id
-        tasks.append(_compute_task(op, u, unit_res, deps))
-        op_tasks[op.id] = (op.id,)
-    return tasks, op_tasks
+        # nothing to replace unless it depends on an operation placed as other tasks
+        if expanded and not expanded_disjoint(map(_SRC, op_deps)):
+            deps = _remap(op_deps, expanded)
+        else:
+            deps = tuple(op_deps)
+        if executor == "crossbar":
+            unit_res = uname
+            if u.swapped:
+                unit_res = f"{groups[u.group].name}:swap"
+                upd = update_of.get((op.network, op.layer))
+                prev = last_on_region.get(unit_res)
+                # a weight-gradient unit programs its own operands (its cost holds those
+                # writes): it takes its turn in the region without a reload of the weights
+                if u.holds_weights and upd is not None and upd.write is not None:
+                    reload = reloads.get(uname)  # the same for every pass of the unit
+                    if reload is None:
+                        c = _full_copy(_share(upd.write, _copy_share(upd, u, holders, units),
+                                              1))
+                        reload = reloads[uname] = (c, *hot_spot(c, 1, u.pieces))
+                    rdeps = (_NEW(Dep, (prev, None, 0.0, True, None)),) if prev else ()
+                    rdeps = (*rdeps, _weights_fetch(op, upd, f"{oid}:reload",
+                                                    weight_sources, bits, updates,
+                                                    layer_bits, opt_banks, tasks))
+                    append(_reload_task(op, u, unit_res, reload, rdeps))
+                    deps = (*deps, _NEW(Dep, (f"{oid}:reload", None, 0.0, True, None)))
+                elif prev:
+                    deps = (*deps, _NEW(Dep, (prev, None, 0.0, True, None)))
+                last_on_region[unit_res] = oid
+            append(_compute_task(op, u, unit_res, deps))
+        else:  # digital: no pieces, no copies
+            bank = u.bank
+            unit_res = pools.get(bank)
+            if unit_res is None:
+                unit_res = pools[bank] = digital_pool(bank)
+            c = op.cost
+            hot, hot_cells = hot_spot(c) if c.cells_written > 0 else (0.0, 0.0)
+            append(_NEW(Task, (  # as _compute_task, for a digital operation
+                oid, oid, "compute", op.network, op.step, op.pass_, op.layer,
+                unit_res, bank, u.tier,
+                1 if op.accumulates and executor == "digital" and op.samples <= 1
+                else op.samples,
+                1, c.latency_s, c.energy_j, deps, op.barrier, op.accumulates,
+                c.cells_written, 0, hot, hot_cells,
+            )))
+        op_tasks[oid] = (oid,)
+    return tasks, op_tasks, (passed, update_bit) if in_order else None
 
 
 def _weights_fetch(op: OpSpec, upd: OpSpec, rid: str, weight_sources: dict[str, Task],
-                   follows: int, update_bit: Mapping[str, int],
+                   follows: int, updates: Sequence[str],
+                   layer_bits: Mapping[tuple[str, str], int],
                    opt_banks: Mapping[tuple[str, str], int], tasks: list[Task]) -> Dep:
     """The dependency that brings a reload its weights from where they live: the latest
     update of the layer in this iteration that ``op`` follows (``follows``: the bits of the
-    updates it depends on, even indirectly), from its optimiser in the update tier; else
+    updates it depends on, even indirectly; ``updates``: the update of each bit, in order;
+    ``layer_bits``: the bits of each layer's updates), from its optimiser in the update tier; else
     the master copy at the layer's optimiser bank (:func:`_optimiser_banks`; a zero-time
     ``source`` task there, added to ``tasks`` once per layer and kept in ``weight_sources``
     under its id). The
@@ -564,11 +622,9 @@ def _weights_fetch(op: OpSpec, upd: OpSpec, rid: str, weight_sources: dict[str, 
     live).
     """
     src = None
-    for uid, bit in update_bit.items():  # in the order of the updates
-        if follows & bit:
-            t = weight_sources[uid]
-            if t.network == op.network and t.layer == op.layer:
-                src = t
+    mine = follows & layer_bits.get((op.network, op.layer), 0)
+    if mine:  # the latest of them: the highest bit
+        src = weight_sources[updates[mine.bit_length() - 1]]
     if src is None:
         mid = f"{op.network}/{op.layer}{MASTER_WEIGHTS}"
         src = weight_sources.get(mid)
@@ -580,7 +636,7 @@ def _weights_fetch(op: OpSpec, upd: OpSpec, rid: str, weight_sources: dict[str, 
                        energy_j={})
             tasks.append(src)
             weight_sources[mid] = src
-    return Dep._make((src.id, f"{op.layer}.weights>{rid}", upd.weights_bytes, True, None))
+    return _NEW(Dep, (src.id, f"{op.layer}.weights>{rid}", upd.weights_bytes, True, None))
 
 
 def digital_pool(bank: int) -> str:
@@ -633,12 +689,12 @@ def _update_tasks(op: OpSpec, deps: tuple[Dep, ...],
     swap region is not written: its next reload loads the new weights.
     """
     opt_id = f"{op.id}:optimiser" if op.write is not None else op.id
-    out = [Task(
-        id=opt_id, op=op.id, kind="compute", network=op.network, step=op.step, pass_=op.pass_,
-        layer=op.layer, unit=digital_pool(bank), bank=bank,
-        tier="update", samples=1, replication=1, latency_s=op.cost.latency_s,
-        energy_j=op.cost.energy_j, deps=deps, accumulates=True,
-    )]
+    out = [_NEW(Task, (  # Task's fields in order, as in _compute_task
+        opt_id, op.id, "compute", op.network, op.step, op.pass_, op.layer,  # id .. layer
+        digital_pool(bank), bank, "update", 1, 1,  # unit .. replication
+        op.cost.latency_s, op.cost.energy_j, deps, False, True,  # latency .. accumulates
+        0.0, 0, 0.0, 0.0,  # cells_written, crossbars, writes_per_cell, cells_in_use
+    ))]
     if op.write is None:
         return out
     names = holders.get((op.network, op.layer), [])
@@ -649,14 +705,13 @@ def _update_tasks(op: OpSpec, deps: tuple[Dep, ...],
             continue
         c = _share(op.write, _copy_share(op, u, holders, units), u.replication)
         hot, hot_cells = hot_spot(c)
-        out.append(Task(
-            id=f"{op.id}@{uname}", op=op.id, kind="write", network=op.network, step=op.step,
-            pass_=op.pass_, layer=op.layer, unit=uname, bank=u.bank, tier=u.tier, samples=1,
-            replication=1, latency_s=c.latency_s, energy_j=dict(c.energy_j),
-            deps=(Dep(opt_id, f"{op.layer}.weights", op.weights_bytes, True),),
-            accumulates=True, cells_written=c.cells_written, crossbars=u.total_crossbars,
-            writes_per_cell=hot, cells_in_use=hot_cells,
-        ))
+        out.append(_NEW(Task, (  # Task's fields in order
+            f"{op.id}@{uname}", op.id, "write", op.network, op.step, op.pass_, op.layer,
+            uname, u.bank, u.tier, 1, 1, c.latency_s, dict(c.energy_j),  # unit .. energy_j
+            (_NEW(Dep, (opt_id, f"{op.layer}.weights", op.weights_bytes, True, None)),),
+            False, True, c.cells_written, u.total_crossbars,  # barrier .. crossbars
+            hot, hot_cells,  # writes_per_cell, cells_in_use
+        )))
         written = True
     if not written and not names:
         # no crossbars hold this layer (nothing mapped): the write goes with the optimiser

@@ -33,6 +33,8 @@ def replication_overrides(replication: str | int | Mapping[str, int]) -> dict[st
 
 
 def override_for(u: Unit, overrides: Mapping[str, int]) -> int | None:
+    if not overrides:  # auto: nothing fixed (no key to build)
+        return None
     if u.name in overrides:
         return overrides[u.name]
     key = f"{u.network}/{u.layer}"
@@ -41,8 +43,13 @@ def override_for(u: Unit, overrides: Mapping[str, int]) -> int | None:
     return overrides.get("*")
 
 
-def auto_replication(units: Sequence[Unit], fixed: Mapping[str, int],
-                      spare: float) -> dict[str, int]:
+#: what :func:`auto_replication` reads of a unit, in order: its fixed copies (``None``:
+#: free), busy estimate, crossbars per copy, samples and split cap
+UnitKey = tuple[int | None, float, int, int, int]
+
+
+def auto_replication(units: Sequence[Unit], fixed: Mapping[str, int], spare: float,
+                     memo: dict | None = None) -> dict[str, int]:
     """Copies per unit: the busiest unit gets more copies while they fit (balances the
     group's pipeline); units in ``fixed`` keep theirs.
 
@@ -51,24 +58,57 @@ def auto_replication(units: Sequence[Unit], fixed: Mapping[str, int],
     positions per sample. A unit that cannot grow (at that cap, or its next step larger
     than the spare crossbars) is passed over: the next busiest may still gain, since the
     steps of an iteration run at different times.
+
+    The copies depend only on what :data:`UnitKey` holds of each unit, in order, and on
+    ``spare`` (not on the names): ``memo``, a dict the caller keeps, reuses them for units
+    alike (placement passes one per placement: DiscoGAN's two generators are alike).
     """
-    reps = {u.name: fixed.get(u.name, 1) for u in units}
-    free = [i for i, u in enumerate(units) if u.name not in fixed and u.busy_estimate_s > 0]
-    heap = [(-units[i].busy_estimate_s, i) for i in free]
+    key = (tuple((fixed.get(u.name), u.busy_estimate_s, u.crossbars, u.max_samples,
+                  u.max_split) for u in units), spare)
+    if memo is None:
+        copies = _copies(*key)
+    else:
+        copies = memo.get(key)
+        if copies is None:
+            copies = memo[key] = _copies(*key)
+    return {u.name: r for u, r in zip(units, copies, strict=True)}
+
+
+def _copies(units: tuple[UnitKey, ...], spare: float) -> tuple[int, ...]:
+    """:func:`auto_replication`'s greedy on unit records, by position: a heap of the free
+    units by busy time per copy (ties: the earlier unit), the busiest popped and given its
+    next step, or passed over (left out of the heap) when it cannot take it."""
+    reps = [1 if f is None else f for f, *_ in units]
+    heap = [(-busy, i) for i, (f, busy, *_) in enumerate(units) if f is None and busy > 0]
+    if not heap:
+        return tuple(reps)
     heapq.heapify(heap)
-    while heap:
-        _neg, i = heapq.heappop(heap)
-        u = units[i]
-        r = reps[u.name]
-        n = max(u.max_samples, 1)
+    pop, pushpop = heapq.heappop, heapq.heappushpop
+    # once the spare crossbars are fewer than the smallest unit's, every unit left in the
+    # heap would be popped and passed over (a step is a copy or more): stop there
+    least = min(units[i][2] for _, i in heap)
+    if least < 0:  # (no crossbars are negative; kept exact for any input)
+        least = -math.inf
+    # the entries are distinct (one per unit, its index in each), so the order they leave
+    # the heap in is that of their values: a grown unit's push and the next pop are one
+    # heappushpop (which hands the entry straight back while it is still the busiest)
+    top = pop(heap)
+    while not spare < least:  # (NaN spare: on, as the plain loop would)
+        i = top[1]
+        _f, busy, crossbars, samples, split = units[i]
+        r = reps[i]
+        n = samples if samples > 1 else 1
         step = 1 if r < n else n
-        cap = n * max(u.max_split, 1)
-        if r + step > cap or u.crossbars * step > spare:
-            continue  # this unit cannot grow: leave it, try the next busiest
-        reps[u.name] = r + step
-        spare -= u.crossbars * step
-        heapq.heappush(heap, (-u.busy_estimate_s / reps[u.name], i))
-    return reps
+        if r + step > n * (split if split > 1 else 1) or crossbars * step > spare:
+            if not heap:  # this unit cannot grow: leave it, try the next busiest
+                break
+            top = pop(heap)
+            continue
+        r += step
+        reps[i] = r
+        spare -= crossbars * step
+        top = pushpop(heap, (-busy / r, i))
+    return tuple(reps)
 
 
 class Plan(NamedTuple):
@@ -82,14 +122,16 @@ class Plan(NamedTuple):
 
 
 def choose_plan(capacity: float, us: Sequence[Unit], overrides: Mapping[str, int],
-                reload_s: Mapping[str, float], name: str = "group") -> Plan:
+                reload_s: Mapping[str, float], name: str = "group",
+                memo: dict | None = None) -> Plan:
     """The swapped units and the copies of a group's units under ``capacity`` crossbars.
 
     Candidates swap the ``k`` least busy units (``k = 0`` when everything fits), besides
     the units larger than the group (``pieces > 1``), which always are. With ``auto``
     replication each candidate is replicated and scored by its estimated pipeline time (the
     busiest resident unit, or the swap region's turns and reloads, whichever is longer); the
-    best wins (ties: fewer swapped). Otherwise the fewest swaps that fit win.
+    best wins (ties: fewer swapped). Otherwise the fewest swaps that fit win. ``memo``: see
+    :func:`auto_replication`.
     """
     slots = math.floor(capacity + 1e-9)
     big = [u for u in us if u.pieces > 1]  # larger than the group: always swapped, in pieces
@@ -116,7 +158,7 @@ def choose_plan(capacity: float, us: Sequence[Unit], overrides: Mapping[str, int
                      for u in swapped)
         if best is not None and t_swap >= best[0] * (1 - 1e-9):
             break  # t_swap only grows with k: no later candidate can score better
-        reps = auto_replication(resident, fixed, capacity - used)
+        reps = auto_replication(resident, fixed, capacity - used, memo)
         t_res = max((u.busy_estimate_s / reps[u.name] for u in resident), default=0.0)
         score = max(t_res, t_swap)
         if best is None or score < best[0] * (1 - 1e-9):
@@ -136,9 +178,9 @@ def choose_plan(capacity: float, us: Sequence[Unit], overrides: Mapping[str, int
 
 
 def plan_group(g: Group, us: list[Unit], overrides: Mapping[str, int],
-                reload_s: Mapping[str, float]) -> int:
+               reload_s: Mapping[str, float], memo: dict | None = None) -> int:
     """Apply :func:`choose_plan` to a group's units; returns the swap region's size."""
-    plan = choose_plan(g.capacity, us, overrides, reload_s, g.name)
+    plan = choose_plan(g.capacity, us, overrides, reload_s, g.name, memo)
     swapped = set(plan.swapped)
     for u in us:
         if u.name in swapped:
