@@ -170,7 +170,7 @@ def place(
     uses = Counter(chain.from_iterable(op_units.values()))
     _fit_groups(units, groups, update_of, uses, replication_overrides(replication))
     _assign_banks(units, groups)
-    opt_banks = _optimiser_banks(ops, units, op_units, update_of, holders, tier_banks, uses)
+    opt_banks = _optimiser_banks(units, op_units, update_of, holders, tier_banks, uses)
     tasks, op_tasks, follows = _tasks(ops, units, groups, op_units, update_of, holders,
                                       opt_banks)
     return Placement(layout, write_after_read(ops, tasks, follows), units, groups, op_tasks)
@@ -364,7 +364,6 @@ def _assign_banks(units: Mapping[str, Unit], groups: Mapping[str, Group]) -> Non
 
 
 def _optimiser_banks(
-    ops: Sequence[OpSpec],
     units: Mapping[str, Unit],
     op_units: Mapping[str, list[str]],
     update_of: Mapping[tuple[str, str], OpSpec],
@@ -382,7 +381,6 @@ def _optimiser_banks(
     preset) it is that bank; with several (``prime``, larger organisations) the layer's
     update runs where its data already is, as a memory controller that owns the bank would.
     """
-    by_id = {o.id: o for o in ops}
     out: dict[tuple[str, str], int] = {}
     for key, upd in update_of.items():
         banks = tier_banks[(upd.network, "update")]
@@ -390,10 +388,8 @@ def _optimiser_banks(
             out[key] = banks[0]
             continue
         inbound: dict[int, float] = defaultdict(float)  # bytes arriving from each bank
-        for d in upd.deps:
-            src = by_id.get(d.src)
-            names = op_units.get(d.src, ()) if src is not None else ()
-            for name in names:
+        for d in upd.deps:  # gradients, from the units of the operations that make them
+            for name in op_units.get(d.src, ()):
                 inbound[units[name].bank] += d.bytes
         for name in holders.get(key, ()):
             u = units[name]
@@ -616,10 +612,9 @@ def _weights_fetch(op: OpSpec, upd: OpSpec, rid: str, weight_sources: dict[str, 
     ``layer_bits``: the bits of each layer's updates), from its optimiser in the update tier; else
     the master copy at the layer's optimiser bank (:func:`_optimiser_banks`; a zero-time
     ``source`` task there, added to ``tasks`` once per layer and kept in ``weight_sources``
-    under its id). The
-    tensor is named per reload: the swap region held other weights in between, so every
-    reload moves the layer's weights again (issue 9: a reload reads its weights where they
-    live).
+    under its id). The tensor is named per reload: the swap region held other weights in
+    between, so every reload moves the layer's weights again (issue 9: a reload reads its
+    weights where they live).
     """
     src = None
     mine = follows & layer_bits.get((op.network, op.layer), 0)
