@@ -12,6 +12,7 @@ file wrote it.
 from __future__ import annotations
 
 import copy
+import os
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -81,3 +82,27 @@ def test_an_override_leaves_the_preset_and_its_other_leaves_alone():
     assert not again.provenance("adc.bits").overridden
     assert over.provenance("adc.energy_j") == base.provenance("adc.energy_j")
     assert loader.raw_tree("lergan") is not loader.raw_tree("lergan")  # callers' own copies
+
+
+def _write(path, bits: int, base: str) -> None:
+    path.write_text(f"base: {base}\nname: {path.stem}\n"
+                    f"adc:\n  bits: {{value: {bits}, unit: bit, source: \"test\"}}\n")
+
+
+def test_an_edited_preset_file_is_read_again(tmp_path):
+    """A preset file (and a file in its base chain) edited between two loads in one process
+    gives the new values: the shared trees and the YAML cache are keyed by each file's
+    modification time and size, not by its path alone."""
+    base = tmp_path / "mybase.yaml"
+    child = tmp_path / "mychild.yaml"
+    _write(base, 5, "lergan")
+    child.write_text("base: mybase.yaml\nname: mychild\n")
+    assert loader.load_preset(str(child)).adc.bits == 5
+    _write(base, 7, "lergan")
+    os.utime(base, ns=(base.stat().st_atime_ns, base.stat().st_mtime_ns + 10**9))
+    assert loader.load_preset(str(base)).adc.bits == 7
+    assert loader.load_preset(str(child)).adc.bits == 7  # through the base chain
+    _write(child, 4, "mybase.yaml")
+    os.utime(child, ns=(child.stat().st_atime_ns, child.stat().st_mtime_ns + 10**9))
+    assert loader.load_preset(str(child)).adc.bits == 4
+    assert loader.load_preset(str(child), {"adc.bits": 3}).adc.bits == 3

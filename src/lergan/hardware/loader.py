@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
+import os
 import types
 import typing
 from collections.abc import Mapping
@@ -66,8 +67,23 @@ def _resolve_path(name_or_path: str | Path) -> Path:
     return cand
 
 
-@lru_cache(maxsize=64)
+def _stamp(path: str) -> tuple[int, int]:
+    """What tells an edited file from the one read before: its modification time (ns) and
+    size (``(0, 0)`` if it cannot be stat'ed; reading it then says why)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (0, 0)
+    return (st.st_mtime_ns, st.st_size)
+
+
 def _read_yaml(path: str) -> dict[str, Any]:
+    """The file's YAML, read again only when the file has changed (:func:`_stamp`)."""
+    return _read_yaml_stamped(path, _stamp(path))
+
+
+@lru_cache(maxsize=64)
+def _read_yaml_stamped(path: str, stamp: tuple[int, int]) -> dict[str, Any]:
     try:
         data = yaml.safe_load(Path(path).read_text())
     except yaml.YAMLError as exc:
@@ -116,8 +132,10 @@ def raw_tree(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> dict[str,
 
 
 #: merged preset trees by resolved path, shared and read-only, each with its memo of
-#: converted subtrees (:func:`_convert`); like :func:`_read_yaml`'s, a file is read once
+#: converted subtrees (:func:`_convert`); a tree is built again when a file of its base
+#: chain has changed since (``_STAMPS``: each file's :func:`_stamp` when the tree was built)
 _TREES: dict[str, tuple[dict[str, Any], dict[tuple[int, str], tuple]]] = {}
+_STAMPS: dict[str, tuple[tuple[str, tuple[int, int]], ...]] = {}
 _TREES_MAX = 64
 
 
@@ -134,8 +152,9 @@ def _shared_entry(name_or_path: str | Path, _seen: tuple[str, ...] = ()
     if key in _seen:
         raise HardwareError(f"preset {str(name_or_path)!r}: circular base chain {_seen}")
     hit = _TREES.get(key)
-    if hit is not None:
+    if hit is not None and all(_stamp(f) == st for f, st in _STAMPS.get(key, ())):
         return hit
+    stamps = [(key, _stamp(key))]
     data = _tag_leaves(_read_yaml(key), path.name)
     base = data.get("base")
     if base is None:
@@ -148,11 +167,14 @@ def _shared_entry(name_or_path: str | Path, _seen: tuple[str, ...] = ()
         if base.endswith((".yaml", ".yml")) and not Path(base).is_absolute():
             base_ref = str(path.parent / base)
         tree = _merge(_shared_tree(base_ref, (*_seen, key)), {k: v for k, v in data.items()})
+        stamps += _STAMPS.get(str(_resolve_path(base_ref).resolve()), ())
         tree["base"] = base
         tree["name"] = data.get("name", path.stem)  # a child never passes for its base
     if len(_TREES) >= _TREES_MAX:
         _TREES.clear()
+        _STAMPS.clear()
     entry = _TREES[key] = (tree, {})
+    _STAMPS[key] = tuple(stamps)
     return entry
 
 
