@@ -181,8 +181,7 @@ def provisioned(arch: Architecture, pl: Placement, budget: int) -> tuple[list, l
     """
     org = arch.organisation
     model = arch.components
-    total = org.banks * org.mats_per_bank * org.crossbars_per_mat
-    frac = budget / total
+    frac = budget / org.crossbars
     # mats that hold no weights in this mapping are power-gated: no leakage
     powered = min(budget, pl.crossbars_used) / budget if budget else 0.0
     cap: dict[str, float] = defaultdict(float)
@@ -226,8 +225,7 @@ def peak_power_w(arch: Architecture, budget: int) -> float:
     """Peak power (W) of what the design provisions: every component at its peak action
     rate plus its static power (:func:`lergan.hardware.peak.breakdown`), mat-level ones for
     the ``budget`` crossbars of the chip's (as :func:`provisioned` counts their area)."""
-    org = arch.organisation
-    frac = budget / (org.banks * org.mats_per_bank * org.crossbars_per_mat)
+    frac = budget / arch.organisation.crossbars
     return sum(row.power_w * (frac if row.level == "mat" else 1.0) for row in breakdown(arch))
 
 
