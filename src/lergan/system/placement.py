@@ -49,7 +49,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
 
@@ -228,7 +228,7 @@ def _groups(
     return groups, tier_banks
 
 
-@cache  # a pure function of strings: placement asks it once per operation
+@lru_cache(maxsize=1 << 16)  # a pure function of strings, asked once per operation
 def _unit_name(network: str, layer: str, pass_: str, executor: str, tier: str, layout: str,
                error_copy: bool) -> str:
     """The unit that runs an operation (its network, layer, pass and executor): the
@@ -583,21 +583,12 @@ def _tasks(
                     deps = (*deps, _NEW(Dep, (prev, None, 0.0, True, None)))
                 last_on_region[unit_res] = oid
             append(_compute_task(op, u, unit_res, deps))
-        else:  # digital: no pieces, no copies
+        else:  # digital: on its bank's pool
             bank = u.bank
             unit_res = pools.get(bank)
             if unit_res is None:
                 unit_res = pools[bank] = digital_pool(bank)
-            c = op.cost
-            hot, hot_cells = hot_spot(c) if c.cells_written > 0 else (0.0, 0.0)
-            append(_NEW(Task, (  # as _compute_task, for a digital operation
-                oid, oid, "compute", op.network, op.step, op.pass_, op.layer,
-                unit_res, bank, u.tier,
-                1 if op.accumulates and executor == "digital" and op.samples <= 1
-                else op.samples,
-                1, c.latency_s, c.energy_j, deps, op.barrier, op.accumulates,
-                c.cells_written, 0, hot, hot_cells,
-            )))
+            append(_compute_task(op, u, unit_res, deps))
         op_tasks[oid] = (oid,)
     return tasks, op_tasks, (passed, update_bit) if in_order else None
 
