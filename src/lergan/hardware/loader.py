@@ -145,10 +145,15 @@ def _shared_tree(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> dict[
     return _shared_entry(name_or_path, _seen)[0]
 
 
+def _file_key(name_or_path: str | Path) -> tuple[Path, str]:
+    """A preset's file and the key its tree is shared under (its resolved path)."""
+    path = _resolve_path(name_or_path)
+    return path, str(path.resolve())
+
+
 def _shared_entry(name_or_path: str | Path, _seen: tuple[str, ...] = ()
                   ) -> tuple[dict[str, Any], dict[tuple[int, str], tuple]]:
-    path = _resolve_path(name_or_path)
-    key = str(path.resolve())
+    path, key = _file_key(name_or_path)
     if key in _seen:
         raise HardwareError(f"preset {str(name_or_path)!r}: circular base chain {_seen}")
     hit = _TREES.get(key)
@@ -167,7 +172,7 @@ def _shared_entry(name_or_path: str | Path, _seen: tuple[str, ...] = ()
         if base.endswith((".yaml", ".yml")) and not Path(base).is_absolute():
             base_ref = str(path.parent / base)
         tree = _merge(_shared_tree(base_ref, (*_seen, key)), {k: v for k, v in data.items()})
-        stamps += _STAMPS.get(str(_resolve_path(base_ref).resolve()), ())
+        stamps += _STAMPS.get(_file_key(base_ref)[1], ())  # the base chain's files
         tree["base"] = base
         tree["name"] = data.get("name", path.stem)  # a child never passes for its base
     if len(_TREES) >= _TREES_MAX:
