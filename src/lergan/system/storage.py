@@ -217,7 +217,6 @@ def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) 
     before: dict[str, list[Task]] = {}  # task id -> tasks to insert before it
     extra_deps: dict[str, list[Dep]] = {}
     after: dict[str, list[Task]] = {}
-    buffer_bytes = spec.buffer_bytes
 
     def legs(bank: int, mem: float, off: float
              ) -> list[tuple[str, str, float, float, dict, dict]]:
@@ -253,17 +252,10 @@ def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) 
             first_keys.append(key)
     # kept tensors: written out as they arrive and read back once, before their first
     # reader, as one round trip per level for all that the reader is the first to read
-    # (the port is busy for both; every reader of them waits for it). ``legs`` and
-    # ``_spill_task`` inlined: the same figures, in the same order, for the hundreds of
-    # round trips of an iteration.
-    buffer_bytes, memory_bytes = spec.buffer_bytes, spec.memory_bytes
-    mat_w, mat_r = spec.mat_write_bytes_per_s, spec.mat_read_bytes_per_s
-    mat_bytes, port, ceil = spec.mat_bytes, spec.port_bytes_per_s, math.ceil
-    w_j, r_j, cell_bits = spec.write_j_per_byte, spec.read_j_per_byte, spec.cell_bits
-    off_j = spec.offchip.energy_j_per_bit
+    # (the port is busy for both; every reader of them waits for it)
     for first_id, keys in by_first.items():
         first = by_id[first_id]
-        _, op, _, network, step, _, layer, _, bank, tier = first[:10]
+        bank, step = first.bank, first.step
         slot = (bank, step)
         at = filled.get(slot)
         if at is None:
@@ -272,38 +264,21 @@ def place_data(tasks: Sequence[Task], ops: Sequence[OpSpec], spec: StorageSpec) 
         for k in keys:
             size += kept[k]
         filled[slot] = at + size
-        # place_bytes(at, size, spec), its arithmetic
-        buf = min(size, max(0.0, buffer_bytes - at))
-        past = at - buffer_bytes
-        mem = min(size - buf, memory_bytes if past <= 0 else max(0.0, memory_bytes - past))
-        off = size - buf - mem
+        levels = place_bytes(at, size, spec)
+        mem, off = levels["memory"], levels["offchip"]
         if mem <= 0 and off <= 0:
             continue  # in the buffer: nothing to move
         deps = tuple([_new(Dep, (src, tensor, kept[src, tensor, b], True, None))
                       for src, tensor, b in keys])
         waits = []
         trips = before.setdefault(first_id, [])
-        if mem > 0:
-            tid = f"spill:{first_id}:memory"
-            mats = max(1.0, ceil(mem / mat_bytes))  # _memory_s's, written out
-            trips.append(_new(Task, (
-                tid, op, "spill", network, step, "spill", layer, f"B{bank}:memory", bank,
-                tier, 1, 1, mem / min(port, mats * mat_w) + mem / min(port, mats * mat_r),
-                {"memory_write": mem * w_j, "memory_read": mem * r_j}, deps, False, True,
-                0.0, 0, 0.0, 0.0)))
-            waits.append(_new(Dep, (tid, None, 0.0, True, None)))
-            spilled["memory"] += mem
-            cells += mem * 8.0 / cell_bits
-        if off > 0:
-            t_off = _offchip_s(off, spec)
-            e_off = 8.0 * off * off_j
-            tid = f"spill:{first_id}:off-chip"
-            trips.append(_new(Task, (
-                tid, op, "spill", network, step, "spill", layer, "offchip", bank, tier, 1,
-                1, t_off + t_off, {"link:offchip": e_off + e_off}, deps, False, True, 0.0, 0,
-                0.0, 0.0)))
-            waits.append(_new(Dep, (tid, None, 0.0, True, None)))
-            spilled["offchip"] += off
+        for level, res, w_s, r_s, w_e, r_e in legs(bank, mem, off):
+            energy = {**w_e, **r_e} if level == "memory" else {
+                k: v + r_e[k] for k, v in w_e.items()}
+            trip = _spill_task(f"spill:{first_id}:{level}", first, res, bank, w_s + r_s,
+                               energy, deps)
+            trips.append(trip)
+            waits.append(_new(Dep, (trip.id, None, 0.0, True, None)))
         if len(keys) == 1:
             names = readers[keys[0]]
         else:
