@@ -22,7 +22,11 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
+from lergan import compiled as _compiled
+
 __version__ = "0.1.0"
+
+_compiled.install()  # compiled engine modules only while their sources are unchanged
 
 _LAZY = {
     "trace": "lergan.workload.quick",

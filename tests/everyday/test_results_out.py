@@ -95,7 +95,9 @@ def test_simulate_json_records_the_resolved_hardware_hash():
 
 
 def test_version_prints_the_package_version():
-    assert run("--version").strip() == f"lergan {lergan.__version__}"
+    first, engine = run("--version").strip().splitlines()
+    assert first == f"lergan {lergan.__version__}"
+    assert engine.startswith("engine: ")
 
 
 def test_version_agrees_with_pyproject_citation_and_changelog():

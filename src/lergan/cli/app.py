@@ -91,9 +91,9 @@ def write_text(option: str, path: str, text: str) -> None:
 
 def _version(value: bool) -> None:
     if value:
-        from lergan import __version__
+        from lergan import __version__, compiled
 
-        console.print(f"lergan {__version__}")
+        console.print(f"lergan {__version__}\n{compiled.summary()}", highlight=False)
         raise typer.Exit()
 
 
