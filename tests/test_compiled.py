@@ -34,13 +34,13 @@ def test_finder_takes_the_build_only_while_its_source_is_unchanged(tmp_path, mon
     pkg, py, so = _package(tmp_path)
     manifest = tmp_path / "_compiled.json"
     manifest.write_text(json.dumps({"pkgc.m": source_sha256(py)}))
-    finder = Finder(("pkgc.m",), manifest)
-    assert finder.find_spec("pkgc.other", [str(pkg)]) is None  # not one of its modules
+    finder = Finder("pkgc", manifest)
+    assert finder.find_spec("other.m", [str(pkg)]) is None  # not its package
     assert finder.find_spec("pkgc.m", [str(pkg)]).origin == str(so)
     assert finder.status["pkgc.m"] == "compiled"
 
     py.write_text("X = 2\n")  # edited after the build
-    with pytest.warns(RuntimeWarning, match="pkgc.m: its source changed"):
+    with pytest.warns(RuntimeWarning, match="pkgc.m: its compiled file is not the build"):
         spec = finder.find_spec("pkgc.m", [str(pkg)])
     assert spec.origin == str(py)
     assert finder.status["pkgc.m"].startswith("python (source edited")
@@ -49,12 +49,19 @@ def test_finder_takes_the_build_only_while_its_source_is_unchanged(tmp_path, mon
     with pytest.warns(RuntimeWarning):
         assert finder.find_spec("pkgc.m", [str(pkg)]).origin == str(py)
 
+    # a compiled file the manifest does not know (an older build of a module no longer
+    # compiled) does not shadow its source either
+    manifest.write_text(json.dumps({}))
+    py.write_text("X = 1\n")
+    with pytest.warns(RuntimeWarning):
+        assert finder.find_spec("pkgc.m", [str(pkg)]).origin == str(py)
+
 
 def test_finder_runs_python_when_asked_or_when_nothing_is_compiled(tmp_path, monkeypatch):
     pkg, py, so = _package(tmp_path)
     manifest = tmp_path / "_compiled.json"
     manifest.write_text(json.dumps({"pkgc.m": source_sha256(py)}))
-    finder = Finder(("pkgc.m",), manifest)
+    finder = Finder("pkgc", manifest)
     monkeypatch.setenv(compiled.PURE_ENV, "1")
     assert finder.find_spec("pkgc.m", [str(pkg)]).origin == str(py)
     assert finder.status["pkgc.m"] == f"python ({compiled.PURE_ENV} is set)"

@@ -62,16 +62,18 @@ def _read_manifest(path: Path) -> dict[str, str]:
 
 
 class Finder(importlib.abc.MetaPathFinder):
-    """Imports a compiled module of ``modules`` only if its source is the one ``manifest``
-    records; otherwise (or with ``LERGAN_PURE_PYTHON`` set) the source beside it."""
+    """Imports a compiled module of ``package`` only if its source is the one ``manifest``
+    records; otherwise (or with ``LERGAN_PURE_PYTHON`` set) the source beside it. Every
+    module of the package passes through it, so that a compiled file left by an older
+    build (of a module no longer compiled, say) never shadows its source either."""
 
-    def __init__(self, modules: tuple[str, ...] = MODULES, manifest: Path = MANIFEST) -> None:
-        self.modules = frozenset(modules)
+    def __init__(self, package: str = "lergan", manifest: Path = MANIFEST) -> None:
+        self.prefix = package + "."
         self.manifest = manifest
         self.status: dict[str, str] = {}
 
     def find_spec(self, fullname, path, target=None):  # the finder protocol
-        if fullname not in self.modules:
+        if not fullname.startswith(self.prefix):
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         origin = spec.origin if spec is not None else None
@@ -90,8 +92,8 @@ class Finder(importlib.abc.MetaPathFinder):
         else:
             self.status[fullname] = ("python (source edited since the build: pip install -e . "
                                      "rebuilds)")
-            warnings.warn(f"{fullname}: its source changed after it was compiled; running the "
-                          "Python source (pip install -e . compiles it again)",
+            warnings.warn(f"{fullname}: its compiled file is not the build of its current "
+                          "source; running the source (pip install -e . compiles it again)",
                           RuntimeWarning, stacklevel=2)
         return importlib.util.spec_from_file_location(fullname, source)
 
