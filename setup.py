@@ -47,21 +47,32 @@ def _extensions() -> list[Extension]:
     except ImportError:
         print("lergan: Cython is not installed; the engine runs as Python")
         return []
-    exts = [Extension(m, [str(_source(m).relative_to(HERE))], optional=True)
-            for m in _modules()]
+    exts = [Extension(m, [str(_source(m).relative_to(HERE))]) for m in _modules()]
     return cythonize(exts, build_dir="build/cython", quiet=True, nthreads=os.cpu_count() or 1,
                      compiler_directives={"language_level": 3, "annotation_typing": False,
                                           "binding": True})
 
 
 class BuildExt(build_ext):
-    """``build_ext`` that compiles in parallel, never fails the install (each extension is
-    optional: a module that does not compile runs as Python) and writes the manifest of
-    the sources it compiled next to the package."""
+    """``build_ext`` that compiles in parallel, never fails the install (a module that does
+    not compile runs as Python) and writes the manifest of the sources it compiled next to
+    the package."""
 
     def initialize_options(self) -> None:
         super().initialize_options()
         self.parallel = os.cpu_count() or 1
+
+    def build_extension(self, ext: Extension) -> None:
+        try:
+            super().build_extension(ext)
+        except Exception as exc:  # no compiler, a compiler error: that module runs as Python
+            print(f"lergan: {ext.name} not compiled ({exc}); it runs as Python")
+
+    def build_extensions(self) -> None:
+        super().build_extensions()
+        # what did not compile is neither copied nor installed nor in the manifest
+        self.extensions = [e for e in self.extensions
+                           if Path(self.get_ext_fullpath(e.name)).is_file()]
 
     def run(self) -> None:
         super().run()
