@@ -12,7 +12,9 @@ sweep over hardware values): ``new-hw energy`` sets ``technology.leakage_fractio
 the mapping reads is unchanged, as with another ADC or other energies), ``new-hw geometry``
 also sets ``crossbar.rows`` (127, 126, ...: every operation is mapped afresh too). Wall-clock
 seconds (``time.perf_counter``), whose spread (min .. max) shows the machine's load, and CPU
-time of this process (``time.process_time``), which other processes disturb less.
+time of this process (``time.process_time``), which other processes disturb less. The
+header says whether the engine runs compiled (``lergan.compiled``); ``LERGAN_PURE_PYTHON=1``
+times the Python sources.
 """
 
 from __future__ import annotations
@@ -43,13 +45,14 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", help="benchmark names (default: the whole suite)")
     args = ap.parse_args()
 
+    from lergan import compiled
     from lergan.system import simulate
     from lergan.workload import suite
 
     names = args.only or suite.names()
     fresh = iter(range(1, 1_000_000))  # a leakage fraction never given before, per call
     print(f"arch {args.arch}, batch {args.batch}, {args.repeat} runs each; ms, medians "
-          "(wall min..max)")
+          f"(wall min..max); {compiled.summary()} (LERGAN_PURE_PYTHON=1: Python)")
     print(f"{'':<10} {'':>5} {'':>6} {'warm':^26} {'new-hw energy':^13} "
           f"{'new-hw geometry':^15}")
     print(f"{'benchmark':<10} {'tasks':>5} {'cold':>6} {'wall':>6} {'min..max':>13} "
