@@ -117,3 +117,23 @@ def test_compiled_and_python_give_identical_results(monkeypatch):
     how, slow = _run(cases)
     assert how == {f"python ({compiled.PURE_ENV} is set)"}
     assert fast == slow
+
+
+@pytest.mark.slow
+def test_every_suite_result_is_identical_compiled_and_as_python(tmp_path, monkeypatch):
+    """``benchmarks/results_digest.py`` (every suite GAN x architecture, batches 8 and 64)
+    compiled, then checked against the same run as Python."""
+    import lergan.system  # noqa: F401
+
+    if "compiled" not in compiled.status().values():
+        pytest.skip("no compiled modules in this install (Cython or a C compiler missing)")
+    script = str(ROOT / "benchmarks" / "results_digest.py")
+    ref = tmp_path / "compiled.json"
+    monkeypatch.delenv(compiled.PURE_ENV, raising=False)
+    subprocess.run([sys.executable, script, "write", str(ref)], check=True,
+                   capture_output=True)
+    monkeypatch.setenv(compiled.PURE_ENV, "1")
+    out = subprocess.run([sys.executable, script, "check", str(ref)], capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert " 0 differ" in out.stdout
