@@ -43,7 +43,7 @@ def test_finder_takes_the_build_only_while_its_source_is_unchanged(tmp_path, mon
     with pytest.warns(RuntimeWarning, match="pkgc.m: its compiled file is not the build"):
         spec = finder.find_spec("pkgc.m", [str(pkg)])
     assert spec.origin == str(py)
-    assert finder.status["pkgc.m"].startswith("python (source edited")
+    assert finder.status["pkgc.m"].startswith("python (its compiled file is not the build")
 
     manifest.write_text("{broken")  # an unreadable manifest compiles nothing in
     with pytest.warns(RuntimeWarning):

@@ -8,7 +8,7 @@ Cython or a C compiler is missing, nothing is compiled and everything runs as Py
 An editable install keeps each compiled module beside its source, and Python would import
 the compiled one even after the source is edited. :func:`install` puts a finder first on
 ``sys.meta_path`` that imports a compiled module only when its source is the one it was
-built from; otherwise it imports the source and warns once (``pip install -e .``
+built from; otherwise it imports the source with a warning (``pip install -e .``
 rebuilds). ``LERGAN_PURE_PYTHON=1`` runs every module as Python (profiling, debugging,
 comparing the two). :func:`status` says which is which.
 """
@@ -47,6 +47,7 @@ MANIFEST = Path(__file__).with_name("_compiled.json")
 
 #: Set to run every module as Python, compiled or not.
 PURE_ENV = "LERGAN_PURE_PYTHON"
+
 
 def source_sha256(path: str | os.PathLike[str]) -> str:
     """SHA-256 of a source file's bytes (what the build records and the finder checks)."""
@@ -90,8 +91,8 @@ class Finder(importlib.abc.MetaPathFinder):
             self.status[fullname] = "compiled"
             return spec
         else:
-            self.status[fullname] = ("python (source edited since the build: pip install -e . "
-                                     "rebuilds)")
+            self.status[fullname] = ("python (its compiled file is not the build of its "
+                                     "source: pip install -e . rebuilds)")
             warnings.warn(f"{fullname}: its compiled file is not the build of its current "
                           "source; running the source (pip install -e . compiles it again)",
                           RuntimeWarning, stacklevel=2)
