@@ -343,24 +343,30 @@ def _fit_groups(
 
 
 def _assign_banks(units: Mapping[str, Unit], groups: Mapping[str, Group]) -> None:
-    """Put each unit on a bank: a group's banks filled in layer order by crossbars (a
-    swapped unit, and a unit of a one-bank group, on the group's first bank); a digital
-    unit, which holds no crossbars, on its group's first bank."""
+    """Put each unit on a bank: a group's banks filled in layer order by crossbars, its swap
+    region first (a swapped unit, and a unit of a one-bank group, on the group's first bank;
+    the resident units from the end of the region on, so that the region counts in its
+    bank's share); a digital unit, which holds no crossbars, on the bank of the crossbar
+    unit before it (its producer's, or its layer's), the group's first bank if none."""
     fill: dict[str, float] = {}
+    last: dict[str, int] = {}  # per group: the bank of the latest crossbar unit
     for u in units.values():
         g = groups[u.group]
         banks = g.banks
         if len(banks) == 1 or u.swapped:
             u.bank = banks[0]
-            continue
-        level = fill.get(u.group, 0.0)
-        cap_bank = g.capacity / len(banks)
-        idx = min(int(level // cap_bank) if cap_bank > 0 else 0, len(banks) - 1)
-        u.bank = banks[idx]
-        fill[u.group] = level + u.total_crossbars
-    for u in units.values():
-        if u.bank == 0:
-            u.bank = groups[u.group].banks[0]
+        elif u.total_crossbars <= 0:
+            u.bank = last.get(u.group, banks[0])
+        else:
+            level = fill.get(u.group)
+            if level is None:
+                level = float(g.swap_crossbars) if g.multiplexed else 0.0
+            cap_bank = g.capacity / len(banks)
+            idx = min(int(level // cap_bank) if cap_bank > 0 else 0, len(banks) - 1)
+            u.bank = banks[idx]
+            fill[u.group] = level + u.total_crossbars
+        if u.total_crossbars > 0:
+            last[u.group] = u.bank
 
 
 def _optimiser_banks(
