@@ -325,17 +325,24 @@ def _configured(pl):
     return topo
 
 
+def _placed(c):
+    """The placement of a random synthetic iteration (``None``: refused as too small)."""
+    ops = gan_ops(c["g"], c["d"], c["batch"], fresh_d_weights=c["fresh"])
+    chip = ChipSpec(6, c["per_bank"], {"G": (1, 2, 3), "D": (4, 5, 6)})
+    try:
+        return place(ops, chip, layout=c["layout"], replication=c["replication"])
+    except MappingError:
+        return None
+
+
 @settings(max_examples=40)
 @given(config)
 def test_an_update_runs_where_most_of_its_bytes_are(c):
     """Each optimiser sits on the bank of its update tier that exchanges the most bytes with
     it (gradients in, new weights out to every copy and every reload's fetch), so no other
     bank of the tier would keep more of them local; ties go to the tier's first bank."""
-    ops = gan_ops(c["g"], c["d"], c["batch"], fresh_d_weights=c["fresh"])
-    chip = ChipSpec(6, c["per_bank"], {"G": (1, 2, 3), "D": (4, 5, 6)})
-    try:
-        pl = place(ops, chip, layout=c["layout"], replication=c["replication"])
-    except MappingError:
+    pl = _placed(c)
+    if pl is None:
         return
     by_id = {t.id: t for t in pl.tasks}
     # bytes each optimiser (or master copy it stands for) exchanges with each bank
@@ -393,13 +400,9 @@ def _bank_loads_within_shares(pl) -> None:
 @settings(max_examples=40)
 @given(config)
 def test_no_bank_holds_more_than_its_share_but_for_one_item(c):
-    ops = gan_ops(c["g"], c["d"], c["batch"], fresh_d_weights=c["fresh"])
-    chip = ChipSpec(6, c["per_bank"], {"G": (1, 2, 3), "D": (4, 5, 6)})
-    try:
-        pl = place(ops, chip, layout=c["layout"], replication=c["replication"])
-    except MappingError:
-        return
-    _bank_loads_within_shares(pl)
+    pl = _placed(c)
+    if pl is not None:
+        _bank_loads_within_shares(pl)
 
 
 @pytest.mark.parametrize("name,arch,batch", [("cgan", "prime", 64),
