@@ -15,16 +15,14 @@ comparing the two). :func:`status` says which is which.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import importlib.abc
 import importlib.machinery
-import importlib.util
-import json
 import os
 import sys
-import warnings
 from pathlib import Path
+
+# hashlib, json, warnings and importlib.util are imported where a compiled module is found:
+# ``import lergan`` (``lergan --help``) pays for none of them
 
 #: Modules compiled at install: the iteration's placement, storage, ports, interconnect,
 #: schedule and accounting, and the build of its records (``setup.py`` reads this tuple).
@@ -51,10 +49,14 @@ PURE_ENV = "LERGAN_PURE_PYTHON"
 
 def source_sha256(path: str | os.PathLike[str]) -> str:
     """SHA-256 of a source file's bytes (what the build records and the finder checks)."""
+    import hashlib
+
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _read_manifest(path: Path) -> dict[str, str]:
+    import json
+
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
@@ -62,11 +64,13 @@ def _read_manifest(path: Path) -> dict[str, str]:
     return data if isinstance(data, dict) else {}
 
 
-class Finder(importlib.abc.MetaPathFinder):
+class Finder:
     """Imports a compiled module of ``package`` only if its source is the one ``manifest``
     records; otherwise (or with ``LERGAN_PURE_PYTHON`` set) the source beside it. Every
     module of the package passes through it, so that a compiled file left by an older
-    build (of a module no longer compiled, say) never shadows its source either."""
+    build (of a module no longer compiled, say) never shadows its source either. A
+    meta path finder (:class:`importlib.abc.MetaPathFinder`'s protocol, without importing
+    it: that pulls in ``importlib.resources``)."""
 
     def __init__(self, package: str = "lergan", manifest: Path = MANIFEST) -> None:
         self.prefix = package + "."
@@ -93,10 +97,14 @@ class Finder(importlib.abc.MetaPathFinder):
         else:
             self.status[fullname] = ("python (its compiled file is not the build of its "
                                      "source: pip install -e . rebuilds)")
+            import warnings
+
             warnings.warn(f"{fullname}: its compiled file is not the build of its current "
                           "source; running the source (pip install -e . compiles it again)",
                           RuntimeWarning, stacklevel=2)
-        return importlib.util.spec_from_file_location(fullname, source)
+        from importlib.util import spec_from_file_location
+
+        return spec_from_file_location(fullname, source)
 
 
 _FINDER = Finder()
