@@ -58,7 +58,7 @@ def main() -> None:
             r = b["time_s"] / a["time_s"]
             ratios.append(r)
             print(f"  {k:32s} time {a['time_s'] * 1e3:11.3f} -> {b['time_s'] * 1e3:11.3f} ms"
-                  f"  x{r:.4f}  energy x{b['energy_j'] / a['energy_j']:.4f}")
+                  f"  x{r:.4f}  energy x{b['energy_j'] / (a['energy_j'] or 1.0):.4f}")
         else:
             print(f"  {k:32s} {'error' if 'error' in a else 'ok'} -> "
                   f"{'error' if 'error' in b else 'ok'}")
