@@ -69,6 +69,12 @@ class BuildExt(build_ext):
             print(f"lergan: {ext.name} not compiled ({exc}); it runs as Python")
 
     def build_extensions(self) -> None:
+        if self.compiler.compiler_type == "unix":
+            # -O2 without debug information: the same instructions per simulation as the
+            # interpreter's default -O3 -g (callgrind, warm DiscoGAN: 144 million), compiled
+            # in 23 s instead of 38 on 2 cores
+            for ext in self.extensions:
+                ext.extra_compile_args = [*ext.extra_compile_args, "-O2", "-g0"]
         super().build_extensions()
         # what did not compile is neither copied nor installed nor in the manifest
         self.extensions = [e for e in self.extensions
