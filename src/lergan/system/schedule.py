@@ -366,30 +366,12 @@ def schedule(
             tail, tail_by, tail_time = latest + own, latest_by, latest
         if own > 0:
             unit = resources.get(tunit) or res(tunit)
-            ends = unit.ends
-            if not ends or ready >= ends[-1]:
-                # free from ready on (most tasks): _Resource.reserve's first case, inline
-                s = ready
-                e = s + own
-                if e < tail:
-                    e = tail
-                if ends and ends[-1] >= s:  # touches the last interval: extend it
-                    if e >= ends[-1]:
-                        ends[-1] = e
-                        unit.owners[-1] = tid
-                else:
-                    unit.starts.append(s)
-                    ends.append(e)
-                    unit.owners.append(tid)
+            s, rbound = unit.reserve(ready, own, tid, tail)
+            if rbound is None:
                 rbound = ready_by
                 rtime = ready
             else:
-                s, rbound = unit.reserve(ready, own, tid, tail)
-                if rbound is None:
-                    rbound = ready_by
-                    rtime = ready
-                else:
-                    rtime = s
+                rtime = s
             busy[tunit] += own
         else:
             s, rbound, rtime = ready, ready_by, ready
@@ -446,22 +428,8 @@ def _transfer_timing(src: Timing, route: Route, rs: list[_Resource], nbytes: flo
         rbound: str | None = None
         if dur > 0:
             if single is not None:  # one search that also reserves
-                ends = single.ends
-                if not ends or ready >= ends[-1]:
-                    # free from ready on (most chunks): _Resource.reserve's first case
-                    s = ready
-                    e = s + dur
-                    if ends and ends[-1] >= s:  # touches the last interval: extend it
-                        if e >= ends[-1]:
-                            ends[-1] = e
-                            single.owners[-1] = xid
-                    else:
-                        single.starts.append(s)
-                        ends.append(e)
-                        single.owners.append(xid)
-                else:
-                    s, rbound = single.reserve(ready, dur, xid)
-                    e = s + dur
+                s, rbound = single.reserve(ready, dur, xid)
+                e = s + dur
             else:  # the earliest start free on every resource, reserved on each
                 for r in rs:
                     ends = r.ends
