@@ -82,10 +82,10 @@ class BuildExt(build_ext):
 
     def run(self) -> None:
         super().run()
-        built = {ext.name: hashlib.sha256(_source(ext.name).read_bytes()).hexdigest()
-                 for ext in self.extensions if Path(self.get_ext_fullpath(ext.name)).is_file()}
-        if not self.extensions:
+        if not self.extensions:  # nothing compiled (build_extensions kept what did)
             return
+        built = {ext.name: hashlib.sha256(_source(ext.name).read_bytes()).hexdigest()
+                 for ext in self.extensions}
         # lergan/system/x.so -> lergan/: the package directory this build writes into
         first = Path(self.get_ext_fullpath(self.extensions[0].name))
         package = first.parents[len(self.extensions[0].name.split(".")) - 2]

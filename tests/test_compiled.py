@@ -88,6 +88,14 @@ def test_status_names_every_module():
     assert lergan.compiled is compiled
 
 
+def _needs_compiled() -> None:
+    """Skip where this install compiled nothing (Cython or a C compiler missing)."""
+    import lergan.system  # noqa: F401  (imports the engine's modules)
+
+    if "compiled" not in compiled.status().values():
+        pytest.skip("no compiled modules in this install (Cython or a C compiler missing)")
+
+
 def _run(cases: str) -> tuple[set[str], str]:
     """How the engine ran in a fresh interpreter (this process's environment), and the
     results of ``cases`` as JSON."""
@@ -104,10 +112,7 @@ def _run(cases: str) -> tuple[set[str], str]:
 
 def test_compiled_and_python_give_identical_results(monkeypatch):
     """Bit for bit, over layouts with spills, ports, swaps and a 2D bus."""
-    import lergan.system  # noqa: F401
-
-    if "compiled" not in compiled.status().values():
-        pytest.skip("no compiled modules in this install (Cython or a C compiler missing)")
+    _needs_compiled()
     cases = repr([("dcgan", "lergan", 8), ("cgan", "prime", 5), ("magan", "lergan-2d-bus", 4),
                   ("discogan", "lrgan", 2)])
     monkeypatch.delenv(compiled.PURE_ENV, raising=False)
@@ -123,10 +128,7 @@ def test_compiled_and_python_give_identical_results(monkeypatch):
 def test_every_suite_result_is_identical_compiled_and_as_python(tmp_path, monkeypatch):
     """``benchmarks/results_digest.py`` (every suite GAN x architecture, batches 8 and 64)
     compiled, then checked against the same run as Python."""
-    import lergan.system  # noqa: F401
-
-    if "compiled" not in compiled.status().values():
-        pytest.skip("no compiled modules in this install (Cython or a C compiler missing)")
+    _needs_compiled()
     script = str(ROOT / "benchmarks" / "results_digest.py")
     ref = tmp_path / "compiled.json"
     monkeypatch.delenv(compiled.PURE_ENV, raising=False)
